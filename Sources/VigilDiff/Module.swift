@@ -1,0 +1,3 @@
+// VigilDiff
+//
+// Release comparison behind vigil diff.

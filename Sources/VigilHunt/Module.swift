@@ -1,0 +1,3 @@
+// VigilHunt
+//
+// Network log readers, indicator matching and beacon scoring behind vigil hunt.

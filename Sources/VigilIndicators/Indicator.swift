@@ -1,0 +1,72 @@
+/// The type of an indicator value.
+public enum IndicatorKind: String, Codable, Sendable, CaseIterable, Comparable {
+    case md5
+    case sha1
+    case sha256
+    case domain
+    case url
+    case ipv4
+    case ipv6
+    /// An IPv4 or IPv6 network in CIDR notation (`10.0.0.0/8`, `2001:db8::/32`).
+    case cidr
+    /// A regular expression over a file path or name (Loki `filename-iocs.txt` style), case-insensitive.
+    case filename
+    case email
+
+    public static func < (lhs: IndicatorKind, rhs: IndicatorKind) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
+
+    /// Whether this kind is a file hash.
+    public var isHash: Bool { self == .md5 || self == .sha1 || self == .sha256 }
+}
+
+/// Where an indicator came from: which feed, which file and line, what the publisher said of it.
+public struct Provenance: Codable, Sendable, Hashable {
+    /// The feed (or built-in set) name, e.g. `default`, `sophos-3cx`.
+    public var feed: String
+    /// The source file the value was read from.
+    public var file: String?
+    /// 1-based line (or row) in that file.
+    public var line: Int?
+    /// The publisher's description or note for the value.
+    public var description: String?
+    /// When the indicator was first seen or published, ISO 8601, when known.
+    public var firstSeen: String?
+
+    public init(feed: String, file: String? = nil, line: Int? = nil, description: String? = nil, firstSeen: String? = nil) {
+        self.feed = feed
+        self.file = file
+        self.line = line
+        self.description = description
+        self.firstSeen = firstSeen
+    }
+}
+
+/// One normalised indicator value with every source that published it.
+public struct Indicator: Codable, Sendable, Hashable {
+    public var kind: IndicatorKind
+    /// The normalised value: lowercase hex for hashes, lowercase ASCII (IDNA) without trailing dot for
+    /// domains, canonical text for addresses and URLs, the regex source for filename indicators.
+    public var value: String
+    /// Loki-style score (0...100) where the source gives one.
+    public var score: Int?
+    /// Every source that published this value; merged when the same value comes from several feeds.
+    public var provenance: [Provenance]
+
+    public init(kind: IndicatorKind, value: String, score: Int? = nil, provenance: [Provenance] = []) {
+        self.kind = kind
+        self.value = value
+        self.score = score
+        self.provenance = provenance
+    }
+
+    /// A short description for reports: the first non-empty provenance description.
+    public var summary: String? { provenance.lazy.compactMap(\.description).first { !$0.isEmpty } }
+
+    /// The feeds that published this value, de-duplicated, in order.
+    public var feeds: [String] {
+        var seen = Set<String>()
+        return provenance.map(\.feed).filter { seen.insert($0).inserted }
+    }
+}

@@ -1,0 +1,3 @@
+// VigilOutput
+//
+// Renderers for findings: text, JSON, JSON Lines and SARIF 2.1.0.

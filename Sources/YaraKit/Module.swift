@@ -1,0 +1,3 @@
+// YaraKit
+//
+// Swift wrapper around libyara. No YR_* type or unsafe pointer leaves this module.

@@ -1,0 +1,30 @@
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#elseif canImport(Musl)
+@preconcurrency import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Writes a line to standard error without Foundation.
+func printToStandardError(_ message: String) {
+    let line = message.hasSuffix("\n") ? message : message + "\n"
+    var bytes = Array(line.utf8)
+    var offset = 0
+    while offset < bytes.count {
+        let n = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress! + offset, $0.count - offset) }
+        if n <= 0 { break }
+        offset += n
+    }
+}
+
+/// Exits the process with `code`.
+func Foundation_exit(_ code: Int32) -> Never {
+    exit(code)
+}
+
+/// Whether standard error is a terminal (progress is shown only then).
+var standardErrorIsTerminal: Bool { isatty(2) == 1 }
+
+/// Whether standard output is a terminal (colour is used only then).
+var standardOutputIsTerminal: Bool { isatty(1) == 1 }

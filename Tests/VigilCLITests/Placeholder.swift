@@ -1,0 +1,1 @@
+// Tests for VigilCLI live in this folder.

@@ -1,0 +1,1 @@
+// Tests for VigilDetections live in this folder.

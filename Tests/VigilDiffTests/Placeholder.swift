@@ -1,0 +1,1 @@
+// Tests for VigilDiff live in this folder.

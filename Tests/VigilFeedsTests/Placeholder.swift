@@ -1,0 +1,1 @@
+// Tests for VigilFeeds live in this folder.

@@ -1,0 +1,1 @@
+// Tests for VigilFormats live in this folder.

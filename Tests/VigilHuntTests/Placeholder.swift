@@ -1,0 +1,1 @@
+// Tests for VigilHunt live in this folder.

@@ -1,0 +1,1 @@
+// Tests for VigilScan live in this folder.

@@ -1,0 +1,1 @@
+// Tests for YaraKit live in this folder.

@@ -1,0 +1,95 @@
+import Foundation
+
+/// Shared helpers for Vigil's test targets: where the repository, the shared data and the built
+/// `vigil` binary are, temporary folders, and running the CLI.
+public enum TestSupport {
+    /// The repository root (derived from this file's location).
+    public static let repositoryRoot: URL = {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }()
+
+    /// `../shared/data` beside the repository, or `$VIGIL_SHARED_DATA`; `nil` when absent, so tests
+    /// that use it can skip with a clear message.
+    public static var sharedData: URL? {
+        if let env = ProcessInfo.processInfo.environment["VIGIL_SHARED_DATA"] {
+            return URL(fileURLWithPath: env)
+        }
+        let candidate = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/data")
+        return FileManager.default.fileExists(atPath: candidate.path) ? candidate : nil
+    }
+
+    /// A message for tests that need `../shared/data` and skip without it.
+    public static let sharedDataMissing = "../shared/data is absent (set VIGIL_SHARED_DATA to run this test)"
+
+    /// A fresh temporary directory, removed by the caller with `removeTemporaryDirectory`.
+    public static func makeTemporaryDirectory(_ prefix: String = "vigil-test") throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// Writes `bytes` to `dir/name`, creating intermediate folders, and returns the file URL.
+    @discardableResult
+    public static func write(_ bytes: [UInt8], to name: String, in dir: URL) throws -> URL {
+        let url = dir.appendingPathComponent(name)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(bytes).write(to: url)
+        return url
+    }
+
+    /// The built `vigil` executable next to the test bundle (SwiftPM puts products in one folder).
+    public static var vigilExecutable: URL? {
+        var dir = Bundle.main.bundleURL
+        for _ in 0..<4 {
+            let candidate = dir.appendingPathComponent("vigil")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        return nil
+    }
+
+    /// The result of running a command.
+    public struct RunResult: Sendable {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
+    }
+
+    /// Runs the built `vigil` with `arguments` and returns its exit status and output.
+    public static func runVigil(_ arguments: [String], environment: [String: String] = [:]) throws -> RunResult {
+        guard let exe = vigilExecutable else {
+            throw NSError(domain: "TestSupport", code: 1, userInfo: [NSLocalizedDescriptionKey: "vigil executable not built"])
+        }
+        return try run(exe, arguments, environment: environment)
+    }
+
+    /// Runs an executable and collects its output (both pipes drained concurrently).
+    public static func run(_ executable: URL, _ arguments: [String], environment: [String: String] = [:]) throws -> RunResult {
+        let p = Process()
+        p.executableURL = executable
+        p.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in environment { env[k] = v }
+        p.environment = env
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        let group = DispatchGroup()
+        nonisolated(unsafe) var errData = Data()
+        group.enter()
+        DispatchQueue.global().async {
+            errData = err.fileHandleForReading.readDataToEndOfFile()
+            group.leave()
+        }
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        p.waitUntilExit()
+        return RunResult(
+            status: p.terminationStatus,
+            stdout: String(decoding: outData, as: UTF8.self),
+            stderr: String(decoding: errData, as: UTF8.self)
+        )
+    }
+}
