@@ -9,6 +9,7 @@
 //   CYara -> YaraKit     libyara, fenced off: no YR_* type or pointer escapes YaraKit
 //   VigilIndicators      indicator model, normalisation, matchers                 -> VigilCore
 //   VigilFeeds           feed readers, feed store, blocklist export               -> VigilIndicators
+//   VigilDefaults        the built-in 3CX indicator set and YARA rules            -> VigilIndicators
 //   VigilDetections      structural supply-chain checks                           -> VigilFormats, VigilCore
 //   VigilScan            file sweep: walk, hash, IoCs, YARA, detections           -> all of the above
 //   VigilDiff            release comparison                                       -> VigilFormats, VigilDetections, ZIPFoundation
@@ -55,11 +56,12 @@ let package = Package(
         .target(name: "YaraKit", dependencies: ["CYara"]),
         .target(name: "VigilIndicators", dependencies: ["VigilCore"]),
         .target(name: "VigilFeeds", dependencies: ["VigilIndicators", "VigilCore"]),
+        .target(name: "VigilDefaults", dependencies: ["VigilIndicators"]),
         .target(name: "VigilDetections", dependencies: ["VigilFormats", "VigilBinary", "VigilCore"]),
         .target(
             name: "VigilScan",
             dependencies: [
-                "VigilCore", "VigilIndicators", "VigilFeeds", "VigilFormats", "VigilDetections", "YaraKit",
+                "VigilCore", "VigilIndicators", "VigilFeeds", "VigilDefaults", "VigilFormats", "VigilDetections", "YaraKit",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -77,7 +79,7 @@ let package = Package(
             name: "vigil",
             dependencies: [
                 "VigilCore", "VigilScan", "VigilFormats", "VigilFeeds", "VigilIndicators", "VigilHunt",
-                "VigilDiff", "VigilOutput",
+                "VigilDiff", "VigilOutput", "VigilDefaults",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
