@@ -132,7 +132,15 @@ public enum FeedReader {
                 value = value[..<comment].trimmingCharacters(in: .whitespaces)
             }
             guard let (kind, canonical) = Normalizer.classify(value) else {
-                result.reject(path: path, line: number, "not a hash, domain, URL, IP address, CIDR or e-mail: \(value)")
+                // A path regex (one hash, domain or path regex per line): anything else holding a path
+                // separator that compiles as a regex becomes a case-insensitive file name indicator.
+                if value.contains("/") || value.contains("\\"),
+                    (try? NSRegularExpression(pattern: value, options: [.caseInsensitive])) != nil
+                {
+                    result.accept(Indicator(kind: .filename, value: value, provenance: [Provenance(feed: feed, file: path, line: number)]))
+                    continue
+                }
+                result.reject(path: path, line: number, "not a hash, domain, URL, IP address, CIDR, e-mail or path regex: \(value)")
                 continue
             }
             result.accept(Indicator(kind: kind, value: canonical, provenance: [Provenance(feed: feed, file: path, line: number)]))
