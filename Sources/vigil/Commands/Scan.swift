@@ -149,7 +149,9 @@ func parseSize(_ text: String) -> Int? {
     return overflow ? nil : value
 }
 
-private func megabytes(_ bytes: Int) -> String { decimal(Double(bytes) / 1_048_576) + " MiB" }
+private func megabytes(_ bytes: Int) -> String {
+    bytes < 1_048_576 ? decimal(Double(bytes) / 1024) + " KiB" : decimal(Double(bytes) / 1_048_576) + " MiB"
+}
 
 private func decimal(_ v: Double) -> String {
     let tenths = (v * 10).rounded()
