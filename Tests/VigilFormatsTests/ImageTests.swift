@@ -51,8 +51,8 @@ import VigilFormats
     @Test func truncatedPNGReportsMissingIEND() throws {
         let png = PNGImage.parse(try #require(FixtureFiles.bytes("images", "png-truncated.png")))
         #expect(png.iendEnd == nil)
-        #expect(png.problems.contains { $0.reason.contains("no IEND") })
-        #expect(png.problems.contains { $0.reason.contains("runs past the end") || $0.reason.contains("truncated") })
+        #expect(png.problems.contains { $0.message.contains("no IEND") })
+        #expect(png.problems.contains { $0.message.contains("runs past the end") || $0.message.contains("truncated") })
         #expect(png.chunks.map(\.type) == ["IHDR", "tEXt"])
     }
 
@@ -108,17 +108,17 @@ import VigilFormats
     @Test func malformedICODirectory() {
         // count 3000 (capped at 1024, then truncated), an entry pointing past the end, overlapping images.
         var b: [UInt8] = [0, 0, 1, 0, 0xB8, 0x0B]
-        #expect(ICOFile.parse(b).problems.contains { $0.reason.contains("exceeds the cap") })
+        #expect(ICOFile.parse(b).problems.contains { $0.message.contains("exceeds the cap") })
         b = [0, 0, 1, 0, 2, 0]
         b += [16, 16, 0, 0, 1, 0, 32, 0] + [0x00, 0x10, 0, 0] + [38, 0, 0, 0]  // 4096 bytes at 38: past the end
         b += [16, 16, 0, 0, 1, 0, 32, 0] + [40, 0, 0, 0] + [38, 0, 0, 0]
         b += [UInt8](repeating: 0, count: 40)
         let ico = ICOFile.parse(b)
         #expect(ico.entries.map(\.format) == [.outOfRange, .unknown])
-        #expect(ico.problems.contains { $0.reason.contains("lies outside the file") && $0.offset == 6 })
-        #expect(ico.problems.contains { $0.reason.contains("neither PNG nor") && $0.offset == 38 })
+        #expect(ico.problems.contains { $0.message.contains("lies outside the file") && $0.offset == 6 })
+        #expect(ico.problems.contains { $0.message.contains("neither PNG nor") && $0.offset == 38 })
         #expect(ico.imagesEnd == 78)
-        #expect(ICOFile.parse([0, 0]).problems.first?.reason.contains("truncated") == true)
+        #expect(ICOFile.parse([0, 0]).problems.first?.message.contains("truncated") == true)
     }
 
     @Test func crcMatchesZlibReferenceValues() {
@@ -128,7 +128,7 @@ import VigilFormats
         #expect(iend.chunks.first?.crcValid == true)
         let check = PNGImage.parse(PNGImage.signature + [0, 0, 0, 5] + Array("123456789".utf8) + [0, 0, 0, 0])
         #expect(check.chunks.first?.computedCRC == 0xCBF4_3926)
-        #expect(check.problems.contains { $0.reason.contains("first chunk is 1234") })
+        #expect(check.problems.contains { $0.message.contains("first chunk is 1234") })
     }
 
     @Test(arguments: [

@@ -17,7 +17,7 @@ import VigilFormats
         let file = MachOFile.parse(Self.thin(ncmds: 1000, commands: Self.le32(0x19) + Self.le32(0) + [UInt8](repeating: 0, count: 64)))
         let slice = file.slices[0]
         #expect(slice.loadCommands.isEmpty)
-        #expect(slice.problems.contains { $0.reason.contains("cmdsize 0") && $0.offset == 32 })
+        #expect(slice.problems.contains { $0.message.contains("cmdsize 0") && $0.offset == 32 })
     }
 
     @Test func hugeCommandCountIsCapped() {
@@ -26,14 +26,14 @@ import VigilFormats
         for _ in 0..<5000 { cmds += Self.le32(0x99) + Self.le32(8) }
         let slice = MachOFile.parse(Self.thin(ncmds: 5000, commands: cmds)).slices[0]
         #expect(slice.loadCommands.count == MachOConstants.maxLoadCommands)
-        #expect(slice.problems.contains { $0.reason.contains("exceeds the cap") && $0.offset == 16 })
+        #expect(slice.problems.contains { $0.message.contains("exceeds the cap") && $0.offset == 16 })
     }
 
     @Test func commandRunningPastSizeofcmdsIsReported() {
         let cmd = Self.le32(0xC) + Self.le32(64) + Self.le32(24) + [UInt8](repeating: 0, count: 12)
         let slice = MachOFile.parse(Self.thin(ncmds: 1, sizeofcmds: 24, commands: cmd)).slices[0]
         #expect(slice.dylibs.isEmpty)
-        #expect(slice.problems.contains { $0.reason.contains("runs past sizeofcmds") && $0.offset == 32 })
+        #expect(slice.problems.contains { $0.message.contains("runs past sizeofcmds") && $0.offset == 32 })
     }
 
     @Test func dylibNameOffsetOutsideCommandIsReported() {
@@ -41,7 +41,7 @@ import VigilFormats
         let slice = MachOFile.parse(Self.thin(ncmds: 1, commands: cmd)).slices[0]
         #expect(slice.loadCommands.map(\.name) == ["LC_LOAD_DYLIB"])
         #expect(slice.dylibs.isEmpty)
-        #expect(slice.problems.contains { $0.reason.contains("LC_LOAD_DYLIB unreadable") })
+        #expect(slice.problems.contains { $0.message.contains("LC_LOAD_DYLIB unreadable") })
     }
 
     @Test func everyTruncationOfARealFileYieldsProblems() throws {
@@ -64,7 +64,7 @@ import VigilFormats
         bytes.replaceSubrange((cmd.offset + 8)..<(cmd.offset + 12), with: Self.le32(0xFFFF_FF00))
         let damaged = try #require(MachOFile.parse(bytes).slices.first)
         #expect(damaged.signatureClass == .malformed)
-        #expect(damaged.problems.contains { $0.reason.contains("LC_CODE_SIGNATURE range") })
+        #expect(damaged.problems.contains { $0.message.contains("LC_CODE_SIGNATURE range") })
     }
 
     @Test func hugeSuperBlobCountAndBadCodeLimitAreBounded() throws {
@@ -74,7 +74,7 @@ import VigilFormats
         let cd = try #require(sig.primary)
         bytes.replaceSubrange((cd.offset + 32)..<(cd.offset + 36), with: Self.be32(0xFFFF_FFF0))  // codeLimit
         let damaged = try #require(MachOFile.parse(bytes).slices.first)
-        #expect(damaged.problems.contains { $0.reason.contains("SuperBlob count 4294967295 exceeds the cap") })
+        #expect(damaged.problems.contains { $0.message.contains("SuperBlob count 4294967295 exceeds the cap") })
         let v = try #require(damaged.codeSignature?.primary?.verification)
         #expect(v.incompleteReason?.contains("codeLimit") == true)
         #expect(!v.isValid)
@@ -91,13 +91,13 @@ import VigilFormats
         let file = MachOFile.parse(fat)
         #expect(file.fat?.architectures.count == 3)
         #expect(file.slices.count == 1)
-        #expect(file.problems.contains { $0.reason.contains("overlaps slice 0") && $0.offset == 28 })
-        #expect(file.problems.contains { $0.reason.contains("lies outside the file") && $0.offset == 48 })
+        #expect(file.problems.contains { $0.message.contains("overlaps slice 0") && $0.offset == 28 })
+        #expect(file.problems.contains { $0.message.contains("lies outside the file") && $0.offset == 48 })
 
         var huge = Self.be32(0xCAFE_BABF) + Self.be32(0x7FFF_FFFF)
         huge += [UInt8](repeating: 0, count: 64)
         let capped = MachOFile.parse(huge)
-        #expect(capped.problems.contains { $0.reason.contains("exceeds the cap of 64") })
+        #expect(capped.problems.contains { $0.message.contains("exceeds the cap of 64") })
         #expect(capped.slices.isEmpty)
     }
 
@@ -105,6 +105,6 @@ import VigilFormats
         #expect(MachOFile.parse([]).problems.first?.offset == 0)
         let slice = MachOFile.parse(Array("hello world, not a binary".utf8)).slices[0]
         #expect(slice.header == nil)
-        #expect(slice.problems.first?.reason.contains("not a Mach-O magic") == true)
+        #expect(slice.problems.first?.message.contains("not a Mach-O magic") == true)
     }
 }
