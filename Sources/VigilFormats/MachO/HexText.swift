@@ -1,5 +1,5 @@
-/// Hex rendering shared by the Mach-O and image models.
-enum Hex {
+/// Lowercase hex rendering for the Mach-O and image models (cdhash, UUID, chunk types).
+enum HexText {
     static func string<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
         let digits = Array("0123456789abcdef".utf8)
         var out = [UInt8]()
@@ -10,6 +10,4 @@ enum Hex {
         }
         return String(decoding: out, as: UTF8.self)
     }
-
-    static func offset(_ value: Int) -> String { "0x" + String(value, radix: 16) }
 }
