@@ -111,10 +111,20 @@ public final class HuntEngine: RecordSink {
         files = try HuntEngine.expand(paths)
         var plans: [(format: LogFormat, filter: PassFilter)?] = []
         for (i, path) in files.enumerated() {
-            let plan = self.plan(path)
-            plans.append(plan)
-            fileSummaries.append(FileSummary(path: path, format: plan?.format.description, lines: 0, unparsed: 0))
-            if plan == nil { addDiagnostic(i, Diagnostic(kind: "skipped-format", path: path, message: "not a log format the hunt reads (Zeek TSV/JSON, Suricata EVE, Squid; generic CSV/JSON needs --map)")) }
+            fileSummaries.append(FileSummary(path: path, format: nil, lines: 0, unparsed: 0))
+            switch self.plan(path) {
+            case .read(let format, let filter):
+                plans.append((format, filter))
+                fileSummaries[i].format = format.description
+            case .notNeeded(let format, let log):
+                plans.append(nil)
+                fileSummaries[i].format = "\(format) \(log) log (not used by the hunt)"
+            case .unrecognised:
+                plans.append(nil)
+                addDiagnostic(i, Diagnostic(kind: "skipped-format", path: path, message: "not a log format the hunt reads (Zeek TSV/JSON, Suricata EVE, Squid; generic CSV/JSON needs --map)"))
+            case .unreadable:
+                plans.append(nil)
+            }
         }
         for pass in [PassFilter(connections: false, others: true), PassFilter(connections: true, others: false)] {
             if pass.connections && !options.beacons && !matcher.hasAddressIndicators { break }
@@ -126,40 +136,50 @@ public final class HuntEngine: RecordSink {
         return buildReport()
     }
 
-    /// Detects a file's format and which passes it needs; `nil` for files the hunt does not read.
-    private func plan(_ path: String) -> (format: LogFormat, filter: PassFilter)? {
+    private enum Plan {
+        case read(LogFormat, PassFilter)
+        /// A Zeek log the hunt has no use for (x509, files, weird…).
+        case notNeeded(LogFormat, String)
+        case unrecognised
+        case unreadable
+    }
+
+    /// Detects a file's format and which passes it needs.
+    private func plan(_ path: String) -> Plan {
         var first: [[UInt8]] = []
         var paths: [ZeekLog] = []
+        var pathName = "other"
         do {
             try LineReader().forEachLine(path: path) { line, _ in
                 if line.count == 0 { return true }
                 if line.count > 6, line.slice(0, 6).equals("#path\t") || line.slice(0, 6).equals("#path ") {
-                    paths.append(ZeekLog(path: line.slice(6, line.count).string))
+                    pathName = line.slice(6, line.count).string
+                    paths.append(ZeekLog(path: pathName))
                 }
                 first.append(Array(line.prefix(64 << 10)))
                 return first.count < 12 && line[0] == UInt8(ascii: "#") || first.count < 2
             }
         } catch {
             addDiagnostic(files.firstIndex(of: path) ?? 0, Diagnostic(kind: "unreadable", path: path, message: "\(error)"))
-            return nil
+            return .unreadable
         }
-        guard let format = LogFormat.detect(firstLines: first, mapped: options.mapping != nil) else { return nil }
+        guard let format = LogFormat.detect(firstLines: first, mapped: options.mapping != nil) else { return .unrecognised }
         let fileLog = ZeekLog(fileName: (path as NSString).lastPathComponent)
         switch format {
         case .zeekTSV, .zeekJSON:
             let log = paths.first ?? fileLog
             switch log {
-            case .conn?: return (format, PassFilter(connections: true, others: false))
-            case .dns?, .http?, .ssl?: return (format, PassFilter(connections: false, others: true))
-            case .other?: return format == .zeekJSON && paths.isEmpty ? (format, .all) : nil
-            case nil: return (format, .all)
+            case .conn?: return .read(format, PassFilter(connections: true, others: false))
+            case .dns?, .http?, .ssl?: return .read(format, PassFilter(connections: false, others: true))
+            case .other?: return format == .zeekJSON && paths.isEmpty ? .read(format, .all) : .notNeeded(format, pathName)
+            case nil: return .read(format, .all)
             }
-        case .suricataEVE: return (format, .all)
-        case .squid: return (format, PassFilter(connections: false, others: true))
+        case .suricataEVE: return .read(format, .all)
+        case .squid: return .read(format, PassFilter(connections: false, others: true))
         case .mappedCSV, .mappedJSON:
             let m = options.mapping?.columns ?? [:]
             let others = m[.query] != nil || m[.dstHost] != nil || m[.url] != nil
-            return (format, PassFilter(connections: !others, others: others))
+            return .read(format, PassFilter(connections: !others, others: others))
         }
     }
 

@@ -24,6 +24,7 @@ final class BeaconStore {
         var fqdn: UInt32
         var proxy: IPAddress?
         var proxied: Bool
+        var server: IPAddress?
         var ts: UInt32
         var bytes: UInt32
         var location: SourceLocation
@@ -115,7 +116,7 @@ final class BeaconStore {
             let key = BeaconStore.uidHash(uid)
             if !overrideExisting, pending[key] != nil { return }
             pending[key] = Pending(
-                source: client, fqdn: fqdn, proxy: proxied ? server : nil, proxied: proxied, ts: UInt32(clamping: Int(ts.rounded(.down))),
+                source: client, fqdn: fqdn, proxy: proxied ? server : nil, proxied: proxied, server: server, ts: UInt32(clamping: Int(ts.rounded(.down))),
                 bytes: UInt32(clamping: bytes), location: location)
             return
         }
@@ -148,7 +149,7 @@ final class BeaconStore {
         for (_, p) in pending where !p.consumed {
             let id = pairID(PairKey(source: p.source, destination: IPAddress(high: 0, low: 0), fqdn: p.fqdn), p.location)
             if p.proxied { pairProxied.insert(id) }
-            if p.proxy != nil { BeaconStore.note(p.proxy, in: &pairProxies, pair: id) }
+            if p.proxy != nil { BeaconStore.note(p.proxy, in: &pairProxies, pair: id) } else { BeaconStore.note(p.server, in: &pairServers, pair: id) }
             rowPair.append(id)
             rowTime.append(p.ts)
             rowBytes.append(p.bytes)
