@@ -18,6 +18,9 @@ enum ValueList {
     case none
     /// Values joined by `separator` (Zeek TSV vectors), already unescaped.
     case separated(UnsafeRawBufferPointer, UInt8)
+    /// A Zeek TSV vector as written: split on the set separator first, then each element unescaped
+    /// (`\xNN`), so an escaped separator inside an element stays inside it.
+    case zeekVector(UnsafeRawBufferPointer, UInt8)
     /// The raw bytes of a JSON array of strings.
     case jsonArray(UnsafeRawBufferPointer)
     /// Values gathered one by one (Suricata answers, CNAME chains).
@@ -31,6 +34,21 @@ enum ValueList {
             var start = 0
             for i in 0...bytes.count where i == bytes.count || bytes[i] == sep {
                 if i > start { body(bytes.slice(start, i)) }
+                start = i + 1
+            }
+        case .zeekVector(let bytes, let sep):
+            var scratch: [UInt8] = []
+            var start = 0
+            for i in 0...bytes.count where i == bytes.count || bytes[i] == sep {
+                if i > start {
+                    let element = bytes.slice(start, i)
+                    if element.firstIndex(of: 0x5c) == nil {
+                        body(element)
+                    } else {
+                        ZeekEscapes.unescape(element, into: &scratch)
+                        scratch.withUnsafeBytes(body)
+                    }
+                }
                 start = i + 1
             }
         case .jsonArray(let bytes):
@@ -135,4 +153,34 @@ struct PassFilter: Sendable {
     var connections: Bool
     var others: Bool
     static let all = PassFilter(connections: true, others: true)
+}
+
+/// Zeek ASCII escapes: `\xNN` for a byte, `\\` for a backslash; anything else is kept as written.
+enum ZeekEscapes {
+    static func unescape(_ field: UnsafeRawBufferPointer, into out: inout [UInt8]) {
+        out.removeAll(keepingCapacity: true)
+        var i = 0
+        while i < field.count {
+            let c = field[i]
+            if c == 0x5c, i + 3 < field.count, field[i + 1] == UInt8(ascii: "x"), let hi = hexValue(field[i + 2]), let lo = hexValue(field[i + 3]) {
+                out.append(hi << 4 | lo)
+                i += 4
+            } else if c == 0x5c, i + 1 < field.count, field[i + 1] == 0x5c {
+                out.append(0x5c)
+                i += 2
+            } else {
+                out.append(c)
+                i += 1
+            }
+        }
+    }
+
+    static func hexValue(_ c: UInt8) -> UInt8? {
+        switch c {
+        case 0x30...0x39: c - 0x30
+        case 0x61...0x66: c - 0x61 + 10
+        case 0x41...0x46: c - 0x41 + 10
+        default: nil
+        }
+    }
 }

@@ -103,7 +103,7 @@ struct ZeekRow {
             sink.connection(ConnectionRecord(ts: ts, client: client, server: server, serverPort: port, uid: self[.uid], bytesOut: bytes, location: location))
         case .dns:
             let answers: ValueList
-            if let a = self[.answers] { answers = answersAreJSON ? .jsonArray(a) : .separated(a, setSeparator) } else { answers = .none }
+            if let a = self[.answers] { answers = answersAreJSON ? .jsonArray(a) : .zeekVector(a, setSeparator) } else { answers = .none }
             sink.dns(DNSRecord(ts: ts, client: client, query: self[.query], answers: answers, location: location))
         case .http:
             sink.http(HTTPRecord(

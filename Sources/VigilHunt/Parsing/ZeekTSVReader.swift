@@ -66,7 +66,8 @@ final class ZeekTSVReader {
             if let slot = columns[column] {
                 let field = line.slice(start, end)
                 if !field.equals(unset) {
-                    row[slot] = field.equals(empty) ? line.slice(start, start) : unescape(field)
+                    // Vectors are split before unescaping (an escaped separator stays inside its element).
+                    row[slot] = field.equals(empty) ? line.slice(start, start) : slot == .answers ? field : unescape(field)
                 }
             }
             column += 1
@@ -86,7 +87,7 @@ final class ZeekTSVReader {
         var i = 0
         while i < field.count {
             let c = field[i]
-            if c == 0x5c, i + 3 < field.count, field[i + 1] == UInt8(ascii: "x"), let hi = hexValue(field[i + 2]), let lo = hexValue(field[i + 3]) {
+            if c == 0x5c, i + 3 < field.count, field[i + 1] == UInt8(ascii: "x"), let hi = ZeekEscapes.hexValue(field[i + 2]), let lo = ZeekEscapes.hexValue(field[i + 3]) {
                 out.storeBytes(of: hi << 4 | lo, toByteOffset: o, as: UInt8.self)
                 i += 4
             } else if c == 0x5c, i + 1 < field.count, field[i + 1] == 0x5c {
@@ -100,15 +101,6 @@ final class ZeekTSVReader {
         }
         scratchUsed += o
         return UnsafeRawBufferPointer(start: out, count: o)
-    }
-
-    private func hexValue(_ c: UInt8) -> UInt8? {
-        switch c {
-        case 0x30...0x39: c - 0x30
-        case 0x61...0x66: c - 0x61 + 10
-        case 0x41...0x46: c - 0x41 + 10
-        default: nil
-        }
     }
 
     /// Decodes a header value such as `\x09` to its bytes.
