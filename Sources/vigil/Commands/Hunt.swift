@@ -77,6 +77,18 @@ struct Hunt: AsyncParsableCommand {
     }
 
     func run() async throws {
+        do {
+            try hunt()
+        } catch let code as ExitCode {
+            throw code
+        } catch {
+            // Every failure is exit status 2 (1 means "found something").
+            printToStandardError("error: \(error)")
+            throw VigilExitCode.error
+        }
+    }
+
+    private func hunt() throws {
         var indicators = noDefaultIndicators ? IndicatorSet() : DefaultIndicators.indicatorSet
         for file in iocFiles {
             let url = URL(fileURLWithPath: file)
