@@ -23,6 +23,9 @@ public struct FileFacts: Sendable, Codable, Hashable {
     public var networkIndicators: [String]
     /// Bytes after the end of the image data in ICO and PNG files.
     public var imageTrailer: TrailerFacts?
+    /// Names of other modules (`*.dll`, `*.exe`, `*.dylib`, `*.so`) written in the file as data,
+    /// lower-cased: a library that names a sibling may open it.
+    public var moduleNames: [String]
 
     public init(path: String, size: Int, sha256: String, format: FileFormat, complete: Bool = true) {
         self.path = path
@@ -31,6 +34,7 @@ public struct FileFacts: Sendable, Codable, Hashable {
         self.format = format
         self.complete = complete
         self.networkIndicators = []
+        self.moduleNames = []
     }
 
     /// The file name (last path component, nested archive members included).
@@ -71,6 +75,10 @@ public struct ExecutableFacts: Sendable, Codable, Hashable {
     public var codeSize: Int
     /// PE link time (seconds since 1970), when set.
     public var linkTime: UInt32?
+    /// SHA-256 over the file without the checksum, the certificate-table directory entry and the
+    /// certificate table (the Authenticode image digest, computed whether or not the file is
+    /// signed): equal on both sides means only signature-area bytes changed.
+    public var imageDigest: String?
 
     public init(kind: String, isLibrary: Bool, machine: String, imports: [String] = [], exports: [String] = [],
                 sections: [SectionFacts] = [], codeSize: Int = 0, linkTime: UInt32? = nil) {
