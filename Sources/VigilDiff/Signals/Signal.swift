@@ -39,7 +39,7 @@ struct ReleaseComparison {
 }
 
 /// A release-diff check: looks at one change and returns its findings.
-typealias Signal = (SignalContext) -> [Finding]
+typealias Signal = @Sendable (SignalContext) -> [Finding]
 
 /// Every signal, in report order.
 enum Signals {
