@@ -3,5 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
+scripts/build-fixtures.sh
 swift build --build-tests
 swift test --skip-build "$@"
