@@ -54,7 +54,7 @@ enum ImagePayloadCheck {
         let kind = file.format == .ico ? "ICO" : "PNG"
         return Finding(
             check: CheckID.imageTrailer,
-            title: "\(trailer.size) bytes hidden after the image data of a \(kind) file (\(trailer.encoding.rawValue))",
+            title: "\(trailer.size) bytes hidden after the image data of \(kind == "ICO" ? "an" : "a") \(kind) file (\(trailer.encoding.rawValue))",
             severity: severity,
             path: file.path,
             offset: trailer.offset,
