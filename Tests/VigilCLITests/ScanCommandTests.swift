@@ -24,6 +24,24 @@ private struct ScanDocument: Decodable {
     }
 }
 
+/// Runs vigil with an empty feed store, so feeds stored by other tests or users cannot add findings.
+private func runIsolated(_ arguments: [String]) throws -> TestSupport.RunResult {
+    try TestSupport.runVigil(arguments, environment: ["VIGIL_STORE": "/nonexistent/vigil-store-\(UUID().uuidString)"])
+}
+
+/// The parts of a SARIF log the tests read.
+private struct SARIFDocument: Decodable {
+    struct Run: Decodable {
+        struct Result: Decodable {
+            var ruleId: String
+            var level: String
+        }
+        var results: [Result]
+    }
+    var version: String
+    var runs: [Run]
+}
+
 @Suite("vigil scan (end to end)", .serialized)
 struct ScanCommandTests {
     static let abcSHA256 = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
@@ -43,7 +61,7 @@ struct ScanCommandTests {
     @Test func jsonDocumentDecodesWithFindingsDiagnosticsAndStatistics() throws {
         let (root, iocs, rules) = try makeTree()
         defer { try? FileManager.default.removeItem(at: root) }
-        let r = try TestSupport.runVigil(["scan", "--no-default-indicators", "--iocs", iocs, "--rules", rules, "--format", "json", root.path + "/tree"])
+        let r = try runIsolated(["scan", "--no-default-indicators", "--iocs", iocs, "--rules", rules, "--format", "json", root.path + "/tree"])
         #expect(r.status == 1)
         let doc = try JSONDecoder().decode(ScanDocument.self, from: Data(r.stdout.utf8))
         #expect(doc.tool == "vigil")
@@ -61,7 +79,7 @@ struct ScanCommandTests {
     @Test func jsonLinesHoldOneDecodableFindingPerLine() throws {
         let (root, iocs, rules) = try makeTree()
         defer { try? FileManager.default.removeItem(at: root) }
-        let r = try TestSupport.runVigil(["scan", "--no-default-indicators", "--iocs", iocs, "--rules", rules, "--format", "jsonl", root.path + "/tree"])
+        let r = try runIsolated(["scan", "--no-default-indicators", "--iocs", iocs, "--rules", rules, "--format", "jsonl", root.path + "/tree"])
         #expect(r.status == 1)
         let lines = r.stdout.split(separator: "\n")
         #expect(lines.count == 2)
@@ -76,7 +94,7 @@ struct ScanCommandTests {
     @Test func textOutputGroupsFindingsByFile() throws {
         let (root, iocs, rules) = try makeTree()
         defer { try? FileManager.default.removeItem(at: root) }
-        let r = try TestSupport.runVigil(["scan", "--no-default-indicators", "--iocs", iocs, "--rules", rules, root.path + "/tree"])
+        let r = try runIsolated(["scan", "--no-default-indicators", "--iocs", iocs, "--rules", rules, root.path + "/tree"])
         #expect(r.status == 1)
         #expect(r.stdout.contains(root.path + "/tree/abc.bin\n  [CRITICAL 100] SHA-256 matches a known-bad file: CLI test hash"))
         #expect(r.stdout.contains("strings:   $h at 4 (0x4, 8 bytes)"))
@@ -87,7 +105,7 @@ struct ScanCommandTests {
     @Test func cleanScanExitsZero() throws {
         let (root, _, _) = try makeTree()
         defer { try? FileManager.default.removeItem(at: root) }
-        let r = try TestSupport.runVigil(["scan", root.path + "/tree/clean.txt"])
+        let r = try runIsolated(["scan", root.path + "/tree/clean.txt"])
         #expect(r.status == 0)
         #expect(r.stdout.contains("0 findings in 0 files"))
         #expect(r.stdout.contains("25 YARA rules from 2 rule sources"))
@@ -102,7 +120,7 @@ struct ScanCommandTests {
         ["scan", "--max-file-size", "lots", "."],
     ])
     func usageErrorsExitTwo(arguments: [String]) throws {
-        let r = try TestSupport.runVigil(arguments)
+        let r = try runIsolated(arguments)
         #expect(r.status == 2)
         #expect(!r.stderr.isEmpty)
     }
@@ -111,7 +129,7 @@ struct ScanCommandTests {
         let (root, iocs, _) = try makeTree()
         defer { try? FileManager.default.removeItem(at: root) }
         let bad = try TestSupport.write(Array("rule Broken {\n  condition: nope\n}\n".utf8), to: "rules/broken.yar", in: root).path
-        let r = try TestSupport.runVigil(["scan", "--no-default-indicators", "--iocs", iocs, "--rules", root.path + "/rules", "--format", "json", root.path + "/tree"])
+        let r = try runIsolated(["scan", "--no-default-indicators", "--iocs", iocs, "--rules", root.path + "/rules", "--format", "json", root.path + "/tree"])
         #expect(r.status == 1)
         let doc = try JSONDecoder().decode(ScanDocument.self, from: Data(r.stdout.utf8))
         let d = try #require(doc.diagnostics.first { $0.kind == "rule-error" })
@@ -123,7 +141,7 @@ struct ScanCommandTests {
     @Test func maxFileSizeSkipsAndReports() throws {
         let (root, _, _) = try makeTree()
         defer { try? FileManager.default.removeItem(at: root) }
-        let r = try TestSupport.runVigil(["scan", "--max-file-size", "4", "--format", "json", root.path + "/tree"])
+        let r = try runIsolated(["scan", "--max-file-size", "4", "--format", "json", root.path + "/tree"])
         let doc = try JSONDecoder().decode(ScanDocument.self, from: Data(r.stdout.utf8))
         #expect(doc.statistics.diagnosticsByKind == ["skipped-size": 2])
         #expect(doc.statistics.filesScanned == 1)
@@ -146,7 +164,7 @@ struct ScanCommandTests {
                 URL(fileURLWithPath: "/usr/bin/setpriv"),
                 ["--reuid=65534", "--regid=65534", "--clear-groups", exe.path, "scan", "--format", "json", root.path + "/tree"])
         } else {
-            r = try TestSupport.runVigil(["scan", "--format", "json", root.path + "/tree"])
+            r = try runIsolated(["scan", "--format", "json", root.path + "/tree"])
         }
         #expect(r.status == 0, "\(r.stderr)")
         let doc = try JSONDecoder().decode(ScanDocument.self, from: Data(r.stdout.utf8))
@@ -156,7 +174,7 @@ struct ScanCommandTests {
     }
 
     @Test func helpShowsExamples() throws {
-        let r = try TestSupport.runVigil(["scan", "--help"])
+        let r = try runIsolated(["scan", "--help"])
         #expect(r.status == 0)
         #expect(r.stdout.contains("Examples:"))
         #expect(r.stdout.contains("--follow-symlinks"))
@@ -168,11 +186,38 @@ struct ScanCommandTests {
         let name = "we\"ird\\na\tme\u{1}é.bin"
         try TestSupport.write(Array("abc".utf8), to: "tree/" + name, in: root)
         let iocs = try TestSupport.write(Array("\(Self.abcSHA256);quote \" and backslash \\ here\n".utf8), to: "hash-iocs.txt", in: root).path
-        let r = try TestSupport.runVigil(["scan", "--no-default-indicators", "--iocs", iocs, "--format", "jsonl", root.path + "/tree"])
+        let r = try runIsolated(["scan", "--no-default-indicators", "--iocs", iocs, "--format", "jsonl", root.path + "/tree"])
         #expect(r.status == 1)
         let line = try #require(r.stdout.split(separator: "\n").first)
         let finding = try JSONDecoder().decode(Finding.self, from: Data(line.utf8))
         #expect(finding.path == root.path + "/tree/" + name)
         #expect(finding.title.hasSuffix("quote \" and backslash \\ here"))
+    }
+
+    @Test func sarifLogListsEachFinding() throws {
+        let (root, iocs, rules) = try makeTree()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let r = try runIsolated(["scan", "--no-default-indicators", "--iocs", iocs, "--rules", rules, "--format", "sarif", root.path + "/tree"])
+        #expect(r.status == 1)
+        let log = try JSONDecoder().decode(SARIFDocument.self, from: Data(r.stdout.utf8))
+        #expect(log.version == "2.1.0")
+        #expect(log.runs.first?.results.map(\.ruleId) == ["ioc.hash", "yara"])
+        #expect(log.runs.first?.results.map(\.level) == ["error", "warning"])
+    }
+
+    @Test func storedFeedsAreUsed() throws {
+        let (root, iocs, _) = try makeTree()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let store = root.path + "/store"
+        let add = try TestSupport.runVigil(["feed", "add", iocs, "--name", "cli-feed", "--store", store])
+        #expect(add.status == 0, "\(add.stderr)")
+        let r = try TestSupport.runVigil(["scan", "--no-default-indicators", "--store", store, "--format", "json", root.path + "/tree"])
+        #expect(r.status == 1)
+        let doc = try JSONDecoder().decode(ScanDocument.self, from: Data(r.stdout.utf8))
+        #expect(doc.findings.map(\.check) == ["ioc.hash"])
+        #expect(doc.findings.first?.source?.hasPrefix("cli-feed") == true)
+        // Without the store the same scan is clean.
+        let clean = try runIsolated(["scan", "--no-default-indicators", root.path + "/tree"])
+        #expect(clean.status == 0)
     }
 }

@@ -72,7 +72,7 @@ struct RuleSetupTests {
         let configuration = try ScanSetup.prepare(rulePaths: [], indicatorFiles: [list], useDefaults: false, options: ScanOptions())
         #expect(configuration.indicators.countsByKind[.sha256] == 1)
         #expect(configuration.indicators.filenamePatterns.map(\.value) == [#"/tmp/.*\.evil$"#])
-        #expect(configuration.setupDiagnostics.map(\.line) == [4])
+        #expect(Set(configuration.setupDiagnostics.map(\.line)) == [4])  // only the junk line is rejected
     }
 
     @Test(.enabled(if: TestSupport.sharedData != nil, "\(TestSupport.sharedDataMissing)"))
