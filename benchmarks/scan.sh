@@ -92,6 +92,11 @@ run "sha256sum (1 process)" sh -c "find '$CORPUS' -type f -print0 | xargs -0 sha
 run "openssl dgst -sha256 (1 process)" sh -c "find '$CORPUS' -type f -print0 | xargs -0 openssl dgst -sha256"
 run "openssl dgst -sha256 (-P 2)" sh -c "find '$CORPUS' -type f -print0 | xargs -0 -P 2 -n 64 openssl dgst -sha256"
 run "openssl md5+sha1+sha256 (-P 2)" sh -c "for d in md5 sha1 sha256; do find '$CORPUS' -type f -print0 | xargs -0 -P 2 -n 64 openssl dgst -\$d; done"
+if [ -f ../shared/data/iocs-loki/filename-iocs.txt ]; then
+    run "vigil scan + Loki filename+hash IoCs" "$VIGIL" scan --no-default-indicators --iocs ../shared/data/iocs-loki/filename-iocs.txt \
+        --iocs ../shared/data/iocs-loki/hash-iocs.txt --format jsonl "$CORPUS"
+    echo "cost of signature-base's 3,828 filename regexes + 3,053 hashes: $(awk -v a="${CPU['vigil scan + Loki filename+hash IoCs']}" -v b="${CPU['vigil scan (MD5+SHA-1+SHA-256)']}" 'BEGIN {printf "%+.2f CPU s", a-b}')"
+fi
 echo "ratio openssl-sha256(1 process)/vigil: $(ratio 'openssl dgst -sha256 (1 process)' 'vigil scan (MD5+SHA-1+SHA-256)')"
 echo "ratio openssl-sha256(-P 2)/vigil:      $(ratio 'openssl dgst -sha256 (-P 2)' 'vigil scan (MD5+SHA-1+SHA-256)')"
 echo "ratio openssl-3-digests(-P 2)/vigil:   $(ratio 'openssl md5+sha1+sha256 (-P 2)' 'vigil scan (MD5+SHA-1+SHA-256)')  (same work: three digests)"

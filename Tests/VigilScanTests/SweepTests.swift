@@ -272,4 +272,12 @@ struct SweepTests {
         #expect(result.diagnostics.isEmpty)
         #expect(result.findings.map(\.path) == [dir.path + "/bad-\u{FFFD}\u{FFFD}.bin"])
     }
+
+    @Test func overlappingPathsScanEachFolderOnce() throws {
+        let dir = try Scratch()
+        try dir.write("sub/abc.bin", "abc")
+        let result = try scan([dir.path, dir.path + "/sub"], indicators: [hashIndicator(.sha256, Self.abcSHA256)])
+        #expect(result.findings.count == 1)
+        #expect(result.diagnostics.map(\.kind) == ["already-scanned"])
+    }
 }
