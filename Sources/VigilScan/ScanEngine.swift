@@ -86,6 +86,10 @@ public final class ScanEngine: Sendable {
     private func assemble(outputs: [WorkerOutput], walker: WalkerOutput, workers: Int, duration: Duration) -> ScanResult {
         var findings: [Finding] = []
         var diagnostics = configuration.setupDiagnostics + walker.diagnostics
+        for rejected in filenames.rejected {
+            let p = rejected.indicator.provenance.first
+            diagnostics.append(Diagnostic(kind: "rejected-row", path: p?.file ?? p?.feed ?? "indicators", line: p?.line, message: rejected.reason))
+        }
         var stats = ScanStatistics()
         var analysesByFolder: [String: [FileAnalysis]] = [:]
         for o in outputs {
