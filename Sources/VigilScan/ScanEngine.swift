@@ -109,6 +109,7 @@ public final class ScanEngine: Sendable {
         }
         findings.sort { a, b in
             if a.path != b.path { return a.path < b.path }
+            if a.severity != b.severity { return a.severity > b.severity }
             if (a.score ?? 0) != (b.score ?? 0) { return (a.score ?? 0) > (b.score ?? 0) }
             return a.check < b.check
         }
