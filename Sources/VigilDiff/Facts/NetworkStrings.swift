@@ -13,13 +13,13 @@ public enum NetworkStrings {
     static let maxResults = 500
 
     /// Top-level labels accepted for bare domains: common generic TLDs and country codes that do not
-    /// collide with file extensions seen in software (no `.py`, `.sh`, `.pl`, `.rs`, `.md`, `.so`, `.cc`).
+    /// collide with file extensions (no `.py`, `.sh`, `.pl`, `.rs`, `.md`, `.so`, `.cc`) or with
+    /// attribute names in scripts (no `.name`, `.app`, `.site`, `.live`, `.link`, `.dev`).
     public static let knownTopLevelDomains: Set<String> = [
-        "com", "net", "org", "info", "biz", "io", "co", "xyz", "top", "site", "online", "app", "dev", "cloud",
-        "wiki", "shop", "live", "club", "store", "tech", "space", "website", "link", "click", "pro", "name", "mobi",
+        "com", "net", "org", "info", "biz", "io", "co", "xyz", "top", "wiki", "mobi",
         "ru", "cn", "uk", "de", "fr", "jp", "kr", "kp", "br", "us", "eu", "tk", "ml", "ga", "cf", "gq", "pw", "tv",
         "ws", "su", "ir", "ua", "nl", "it", "es", "ch", "se", "no", "fi", "cz", "at", "be", "au", "ca", "hk", "tw",
-        "sg", "vn", "id", "tr", "ro", "gov", "edu", "mil", "int", "onion",
+        "sg", "vn", "tr", "ro", "gov", "edu", "mil", "onion",
     ]
 
     /// Extracts indicators as `kind:value` strings (`url:https://…`, `domain:…`, `endpoint:…`),
@@ -40,7 +40,8 @@ public enum NetworkStrings {
     /// least ``minimumRun`` characters.
     static func forEachRun(in bytes: [UInt8], excluding: [Range<Int>], _ body: ([UInt8]) -> Void) {
         @inline(__always) func printable(_ b: UInt8) -> Bool { b >= 0x20 && b < 0x7F }
-        func excluded(_ i: Int) -> Bool { excluding.contains { $0.contains(i) } }
+        let ranges = excluding.filter { !$0.isEmpty }
+        func excluded(_ i: Int) -> Bool { !ranges.isEmpty && ranges.contains { $0.contains(i) } }
         var run: [UInt8] = []
         for i in bytes.indices {
             let b = bytes[i]
@@ -82,6 +83,7 @@ public enum NetworkStrings {
             if let range = lower.range(of: scheme) {
                 let distance = lower.distance(from: lower.startIndex, to: range.lowerBound)
                 token = token.dropFirst(distance)
+                while let last = token.last, ".,:!?".contains(last) { token = token.dropLast() }
                 guard let c = Normalizer.classify(String(token)), c.kind == .url, let parts = URLParts(c.value),
                     hostIsPlausible(parts.host)
                 else { return nil }
@@ -97,7 +99,7 @@ public enum NetworkStrings {
         }
         guard let c = Normalizer.classify(String(token)) else { return nil }
         switch c.kind {
-        case .domain where hasKnownTopLevel(c.value) && c.value.split(separator: ".").count >= 2:
+        case .domain where hasKnownTopLevel(c.value) && (c.value.split(separator: ".").dropLast().last?.count ?? 0) >= 3:
             return "domain:" + c.value
         case .url:
             guard let parts = URLParts(c.value), hasKnownTopLevel(parts.host) else { return nil }

@@ -8,6 +8,9 @@ public enum DiffTextReport {
         out += "Risk: \(diff.risk.label.uppercased())\n"
         for (i, reason) in diff.risk.reasons.enumerated() { out += "  \(i + 1). \(reason)\n" }
         out += "\nFiles: \(diff.old.fileCount) old, \(diff.new.fileCount) new; " + countsLine(diff) + "\n"
+        for side in [diff.old, diff.new] {
+            if let folder = side.strippedFolder { out += "Paths in \(side.path) are relative to its top folder '\(folder)/'\n" }
+        }
         if diff.old.archivesOpened + diff.new.archivesOpened > 0 {
             out += "Nested archives opened: \(diff.old.archivesOpened) old, \(diff.new.archivesOpened) new\n"
         }

@@ -61,13 +61,28 @@ public struct ReleaseDiffer: Sendable {
         for (folder, list) in analyses.sorted(by: { $0.key < $1.key }) {
             findings += engine.analyzeFolder(folder, files: list)
         }
+        let root = Self.singleTopFolder(files.map(\.path))
+        if let root {
+            for i in files.indices { files[i].path.removeFirst(root.count) }
+            for i in findings.indices where findings[i].path.hasPrefix(root) { findings[i].path.removeFirst(root.count) }
+        }
         FactExtractor.attachBundleVersions(&files)
         let tagged = diagnostics.map { d -> Diagnostic in
             var d = d
             d.path = "\(label):\(d.path)"
             return d
         }
-        return Side(source: source, files: files, findings: findings, diagnostics: tagged)
+        var described = source
+        described.strippedFolder = root.map { String($0.dropLast()) }
+        return Side(source: described, files: files, findings: findings, diagnostics: tagged)
+    }
+
+    /// `"name/"` when every path lies inside one top-level folder (a tarball's `pkg-1.2/`), so
+    /// releases packed with and without a wrapping folder, or with a versioned one, pair by path.
+    static func singleTopFolder(_ paths: [String]) -> String? {
+        guard let first = paths.first, let slash = first.firstIndex(of: "/") else { return nil }
+        let prefix = String(first[...slash])
+        return paths.allSatisfy { $0.hasPrefix(prefix) } ? prefix : nil
     }
 
     /// Every structural finding on the new side, marked with whether the old release had the same

@@ -1,0 +1,89 @@
+import Foundation
+import Testing
+import VigilCore
+@testable import VigilDiff
+
+@Suite("Release diff")
+struct ReleaseDiffTests {
+    @Test("clean → 3CX-like release is high, driven by ffmpeg.dll, d3dcompiler_47.dll and the icon")
+    func threeCX() throws {
+        guard let old = DiffFixtures.path("clean"), let new = DiffFixtures.path("3cx-like") else { return }
+        let diff = try ReleaseDiffer().diff(old: old, new: new)
+        #expect(diff.risk.level == .high)
+        #expect(Set(diff.risk.files) == ["ffmpeg.dll", "d3dcompiler_47.dll", "resources/app.ico"])
+        #expect(diff.counts["modified"] == 3 && diff.counts["unchanged"] == 5 && diff.counts["added"] == 0)
+        let checks = Dictionary(grouping: diff.findings, by: \.path).mapValues { Set($0.map(\.check)) }
+        #expect(checks["d3dcompiler_47.dll"] == ["diff.signature-only-change", "diff.cert-slack-appeared"])
+        #expect(checks["ffmpeg.dll"] == ["diff.sibling-signature-read", "diff.version-unchanged", "diff.new-loader-apis"])
+        #expect(checks["resources/app.ico"] == ["diff.image-trailer-appeared"])
+        #expect(checks["FixtureDesktopApp.exe"] == nil)
+
+        // The padding measured by the fixture mutator (Python, independent of Vigil).
+        let sidecar = DiffFixtures.json("d3dcompiler_47-padded.json")
+        let slack = diff.findings.first { $0.check == "diff.cert-slack-appeared" }
+        #expect(slack?.evidence["slack_bytes"] == .int(sidecar?["slack_size"] as? Int ?? -1))
+        let only = diff.findings.first { $0.check == "diff.signature-only-change" }
+        let grown = (sidecar?["new_table_size"] as? Int ?? 0) - (sidecar?["original_table_size"] as? Int ?? 0)
+        #expect(only?.evidence["size_change"] == .int(grown))
+
+        let ffmpeg = diff.changes.first { $0.path == "ffmpeg.dll" }
+        // x86_64-w64-mingw32-objdump -p shows these in the trojanized build and not in the clean one.
+        for added in ["kernel32.dll!CreateFileW", "kernel32.dll!ReadFile", "kernel32.dll!GetModuleFileNameW", "kernel32.dll!CreateEventW"] {
+            #expect(ffmpeg?.details.importsAdded.contains(added) == true, "\(added)")
+        }
+        #expect(ffmpeg?.details.exportsAdded == [] && ffmpeg?.details.exportsRemoved == [])
+        #expect(ffmpeg?.details.moduleNamesAdded == ["d3dcompiler_47.dll"])
+        let ico = diff.findings.first { $0.check == "diff.image-trailer-appeared" }
+        #expect(ico?.severity == .high && ico?.evidence["encoding"] == .string("base64-after-dollar"))
+    }
+
+    @Test("the same releases as ZIP and tar.gz give the same verdict and findings as the folders")
+    func archivesAgree() throws {
+        guard let a = DiffFixtures.path("clean"), let b = DiffFixtures.path("3cx-like"),
+            let za = DiffFixtures.path("clean.zip"), let tb = DiffFixtures.path("3cx-like.tar.gz")
+        else { return }
+        let folders = try ReleaseDiffer().diff(old: a, new: b)
+        let archives = try ReleaseDiffer().diff(old: za, new: tb)
+        #expect(archives.new.strippedFolder == "release")
+        #expect(archives.risk == folders.risk)
+        #expect(archives.findings.map { "\($0.check) \($0.path)" } == folders.findings.map { "\($0.check) \($0.path)" })
+    }
+
+    @Test("identical inputs: no changes, no findings, risk none")
+    func identical() throws {
+        guard let a = DiffFixtures.path("clean"), let za = DiffFixtures.path("clean.zip") else { return }
+        for other in [a, za] {
+            let diff = try ReleaseDiffer().diff(old: a, new: other)
+            #expect(diff.identical)
+            #expect(diff.findings.isEmpty)
+            #expect(diff.risk.level == nil && diff.risk.label == "none")
+            #expect(diff.counts["unchanged"] == 8)
+        }
+    }
+
+    @Test("an honest update (versions bumped, rebuilt, re-signed, a file added) is not high")
+    func honestUpdate() throws {
+        guard let a = DiffFixtures.path("clean"), let b = DiffFixtures.path("update") else { return }
+        let diff = try ReleaseDiffer().diff(old: a, new: b)
+        #expect(diff.counts["modified"] == 3 && diff.counts["added"] == 1)
+        #expect((diff.risk.level ?? .info) < .medium, "\(diff.risk.reasons)")
+        #expect(!diff.findings.contains { $0.check == "diff.version-unchanged" })
+    }
+
+    @Test("a real update nobody here wrote (PyPI wheels with launcher EXEs) is not high")
+    func realWheels() throws {
+        let dir = DiffFixtures.realDirectory
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).filter { $0.hasSuffix(".whl") }.sorted()
+        let pairs = Dictionary(grouping: names, by: { String($0.split(separator: "-").first ?? "") }).values.filter { $0.count == 2 }
+        guard !pairs.isEmpty else {
+            print("skipped: no wheel pairs in \(dir.path) (scripts/fixtures/diff-real.sh downloads them when online)")
+            return
+        }
+        for pair in pairs {
+            let diff = try ReleaseDiffer().diff(old: dir.appendingPathComponent(pair[0]).path, new: dir.appendingPathComponent(pair[1]).path)
+            #expect(diff.counts["unchanged", default: 0] > 0, "\(pair)")
+            #expect((diff.risk.level ?? .info) < .high, "\(pair): \(diff.risk.reasons)")
+            print("real update \(pair[0]) → \(pair[1]): risk \(diff.risk.label), \(diff.findings.count) finding(s), counts \(diff.counts)")
+        }
+    }
+}
