@@ -33,13 +33,22 @@ public struct Provenance: Codable, Sendable, Hashable {
     public var description: String?
     /// When the indicator was first seen or published, ISO 8601, when known.
     public var firstSeen: String?
+    /// The value as published, when it differs from the normalised value (defanged, mixed case…).
+    public var original: String?
+    /// Labels the publisher attached (MISP tags, STIX labels and indicator types), when any.
+    public var tags: [String]?
 
-    public init(feed: String, file: String? = nil, line: Int? = nil, description: String? = nil, firstSeen: String? = nil) {
+    public init(
+        feed: String, file: String? = nil, line: Int? = nil, description: String? = nil, firstSeen: String? = nil,
+        original: String? = nil, tags: [String]? = nil
+    ) {
         self.feed = feed
         self.file = file
         self.line = line
         self.description = description
         self.firstSeen = firstSeen
+        self.original = original
+        self.tags = tags
     }
 }
 

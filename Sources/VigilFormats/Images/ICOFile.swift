@@ -16,7 +16,7 @@ public struct ICOFile: Codable, Hashable, Sendable {
     /// Bytes after ``imagesEnd`` to the end of the file.
     public var trailing: TrailingData?
     public var fileSize: Int
-    public var problems: [FormatProblem]
+    public var problems: [FormatIssue]
 
     public init(type: UInt16, declaredCount: UInt16, fileSize: Int) {
         self.type = type
@@ -35,15 +35,15 @@ public struct ICOFile: Codable, Hashable, Sendable {
             let count = try? reader.u16le(at: 4)
         else {
             var ico = ICOFile(type: 0, declaredCount: 0, fileSize: bytes.count)
-            ico.problems.append(FormatProblem(offset: 0, reason: "ICONDIR header truncated (6 bytes needed)"))
+            ico.problems.append(FormatIssue(area: "image", offset: 0, message: "ICONDIR header truncated (6 bytes needed)"))
             return ico
         }
         var ico = ICOFile(type: type, declaredCount: count, fileSize: bytes.count)
-        if reserved != 0 { ico.problems.append(FormatProblem(offset: 0, reason: "reserved field is \(reserved), not 0")) }
-        if type != 1, type != 2 { ico.problems.append(FormatProblem(offset: 2, reason: "type \(type) is neither icon (1) nor cursor (2)")) }
+        if reserved != 0 { ico.problems.append(FormatIssue(area: "image", offset: 0, message: "reserved field is \(reserved), not 0")) }
+        if type != 1, type != 2 { ico.problems.append(FormatIssue(area: "image", offset: 2, message: "type \(type) is neither icon (1) nor cursor (2)")) }
         var n = Int(count)
         if n > maxEntries {
-            ico.problems.append(FormatProblem(offset: 4, reason: "count \(count) exceeds the cap of \(maxEntries)"))
+            ico.problems.append(FormatIssue(area: "image", offset: 4, message: "count \(count) exceeds the cap of \(maxEntries)"))
             n = maxEntries
         }
         var furthest = 6
@@ -51,7 +51,7 @@ public struct ICOFile: Codable, Hashable, Sendable {
         for index in 0..<n {
             let at = 6 + index * 16
             guard let e = try? reader.slice(at: at, length: 16) else {
-                ico.problems.append(FormatProblem(offset: at, reason: "directory entry \(index) truncated"))
+                ico.problems.append(FormatIssue(area: "image", offset: at, message: "directory entry \(index) truncated"))
                 break
             }
             furthest = max(furthest, at + 16)
@@ -65,17 +65,17 @@ public struct ICOFile: Codable, Hashable, Sendable {
             let start = Int(offset), length = Int(size)
             if !reader.contains(offset: start, length: length) || length == 0 {
                 ico.problems.append(
-                    FormatProblem(offset: at, reason: "image \(index) range \(offset)+\(size) lies outside the file of \(bytes.count) bytes"))
+                    FormatIssue(area: "image", offset: at, message: "image \(index) range \(offset)+\(size) lies outside the file of \(bytes.count) bytes"))
                 entry.format = .outOfRange
                 ico.entries.append(entry)
                 continue
             }
             let range = start..<(start + length)
             if start < 6 + n * 16 {
-                ico.problems.append(FormatProblem(offset: at, reason: "image \(index) overlaps the directory"))
+                ico.problems.append(FormatIssue(area: "image", offset: at, message: "image \(index) overlaps the directory"))
             }
             if let (_, other) = ranges.first(where: { $0.0.overlaps(range) }) {
-                ico.problems.append(FormatProblem(offset: at, reason: "image \(index) overlaps image \(other)"))
+                ico.problems.append(FormatIssue(area: "image", offset: at, message: "image \(index) overlaps image \(other)"))
             }
             ranges.append((range, index))
             furthest = max(furthest, range.upperBound)
@@ -88,7 +88,7 @@ public struct ICOFile: Codable, Hashable, Sendable {
                 entry.format = .bmp
             } else {
                 entry.format = .unknown
-                ico.problems.append(FormatProblem(offset: start, reason: "image \(index) is neither PNG nor a BITMAPINFOHEADER"))
+                ico.problems.append(FormatIssue(area: "image", offset: start, message: "image \(index) is neither PNG nor a BITMAPINFOHEADER"))
             }
             ico.entries.append(entry)
         }

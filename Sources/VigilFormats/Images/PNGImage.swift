@@ -25,7 +25,7 @@ public struct PNGImage: Codable, Hashable, Sendable {
     public var iendEnd: Int?
     /// Bytes after `IEND` up to the end of the file (standalone PNG) or of the ICO entry.
     public var trailing: TrailingData?
-    public var problems: [FormatProblem]
+    public var problems: [FormatIssue]
 
     public init(offset: Int) {
         self.offset = offset
@@ -56,24 +56,24 @@ public struct PNGImage: Codable, Hashable, Sendable {
     static func parse(_ reader: ByteReader, at offset: Int, end: Int) -> PNGImage {
         var png = PNGImage(offset: offset)
         guard hasSignature(reader, at: offset), end - offset >= 8 else {
-            png.problems.append(FormatProblem(offset: offset, reason: "no PNG signature"))
+            png.problems.append(FormatIssue(area: "image", offset: offset, message: "no PNG signature"))
             return png
         }
         var at = offset + 8
         while at < end {
             guard at + 12 <= end, let length = try? reader.u32be(at: at), let typeBytes = try? reader.slice(at: at + 4, length: 4)
             else {
-                png.problems.append(FormatProblem(offset: at, reason: "chunk header truncated (\(end - at) bytes left)"))
+                png.problems.append(FormatIssue(area: "image", offset: at, message: "chunk header truncated (\(end - at) bytes left)"))
                 break
             }
             let type = String(decoding: typeBytes, as: UTF8.self)
             if length > 0x7FFF_FFFF || Int(length) > end - at - 12 {
                 png.problems.append(
-                    FormatProblem(offset: at, reason: "chunk \(type) length \(length) runs past the end (\(end - at - 12) bytes left)"))
+                    FormatIssue(area: "image", offset: at, message: "chunk \(type) length \(length) runs past the end (\(end - at - 12) bytes left)"))
                 break
             }
             if !typeBytes.allSatisfy({ (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }) {
-                png.problems.append(FormatProblem(offset: at + 4, reason: "chunk type \(Hex.string(typeBytes)) is not four letters"))
+                png.problems.append(FormatIssue(area: "image", offset: at + 4, message: "chunk type \(HexText.string(typeBytes)) is not four letters"))
             }
             let dataAt = at + 8
             let crcAt = dataAt + Int(length)
@@ -84,16 +84,15 @@ public struct PNGImage: Codable, Hashable, Sendable {
             if computed != stored {
                 png.badCRCCount += 1
                 png.problems.append(
-                    FormatProblem(
-                        offset: crcAt,
-                        reason: "chunk \(type) CRC 0x\(String(stored, radix: 16)) != computed 0x\(String(computed, radix: 16))"))
+                    FormatIssue(area: "image", offset: crcAt,
+                        message: "chunk \(type) CRC 0x\(String(stored, radix: 16)) != computed 0x\(String(computed, radix: 16))"))
             }
             if png.chunks.count < maxListedChunks {
                 png.chunks.append(
                     PNGChunk(type: type, offset: at, length: length, storedCRC: stored, computedCRC: computed))
             }
             if png.chunkCount == 1, type != "IHDR" {
-                png.problems.append(FormatProblem(offset: at, reason: "first chunk is \(type), not IHDR"))
+                png.problems.append(FormatIssue(area: "image", offset: at, message: "first chunk is \(type), not IHDR"))
             }
             if type == "IHDR", length >= 13 {
                 png.width = try? reader.u32be(at: dataAt)
@@ -108,7 +107,7 @@ public struct PNGImage: Codable, Hashable, Sendable {
             }
         }
         if png.iendEnd == nil {
-            png.problems.append(FormatProblem(offset: at, reason: "no IEND chunk"))
+            png.problems.append(FormatIssue(area: "image", offset: at, message: "no IEND chunk"))
         }
         if let iendEnd = png.iendEnd, iendEnd < end, let rest = try? reader.slice(at: iendEnd, length: end - iendEnd) {
             png.trailing = TrailingData(offset: iendEnd, bytes: rest)

@@ -4,7 +4,7 @@ import VigilBinary
 /// Decodes a CodeDirectory blob (0xFADE0C02). Version-dependent fields are read only when the
 /// version says they exist and they fit inside the blob.
 enum CodeDirectoryParser {
-    static func parse(_ reader: ByteReader, slot: UInt32, blob: Range<Int>, problems: inout [FormatProblem]) -> CodeDirectory {
+    static func parse(_ reader: ByteReader, slot: UInt32, blob: Range<Int>, problems: inout [FormatIssue]) -> CodeDirectory {
         var cd = CodeDirectory(slot: slot, offset: blob.lowerBound, length: UInt32(blob.count))
         let b = blob.lowerBound
         func u32(_ o: Int) -> UInt32? { o + 4 <= blob.count ? try? reader.u32be(at: b + o) : nil }
@@ -14,7 +14,7 @@ enum CodeDirectoryParser {
             let nSpecial = u32(24), let nCode = u32(28), let codeLimit = u32(32), let hashSize = u8(36),
             let hashType = u8(37), let platform = u8(38), let pageShift = u8(39)
         else {
-            problems.append(FormatProblem(offset: b, reason: "CodeDirectory shorter than its 44-byte fixed part"))
+            problems.append(FormatIssue(area: "mach-o", offset: b, message: "CodeDirectory shorter than its 44-byte fixed part"))
             return cd
         }
         cd.version = version
@@ -29,7 +29,7 @@ enum CodeDirectoryParser {
         cd.hashType = CodeHashType(rawType: hashType)
         cd.platform = platform
         if pageShift >= 31 {
-            problems.append(FormatProblem(offset: b + 39, reason: "CodeDirectory page shift \(pageShift) is too large"))
+            problems.append(FormatIssue(area: "mach-o", offset: b + 39, message: "CodeDirectory page shift \(pageShift) is too large"))
         } else {
             cd.pageSize = pageShift == 0 ? 0 : 1 << Int(pageShift)
         }
@@ -45,20 +45,20 @@ enum CodeDirectoryParser {
         }
         if version >= 0x20500, let runtime = u32(88) { cd.runtimeVersion = MachOConstants.osVersion(runtime) }
         if let whole = try? reader.slice(at: b, length: blob.count), let digest = PageHasher.hash(whole, type: cd.hashType) {
-            cd.cdhash = Hex.string(digest.prefix(20))
+            cd.cdhash = HexText.string(digest.prefix(20))
         }
         if Int(hashOffset) > blob.count {
-            problems.append(FormatProblem(offset: b + 16, reason: "CodeDirectory hashOffset \(hashOffset) outside the blob"))
+            problems.append(FormatIssue(area: "mach-o", offset: b + 16, message: "CodeDirectory hashOffset \(hashOffset) outside the blob"))
         }
         return cd
     }
 
     private static func string(
-        _ reader: ByteReader, blob: Range<Int>, at offset: UInt32, what: String, problems: inout [FormatProblem]
+        _ reader: ByteReader, blob: Range<Int>, at offset: UInt32, what: String, problems: inout [FormatIssue]
     ) -> String? {
         guard Int(offset) < blob.count, let s = try? reader.cString(at: blob.lowerBound + Int(offset), maxLength: blob.count - Int(offset))
         else {
-            problems.append(FormatProblem(offset: blob.lowerBound, reason: "CodeDirectory \(what) offset \(offset) outside the blob"))
+            problems.append(FormatIssue(area: "mach-o", offset: blob.lowerBound, message: "CodeDirectory \(what) offset \(offset) outside the blob"))
             return nil
         }
         return s

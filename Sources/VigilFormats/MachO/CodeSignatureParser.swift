@@ -23,9 +23,8 @@ enum CodeSignatureParser {
             range.dataSize >= 12
         else {
             slice.problems.append(
-                FormatProblem(
-                    offset: start,
-                    reason: "LC_CODE_SIGNATURE range \(range.dataOffset)+\(range.dataSize) lies outside the slice or is too small"))
+                FormatIssue(area: "mach-o", offset: start,
+                    message: "LC_CODE_SIGNATURE range \(range.dataOffset)+\(range.dataSize) lies outside the slice or is too small"))
             var sig = CodeSignature(offset: start, length: 0)
             sig.signatureClass = .malformed
             slice.codeSignature = sig
@@ -37,36 +36,36 @@ enum CodeSignatureParser {
     }
 
     static func parse(
-        _ reader: ByteReader, at start: Int, size: Int, sliceBase: Int, sliceSize: Int, problems: inout [FormatProblem]
+        _ reader: ByteReader, at start: Int, size: Int, sliceBase: Int, sliceSize: Int, problems: inout [FormatIssue]
     ) -> CodeSignature {
         var signature = CodeSignature(offset: start, length: 0)
         guard let magic = try? reader.u32be(at: start), let length = try? reader.u32be(at: start + 4),
             let count = try? reader.u32be(at: start + 8)
         else {
-            problems.append(FormatProblem(offset: start, reason: "SuperBlob header truncated"))
+            problems.append(FormatIssue(area: "mach-o", offset: start, message: "SuperBlob header truncated"))
             return signature
         }
         signature.length = length
         guard magic == superBlobMagic else {
             problems.append(
-                FormatProblem(offset: start, reason: "expected SuperBlob magic 0xfade0cc0, found 0x\(String(magic, radix: 16))"))
+                FormatIssue(area: "mach-o", offset: start, message: "expected SuperBlob magic 0xfade0cc0, found 0x\(String(magic, radix: 16))"))
             return signature
         }
         // Blobs must lie inside both the SuperBlob length and the LC_CODE_SIGNATURE range.
         let end = start + min(size, Int(length))
         if Int(length) > size {
             problems.append(
-                FormatProblem(offset: start + 4, reason: "SuperBlob length \(length) exceeds LC_CODE_SIGNATURE datasize \(size)"))
+                FormatIssue(area: "mach-o", offset: start + 4, message: "SuperBlob length \(length) exceeds LC_CODE_SIGNATURE datasize \(size)"))
         }
         var entries = Int(count)
         if entries > maxBlobs {
-            problems.append(FormatProblem(offset: start + 8, reason: "SuperBlob count \(count) exceeds the cap of \(maxBlobs)"))
+            problems.append(FormatIssue(area: "mach-o", offset: start + 8, message: "SuperBlob count \(count) exceeds the cap of \(maxBlobs)"))
             entries = maxBlobs
         }
         for index in 0..<entries {
             let at = start + 12 + index * 8
             guard at + 8 <= end, let slot = try? reader.u32be(at: at), let blobOffset = try? reader.u32be(at: at + 4) else {
-                problems.append(FormatProblem(offset: at, reason: "SuperBlob index entry \(index) outside the signature"))
+                problems.append(FormatIssue(area: "mach-o", offset: at, message: "SuperBlob index entry \(index) outside the signature"))
                 break
             }
             let blobAt = start + Int(blobOffset)
@@ -74,14 +73,14 @@ enum CodeSignatureParser {
                 let blobLength = try? reader.u32be(at: blobAt + 4)
             else {
                 problems.append(
-                    FormatProblem(offset: at, reason: "blob for slot \(SignatureBlob.name(ofSlot: slot)) at \(blobAt) lies outside the signature"))
+                    FormatIssue(area: "mach-o", offset: at, message: "blob for slot \(SignatureBlob.name(ofSlot: slot)) at \(blobAt) lies outside the signature"))
                 signature.blobs.append(SignatureBlob(slot: slot, magic: nil, offset: blobAt, length: nil))
                 continue
             }
             signature.blobs.append(SignatureBlob(slot: slot, magic: blobMagic, offset: blobAt, length: blobLength))
             guard blobLength >= 8, Int(blobLength) <= end - blobAt else {
                 problems.append(
-                    FormatProblem(offset: blobAt, reason: "blob length \(blobLength) for slot \(SignatureBlob.name(ofSlot: slot)) runs past the signature"))
+                    FormatIssue(area: "mach-o", offset: blobAt, message: "blob length \(blobLength) for slot \(SignatureBlob.name(ofSlot: slot)) runs past the signature"))
                 continue
             }
             let blob = blobAt..<(blobAt + Int(blobLength))
@@ -104,9 +103,8 @@ enum CodeSignatureParser {
             default:
                 if slot == 0 || slot == 0x10000 {
                     problems.append(
-                        FormatProblem(
-                            offset: blobAt,
-                            reason: "slot \(SignatureBlob.name(ofSlot: slot)) holds unexpected magic 0x\(String(blobMagic, radix: 16))"))
+                        FormatIssue(area: "mach-o", offset: blobAt,
+                            message: "slot \(SignatureBlob.name(ofSlot: slot)) holds unexpected magic 0x\(String(blobMagic, radix: 16))"))
                 }
             }
         }

@@ -22,49 +22,48 @@ struct LoadCommandContext {
         let limit = min(start + Int(totalSize), sliceBase + sliceSize)
         if start + Int(totalSize) > sliceBase + sliceSize {
             slice.problems.append(
-                FormatProblem(offset: sliceBase + 20, reason: "sizeofcmds \(totalSize) runs past the end of the slice"))
+                FormatIssue(area: "mach-o", offset: sliceBase + 20, message: "sizeofcmds \(totalSize) runs past the end of the slice"))
         }
         var n = Int(count)
         if n > MachOConstants.maxLoadCommands {
             slice.problems.append(
-                FormatProblem(
-                    offset: sliceBase + 16,
-                    reason: "ncmds \(count) exceeds the cap of \(MachOConstants.maxLoadCommands); reading that many"))
+                FormatIssue(area: "mach-o", offset: sliceBase + 16,
+                    message: "ncmds \(count) exceeds the cap of \(MachOConstants.maxLoadCommands); reading that many"))
             n = MachOConstants.maxLoadCommands
         }
         var at = start
         for index in 0..<n {
             guard at + 8 <= limit, let cmd = try? reader.u32(at), let cmdsize = try? reader.u32(at + 4) else {
                 slice.problems.append(
-                    FormatProblem(offset: at, reason: "load command \(index) of \(count) starts outside sizeofcmds"))
+                    FormatIssue(area: "mach-o", offset: at, message: "load command \(index) of \(count) starts outside sizeofcmds"))
                 return
             }
             guard cmdsize >= 8 else {
                 slice.problems.append(
-                    FormatProblem(offset: at, reason: "load command \(index) has cmdsize \(cmdsize) (< 8); stopping"))
+                    FormatIssue(area: "mach-o", offset: at, message: "load command \(index) has cmdsize \(cmdsize) (< 8); stopping"))
                 return
             }
             guard at + Int(cmdsize) <= limit else {
                 slice.problems.append(
-                    FormatProblem(offset: at, reason: "load command \(index) (cmdsize \(cmdsize)) runs past sizeofcmds"))
+                    FormatIssue(area: "mach-o", offset: at, message: "load command \(index) (cmdsize \(cmdsize)) runs past sizeofcmds"))
                 return
             }
             if cmdsize % (is64 ? 8 : 4) != 0 {
                 slice.problems.append(
-                    FormatProblem(offset: at, reason: "load command \(index) cmdsize \(cmdsize) is not a multiple of \(is64 ? 8 : 4)"))
+                    FormatIssue(area: "mach-o", offset: at, message: "load command \(index) cmdsize \(cmdsize) is not a multiple of \(is64 ? 8 : 4)"))
             }
             slice.loadCommands.append(LoadCommand(command: cmd, size: cmdsize, offset: at))
             do throws(BinaryReadError) {
                 try decode(cmd, at: at, size: Int(cmdsize), into: &slice)
             } catch {
                 slice.problems.append(
-                    FormatProblem(offset: at, reason: "\(MachOConstants.loadCommandName(cmd)) unreadable: \(error)"))
+                    FormatIssue(area: "mach-o", offset: at, message: "\(MachOConstants.loadCommandName(cmd)) unreadable: \(error)"))
             }
             at += Int(cmdsize)
         }
         if n == Int(count), at != start + Int(totalSize), at <= limit {
             slice.problems.append(
-                FormatProblem(offset: at, reason: "load commands end at \(at - start) bytes but sizeofcmds is \(totalSize)"))
+                FormatIssue(area: "mach-o", offset: at, message: "load commands end at \(at - start) bytes but sizeofcmds is \(totalSize)"))
         }
     }
 
@@ -99,7 +98,7 @@ struct LoadCommandContext {
                 compatibilityVersion: MachOConstants.dylibVersion(try reader.u32(at + 20)), commandOffset: at)
             if kind == .id {
                 if slice.installName != nil {
-                    slice.problems.append(FormatProblem(offset: at, reason: "more than one LC_ID_DYLIB"))
+                    slice.problems.append(FormatIssue(area: "mach-o", offset: at, message: "more than one LC_ID_DYLIB"))
                 }
                 slice.installName = reference
             } else {
@@ -115,7 +114,7 @@ struct LoadCommandContext {
         case MachOConstants.lcCodeSignature:
             guard size >= 16 else { throw .outOfRange(offset: at, what: "LC_CODE_SIGNATURE shorter than 16 bytes") }
             if slice.codeSignatureRange != nil {
-                slice.problems.append(FormatProblem(offset: at, reason: "more than one LC_CODE_SIGNATURE; using the first"))
+                slice.problems.append(FormatIssue(area: "mach-o", offset: at, message: "more than one LC_CODE_SIGNATURE; using the first"))
             } else {
                 slice.codeSignatureRange = LinkeditRange(dataOffset: try reader.u32(at + 8), dataSize: try reader.u32(at + 12))
             }
@@ -176,17 +175,17 @@ struct LoadCommandContext {
             entropy: entropy(sliceOffset: fileOffset, size: fileSize), sections: [])
         if fileSize > 0, segment.entropy == nil {
             slice.problems.append(
-                FormatProblem(offset: at, reason: "segment \(name) file range \(fileOffset)+\(fileSize) lies outside the slice"))
+                FormatIssue(area: "mach-o", offset: at, message: "segment \(name) file range \(fileOffset)+\(fileSize) lies outside the slice"))
         }
         let fitting = (size - headerSize) / sectionSize
         if Int(nsects) > fitting {
             slice.problems.append(
-                FormatProblem(offset: at, reason: "segment \(name) declares \(nsects) sections but cmdsize holds \(fitting)"))
+                FormatIssue(area: "mach-o", offset: at, message: "segment \(name) declares \(nsects) sections but cmdsize holds \(fitting)"))
         }
         for index in 0..<min(Int(nsects), fitting) {
             guard sectionCount < MachOConstants.maxSections else {
                 slice.problems.append(
-                    FormatProblem(offset: at, reason: "more than \(MachOConstants.maxSections) sections; the rest are not read"))
+                    FormatIssue(area: "mach-o", offset: at, message: "more than \(MachOConstants.maxSections) sections; the rest are not read"))
                 break
             }
             sectionCount += 1
@@ -213,7 +212,7 @@ struct LoadCommandContext {
                 sectEntropy = entropy(sliceOffset: UInt64(offset), size: sectSize)
                 if sectEntropy == nil {
                     slice.problems.append(
-                        FormatProblem(offset: s, reason: "section \(segName),\(sectName) range \(offset)+\(sectSize) lies outside the slice"))
+                        FormatIssue(area: "mach-o", offset: s, message: "section \(segName),\(sectName) range \(offset)+\(sectSize) lies outside the slice"))
                 }
             }
             segment.sections.append(
@@ -229,11 +228,11 @@ struct LoadCommandContext {
         guard let off = Int(exactly: sliceOffset), let len = Int(exactly: size), off <= sliceSize, len <= sliceSize - off,
             let bytes = try? bytes.slice(at: sliceBase + off, length: len)
         else { return nil }
-        return shannonEntropy(bytes)
+        return sliceEntropy(bytes)
     }
 
     static func uuidString(_ b: ArraySlice<UInt8>) -> String {
-        let hex = Hex.string(b).uppercased()
+        let hex = HexText.string(b).uppercased()
         let c = Array(hex)
         guard c.count == 32 else { return hex }
         return String(c[0..<8]) + "-" + String(c[8..<12]) + "-" + String(c[12..<16]) + "-" + String(c[16..<20]) + "-"

@@ -10,9 +10,9 @@ public struct MachOFile: Codable, Hashable, Sendable {
     /// The slices: one for a thin file, one per readable fat architecture otherwise.
     public var slices: [MachOSlice]
     /// Problems found outside any slice (fat header, overlapping slices, unknown magic).
-    public var problems: [FormatProblem]
+    public var problems: [FormatIssue]
 
-    public init(fileSize: Int, fat: FatHeader?, slices: [MachOSlice], problems: [FormatProblem]) {
+    public init(fileSize: Int, fat: FatHeader?, slices: [MachOSlice], problems: [FormatIssue]) {
         self.fileSize = fileSize
         self.fat = fat
         self.slices = slices
@@ -20,7 +20,7 @@ public struct MachOFile: Codable, Hashable, Sendable {
     }
 
     /// Every problem of the file and its slices.
-    public var allProblems: [FormatProblem] { problems + slices.flatMap(\.problems) }
+    public var allProblems: [FormatIssue] { problems + slices.flatMap(\.problems) }
 }
 
 /// A fat (universal) header: `0xCAFEBABE` with 20-byte `fat_arch` or `0xCAFEBABF` with 32-byte `fat_arch_64`.
@@ -261,7 +261,7 @@ public struct MachOSlice: Codable, Hashable, Sendable {
     public var codeSignatureRange: LinkeditRange?
     /// The parsed signature, if `LC_CODE_SIGNATURE` is present and readable.
     public var codeSignature: CodeSignature?
-    public var problems: [FormatProblem]
+    public var problems: [FormatIssue]
 
     public init(offset: Int, size: Int) {
         self.offset = offset

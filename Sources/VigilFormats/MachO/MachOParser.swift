@@ -1,12 +1,12 @@
 import VigilBinary
 
 extension MachOFile {
-    /// Parses a thin or fat Mach-O file. Never throws: unreadable parts become ``FormatProblem``s.
+    /// Parses a thin or fat Mach-O file. Never throws: unreadable parts become ``FormatIssue``s.
     public static func parse(_ bytes: [UInt8]) -> MachOFile {
         let reader = ByteReader(bytes)
         var file = MachOFile(fileSize: bytes.count, fat: nil, slices: [], problems: [])
         guard let magic = try? reader.u32be(at: 0) else {
-            file.problems.append(FormatProblem(offset: 0, reason: "file shorter than a Mach-O magic (4 bytes)"))
+            file.problems.append(FormatIssue(area: "mach-o", offset: 0, message: "file shorter than a Mach-O magic (4 bytes)"))
             return file
         }
         if magic == MachOConstants.fatMagic || magic == MachOConstants.fatMagic64 {
@@ -20,7 +20,7 @@ extension MachOFile {
     /// Reads the fat header and each architecture's slice; checks slice bounds and overlaps.
     private static func parseFat(_ reader: ByteReader, is64Bit: Bool, into file: inout MachOFile) {
         guard let declared = try? reader.u32be(at: 4) else {
-            file.problems.append(FormatProblem(offset: 4, reason: "fat header truncated before nfat_arch"))
+            file.problems.append(FormatIssue(area: "mach-o", offset: 4, message: "fat header truncated before nfat_arch"))
             return
         }
         var header = FatHeader(is64Bit: is64Bit, declaredArchitectureCount: declared, architectures: [])
@@ -28,9 +28,8 @@ extension MachOFile {
         var count = Int(declared)
         if count > MachOConstants.maxFatArchitectures {
             file.problems.append(
-                FormatProblem(
-                    offset: 4,
-                    reason: "nfat_arch \(declared) exceeds the cap of \(MachOConstants.maxFatArchitectures); reading that many"))
+                FormatIssue(area: "mach-o", offset: 4,
+                    message: "nfat_arch \(declared) exceeds the cap of \(MachOConstants.maxFatArchitectures); reading that many"))
             count = MachOConstants.maxFatArchitectures
         }
         for index in 0..<count {
@@ -54,7 +53,7 @@ extension MachOFile {
                         name: MachOConstants.cpuName(type: cpuType, subtype: cpuSubtype),
                         offset: offset, size: size, align: align))
             } catch {
-                file.problems.append(FormatProblem(offset: at, reason: "fat_arch \(index) truncated (\(error))"))
+                file.problems.append(FormatIssue(area: "mach-o", offset: at, message: "fat_arch \(index) truncated (\(error))"))
                 break
             }
         }
@@ -67,35 +66,32 @@ extension MachOFile {
                 reader.contains(offset: start, length: size), size > 0
             else {
                 file.problems.append(
-                    FormatProblem(
-                        offset: entryOffset,
-                        reason: "slice \(index) (\(arch.name)) offset \(arch.offset) size \(arch.size) lies outside the file of \(reader.count) bytes"))
+                    FormatIssue(area: "mach-o", offset: entryOffset,
+                        message: "slice \(index) (\(arch.name)) offset \(arch.offset) size \(arch.size) lies outside the file of \(reader.count) bytes"))
                 continue
             }
             if start < headerEnd {
                 file.problems.append(
-                    FormatProblem(offset: entryOffset, reason: "slice \(index) (\(arch.name)) overlaps the fat header"))
+                    FormatIssue(area: "mach-o", offset: entryOffset, message: "slice \(index) (\(arch.name)) overlaps the fat header"))
                 continue
             }
             let range = start..<(start + size)
             if let other = accepted.first(where: { $0.range.overlaps(range) }) {
                 file.problems.append(
-                    FormatProblem(
-                        offset: entryOffset,
-                        reason: "slice \(index) (\(arch.name)) at \(start)..<\(start + size) overlaps slice \(other.index)"))
+                    FormatIssue(area: "mach-o", offset: entryOffset,
+                        message: "slice \(index) (\(arch.name)) at \(start)..<\(start + size) overlaps slice \(other.index)"))
                 continue
             }
             if arch.align < 64, start % (1 << Int(arch.align)) != 0 {
                 file.problems.append(
-                    FormatProblem(offset: entryOffset, reason: "slice \(index) offset \(start) is not aligned to 2^\(arch.align)"))
+                    FormatIssue(area: "mach-o", offset: entryOffset, message: "slice \(index) offset \(start) is not aligned to 2^\(arch.align)"))
             }
             accepted.append((range, index))
             var slice = MachOSliceParser.parse(reader, offset: start, size: size)
             if let h = slice.header, h.cpuType != arch.cpuType {
                 slice.problems.append(
-                    FormatProblem(
-                        offset: start,
-                        reason: "fat entry says \(arch.name) but the slice header says \(h.architecture)"))
+                    FormatIssue(area: "mach-o", offset: start,
+                        message: "fat entry says \(arch.name) but the slice header says \(h.architecture)"))
             }
             file.slices.append(slice)
         }

@@ -19,7 +19,7 @@ enum MachOSliceParser {
     static func parse(_ reader: ByteReader, offset base: Int, size: Int) -> MachOSlice {
         var slice = MachOSlice(offset: base, size: size)
         guard let magicLE = try? reader.u32le(at: base) else {
-            slice.problems.append(FormatProblem(offset: base, reason: "slice shorter than a Mach-O magic"))
+            slice.problems.append(FormatIssue(area: "mach-o", offset: base, message: "slice shorter than a Mach-O magic"))
             return slice
         }
         let bigEndian: Bool
@@ -31,7 +31,7 @@ enum MachOSliceParser {
         case MachOConstants.magic64.byteSwapped: (bigEndian, is64) = (true, true)
         default:
             slice.problems.append(
-                FormatProblem(offset: base, reason: "not a Mach-O magic: 0x\(String(magicLE, radix: 16)) (little-endian read)"))
+                FormatIssue(area: "mach-o", offset: base, message: "not a Mach-O magic: 0x\(String(magicLE, radix: 16)) (little-endian read)"))
             return slice
         }
         let r = EndianReader(reader: reader, bigEndian: bigEndian)
@@ -41,7 +41,7 @@ enum MachOSliceParser {
             let fileType = try? r.u32(base + 12), let ncmds = try? r.u32(base + 16),
             let sizeofcmds = try? r.u32(base + 20), let flags = try? r.u32(base + 24)
         else {
-            slice.problems.append(FormatProblem(offset: base, reason: "Mach-O header truncated (\(headerSize) bytes needed)"))
+            slice.problems.append(FormatIssue(area: "mach-o", offset: base, message: "Mach-O header truncated (\(headerSize) bytes needed)"))
             return slice
         }
         slice.header = MachOHeader(

@@ -10,7 +10,12 @@ extension PEParseContext {
         }
         var result: [PEImport] = []
         var budget = PELimits.maxImportedFunctions
+        var failures = 0
         for i in 0..<PELimits.maxImportedLibraries {
+            guard failures < 5 else {
+                note("imports", start + 20 * i, "too many malformed import descriptors; stopped")
+                return result
+            }
             let d = start + 20 * i
             guard let originalThunk = try? reader.u32le(at: d), let nameRVA = try? reader.u32le(at: d + 12),
                 let firstThunk = try? reader.u32le(at: d + 16)
@@ -21,8 +26,10 @@ extension PEParseContext {
             if originalThunk == 0 && nameRVA == 0 && firstThunk == 0 { return result }
             guard let dll = name(atRVA: nameRVA) else {
                 note("imports", d, "import descriptor \(i): DLL name RVA 0x\(String(nameRVA, radix: 16)) is not in the file")
+                failures += 1
                 continue
             }
+            failures = 0
             let thunks = originalThunk != 0 ? originalThunk : firstThunk
             let functions = readThunks(rva: thunks, dll: dll, budget: &budget, isVA: false)
             result.append(PEImport(dll: dll, delayLoad: false, functions: functions))
@@ -41,7 +48,15 @@ extension PEParseContext {
         }
         var result: [PEImport] = []
         var budget = PELimits.maxImportedFunctions
-        for i in 0..<PELimits.maxImportedLibraries {
+        // Honour the directory size when it is set (GNU ld writes no terminator), and give up after
+        // a few descriptors in a row that lead nowhere.
+        let declared = dir.size >= 32 ? Int(dir.size / 32) : PELimits.maxImportedLibraries
+        var failures = 0
+        for i in 0..<min(declared, PELimits.maxImportedLibraries) {
+            guard failures < 5 else {
+                note("delay imports", start + 32 * i, "too many malformed delay-import descriptors; stopped")
+                break
+            }
             let d = start + 32 * i
             guard let attributes = try? reader.u32le(at: d), let nameField = try? reader.u32le(at: d + 4),
                 let nameTable = try? reader.u32le(at: d + 16)
@@ -50,11 +65,14 @@ extension PEParseContext {
                 return result
             }
             if nameField == 0 && nameTable == 0 { return result }
-            let usesVA = attributes & 1 == 0
+            // Pre-VC7 descriptors (Attributes 0) hold VAs; they can only occur in i386 images.
+            let usesVA = attributes & 1 == 0 && coffMachine == 0x14c
             guard let nameRVA = rva(fromField: nameField, isVA: usesVA), let dll = name(atRVA: nameRVA) else {
                 note("delay imports", d, "delay-import descriptor \(i): DLL name is not in the file")
+                failures += 1
                 continue
             }
+            failures = 0
             var functions: [PEImportedFunction] = []
             if let tableRVA = rva(fromField: nameTable, isVA: usesVA) {
                 functions = readThunks(rva: tableRVA, dll: dll, budget: &budget, isVA: usesVA)

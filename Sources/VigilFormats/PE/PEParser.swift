@@ -19,6 +19,7 @@ struct PEParseContext {
     var issues: [FormatIssue] = []
     var sections: [PESection] = []
     var optional: OptionalHeader?
+    var coffMachine: UInt16 = 0
 
     init(reader: ByteReader) { self.reader = reader }
 
@@ -42,6 +43,7 @@ struct PEParseContext {
                 checksum: PEChecksum(stored: 0, computed: PEChecksumCalculator.compute(reader.bytes, checksumOffset: nil)),
                 overlay: nil, certificateTable: nil, issues: issues)
         }
+        coffMachine = coff.machine
         let optionalOffset = coffOffset + 20
         optional = readOptionalHeader(at: optionalOffset, declaredSize: Int(coff.sizeOfOptionalHeader))
         let sectionTable = optionalOffset + Int(coff.sizeOfOptionalHeader)
