@@ -60,7 +60,14 @@ struct DiffCommandTests {
         #expect(try TestSupport.runVigil(["diff", old, new, "--format", "sarif", "--output", file]).status == 1)
         let log = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as? [String: Any]
         let run = (log?["runs"] as? [[String: Any]])?.first
-        #expect((run?["results"] as? [Any])?.count == 6)
+        let results = run?["results"] as? [[String: Any]] ?? []
+        let json = try JSONSerialization.jsonObject(with: Data(TestSupport.runVigil(["diff", old, new, "--format", "json"]).stdout.utf8)) as? [String: Any]
+        let newCount = (json?["findings"] as? [Any])?.count ?? -1
+        let oldCount = (json?["preexisting"] as? [Any])?.count ?? -1
+        #expect(results.count == newCount + oldCount)
+        #expect(results.filter { $0["baselineState"] as? String == "new" }.count == newCount)
+        #expect(results.filter { $0["baselineState"] as? String == "unchanged" }.count == oldCount)
+        #expect(results.contains { $0["ruleId"] as? String == "diff.signature-only-change" && $0["level"] as? String == "error" })
         // A copy without the mandatory "version" must fail, so the validator is known to bite.
         var broken = log ?? [:]
         broken.removeValue(forKey: "version")

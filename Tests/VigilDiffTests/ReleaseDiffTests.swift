@@ -12,11 +12,22 @@ struct ReleaseDiffTests {
         #expect(diff.risk.level == .high)
         #expect(Set(diff.risk.files) == ["ffmpeg.dll", "d3dcompiler_47.dll", "resources/app.ico"])
         #expect(diff.counts["modified"] == 3 && diff.counts["unchanged"] == 5 && diff.counts["added"] == 0)
-        let checks = Dictionary(grouping: diff.findings, by: \.path).mapValues { Set($0.map(\.check)) }
+        let checks = Dictionary(grouping: diff.findings.filter { $0.check.hasPrefix("diff.") }, by: \.path).mapValues { Set($0.map(\.check)) }
         #expect(checks["d3dcompiler_47.dll"] == ["diff.signature-only-change", "diff.cert-slack-appeared"])
         #expect(checks["ffmpeg.dll"] == ["diff.sibling-signature-read", "diff.version-unchanged", "diff.new-loader-apis"])
         #expect(checks["resources/app.ico"] == ["diff.image-trailer-appeared"])
         #expect(checks["FixtureDesktopApp.exe"] == nil)
+        // Vigil's structural checks run on the new side and are part of the report.
+        let structural = diff.findings.filter { !$0.check.hasPrefix("diff.") }
+        let slackFinding = structural.first { $0.check == "pe.cert-table-slack" && $0.path == "d3dcompiler_47.dll" }
+        #expect(slackFinding?.severity == .high)
+        #expect(!diff.preexisting.contains { $0.check == "pe.cert-table-slack" })
+        #expect(structural.contains { $0.check == "image.trailing-data" && $0.path == "resources/app.ico" })
+        // Authenticode: the same signer on both sides and the padded carrier still verifies.
+        let d3d = diff.changes.first { $0.path == "d3dcompiler_47.dll" }
+        #expect(d3d?.new?.signature?.signer == "CN=Fixture Software Ltd Code Signing,O=Fixture Software Ltd,C=GB" || d3d?.new?.signature?.signer?.contains("Fixture Software Ltd Code Signing") == true)
+        #expect(d3d?.new?.signature?.signer == d3d?.old?.signature?.signer)
+        #expect(d3d?.new?.signature?.digestMatches == true)
 
         // The padding measured by the fixture mutator (Python, independent of Vigil).
         let sidecar = DiffFixtures.json("d3dcompiler_47-padded.json")
@@ -57,6 +68,8 @@ struct ReleaseDiffTests {
             #expect(diff.identical)
             #expect(diff.findings.isEmpty)
             #expect(diff.risk.level == nil && diff.risk.label == "none")
+            // What the structural checks find on the release itself is reported apart, unchanged.
+            #expect(diff.preexisting.allSatisfy { $0.severity <= .low })
             #expect(diff.counts["unchanged"] == 8)
         }
     }

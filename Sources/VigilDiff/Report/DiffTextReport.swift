@@ -32,6 +32,12 @@ public enum DiffTextReport {
                 .map { "\($0)=\(f.evidence[$0]!.description)" }
             if !evidence.isEmpty { out += "          evidence: \(evidence.joined(separator: "; "))\n" }
         }
+        if !diff.preexisting.isEmpty {
+            out += "\nAlready in the old release (\(diff.preexisting.count); not part of the verdict)\n"
+            for f in diff.preexisting {
+                out += "  \(f.severity.rawValue.uppercased().padding(8))\(f.check)  \(f.path)  \(f.title)\n"
+            }
+        }
         if !diff.diagnostics.isEmpty {
             out += "\nDiagnostics (\(diff.diagnostics.count))\n"
             for d in diff.diagnostics { out += "  \(d)\n" }

@@ -26,15 +26,18 @@ public struct ReleaseDiffer: Sendable {
         var changes = Pairing.pair(old: before.files, new: after.files)
         let comparison = ReleaseComparison(changes: changes, oldFiles: before.files)
         var findings = Signals.evaluate(comparison)
-        findings += structuralFindings(new: after.findings, old: before.findings)
-        findings.sort { ($0.severity, $1.path, $1.check) > ($1.severity, $0.path, $0.check) }
+        let structural = structuralFindings(new: after.findings, old: before.findings)
+        findings += structural.new
+        let order: (Finding, Finding) -> Bool = { ($0.severity, $1.path, $1.check) > ($1.severity, $0.path, $0.check) }
+        findings.sort(by: order)
         var counts: [String: Int] = [:]
         for kind in ChangeKind.allCases { counts[kind.rawValue] = 0 }
         for change in changes { counts[change.kind.rawValue, default: 0] += 1 }
         changes.removeAll { $0.kind == .unchanged }
         return ReleaseDiff(
             old: before.source, new: after.source, counts: counts, changes: changes, findings: findings,
-            risk: RiskSummary(findings: findings), diagnostics: before.diagnostics + after.diagnostics)
+            preexisting: structural.preexisting.sorted(by: order), risk: RiskSummary(findings: findings),
+            diagnostics: before.diagnostics + after.diagnostics)
     }
 
     /// One side read: facts, structural findings, the source summary and diagnostics.
@@ -85,14 +88,20 @@ public struct ReleaseDiffer: Sendable {
         return paths.allSatisfy { $0.hasPrefix(prefix) } ? prefix : nil
     }
 
-    /// Every structural finding on the new side, marked with whether the old release had the same
-    /// finding on the same file (then it is not new in this release, but still reported).
-    func structuralFindings(new: [Finding], old: [Finding]) -> [Finding] {
-        let before = Set(old.map { "\($0.check)|\($0.path)" })
-        return new.map { finding in
-            var f = finding
-            f.evidence["present_in_old_release"] = .bool(before.contains("\(finding.check)|\(finding.path)"))
-            return f
+    /// Splits the structural findings on the new side into those the old release did not have (part
+    /// of the diff's findings and risk) and those it already had on the same file (reported apart:
+    /// nothing changed about them, so they do not drive this release's verdict).
+    func structuralFindings(new: [Finding], old: [Finding]) -> (new: [Finding], preexisting: [Finding]) {
+        let before = Set(old.map { "\($0.check)|\($0.path)|\($0.severity)" })
+        var fresh: [Finding] = []
+        var preexisting: [Finding] = []
+        for finding in new {
+            if before.contains("\(finding.check)|\(finding.path)|\(finding.severity)") {
+                preexisting.append(finding)
+            } else {
+                fresh.append(finding)
+            }
         }
+        return (fresh, preexisting)
     }
 }
