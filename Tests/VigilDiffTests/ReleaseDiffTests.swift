@@ -1,4 +1,5 @@
 import Foundation
+import _VigilTestSupport
 import Testing
 import VigilCore
 @testable import VigilDiff
@@ -87,7 +88,7 @@ struct ReleaseDiffTests {
     func realWheels() throws {
         let dir = DiffFixtures.realDirectory
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).filter { $0.hasSuffix(".whl") }.sorted()
-        let pairs = Dictionary(grouping: names, by: { String($0.split(separator: "-").first ?? "") }).values.filter { $0.count == 2 }
+        let pairs = Dictionary(grouping: names, by: { $0.split(separator: "-").first?.lowercased() ?? "" }).values.filter { $0.count == 2 }
         guard !pairs.isEmpty else {
             print("skipped: no wheel pairs in \(dir.path) (scripts/fixtures/diff-real.sh downloads them when online)")
             return
@@ -96,7 +97,41 @@ struct ReleaseDiffTests {
             let diff = try ReleaseDiffer().diff(old: dir.appendingPathComponent(pair[0]).path, new: dir.appendingPathComponent(pair[1]).path)
             #expect(diff.counts["unchanged", default: 0] > 0, "\(pair)")
             #expect((diff.risk.level ?? .info) < .high, "\(pair): \(diff.risk.reasons)")
+            if pair[0].lowercased().hasPrefix("pyyaml") {
+                // The rebuilt extension module is seen as a changed PE library with new imports.
+                let pyd = diff.changes.first { $0.path.hasSuffix(".pyd") }
+                #expect(pyd?.new?.executable?.isLibrary == true && pyd?.details.importsAdded.isEmpty == false)
+            }
             print("real update \(pair[0]) → \(pair[1]): risk \(diff.risk.label), \(diff.findings.count) finding(s), counts \(diff.counts)")
         }
+    }
+}
+
+@Suite("Release diff: Mach-O")
+struct MachODiffTests {
+    @Test("a dylib signed by another team is high; an ad-hoc signature dropped is medium")
+    func signers() throws {
+        let macho = TestSupport.repositoryRoot.appendingPathComponent("Fixtures/build/macho")
+        guard FileManager.default.fileExists(atPath: macho.appendingPathComponent("libffmpeg-x86_64-otherteam.dylib").path) else {
+            Issue.record("Mach-O fixtures are missing: run scripts/build-fixtures.sh (needs lld-14, llvm-14)")
+            return
+        }
+        let dir = try TestSupport.makeTemporaryDirectory("vigil-diff-macho")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fm = FileManager.default
+        for (side, lib, fat) in [("old", "signed", "adhoc"), ("new", "otherteam", "unsigned")] {
+            try fm.createDirectory(at: dir.appendingPathComponent(side), withIntermediateDirectories: true)
+            try fm.copyItem(at: macho.appendingPathComponent("libffmpeg-x86_64-\(lib).dylib"), to: dir.appendingPathComponent("\(side)/libffmpeg.dylib"))
+            try fm.copyItem(at: macho.appendingPathComponent("libffmpeg-fat-\(fat).dylib"), to: dir.appendingPathComponent("\(side)/libfat.dylib"))
+        }
+        let diff = try ReleaseDiffer().diff(old: dir.appendingPathComponent("old").path, new: dir.appendingPathComponent("new").path)
+        let team = diff.findings.first { $0.check == "diff.signer-changed" }
+        #expect(team?.path == "libffmpeg.dylib" && team?.severity == .high)
+        // Team ids as the fixture script's certificates spell them (OU=FIXTEAM001 / OU=OTHERTEAM2).
+        #expect(team?.evidence["old_team"] == .string("FIXTEAM001") && team?.evidence["new_team"] == .string("OTHERTEAM2"))
+        let removed = diff.findings.first { $0.check == "diff.signature-removed" }
+        #expect(removed?.path == "libfat.dylib" && removed?.severity == .medium)
+        #expect(diff.changes.first { $0.path == "libfat.dylib" }?.new?.executable?.machine == "x86_64+arm64")
+        #expect(diff.risk.level == .high)
     }
 }
