@@ -71,7 +71,7 @@ let package = Package(
         .target(
             name: "VigilDiff",
             dependencies: [
-                "VigilCore", "VigilFormats", "VigilDetections", "VigilIndicators", "VigilGzip",
+                "VigilCore", "VigilBinary", "VigilFormats", "VigilDetections", "VigilIndicators", "VigilGzip",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]

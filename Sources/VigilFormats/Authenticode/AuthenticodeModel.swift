@@ -154,7 +154,7 @@ public struct TrustResult: Codable, Sendable, Hashable {
     public var chain: [String]
     /// Why validation failed, when it did.
     public var reason: String?
-    /// The time the chain was validated at (the timestamp, else the signing time, else now).
+    /// The time the chain was validated at (a matching timestamp's time, else now).
     public var validationTime: String
 
     /// Creates a result.

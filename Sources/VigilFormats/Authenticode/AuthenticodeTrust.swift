@@ -19,8 +19,8 @@ public enum TrustStore {
 
 /// Chain validation of Authenticode signers (optional, separate from parsing).
 enum AuthenticodeTrust {
-    /// Validates each signature's signer against `roots` with RFC 5280 rules, at the time of the
-    /// timestamp (else the signing time, else now), using the certificates in the signature as
+    /// Validates each signature's signer against `roots` with RFC 5280 rules, at the time of a
+    /// timestamp whose imprint matches (else now), using the certificates in the signature as
     /// intermediates.
     static func validate(_ report: AuthenticodeReport, bytes: [UInt8], pe: PEFile, roots: [Certificate]) async
         -> AuthenticodeReport
@@ -35,7 +35,9 @@ enum AuthenticodeTrust {
                 continue
             }
             let signature = report.signatures[i]
-            let time = (signature.timestamps.first?.time ?? signature.signingTime).flatMap(parseTime) ?? Date()
+            // Like Windows: the TSA's time when the signature is timestamped, otherwise now. The
+            // signingTime attribute is the signer's own claim and is not used.
+            let time = signature.timestamps.first(where: { $0.imprintMatches == true })?.time.flatMap(parseTime) ?? Date()
             let timeText = UTCText.iso8601(secondsSince1970: Int64(time.timeIntervalSince1970))
             var verifier = Verifier(rootCertificates: CertificateStore(roots)) {
                 RFC5280Policy(fixedExpiryValidationTime: time)

@@ -228,7 +228,7 @@ struct LoadCommandContext {
         guard let off = Int(exactly: sliceOffset), let len = Int(exactly: size), off <= sliceSize, len <= sliceSize - off,
             let bytes = try? bytes.slice(at: sliceBase + off, length: len)
         else { return nil }
-        return shannonEntropy(bytes)
+        return sliceEntropy(bytes)
     }
 
     static func uuidString(_ b: ArraySlice<UInt8>) -> String {

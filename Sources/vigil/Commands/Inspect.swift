@@ -16,7 +16,7 @@ struct Inspect: AsyncParsableCommand {
 
             Without --trust-store, a signature is reported as "signed by X, digest matches" and nothing
             more: no chain of trust is checked. With --trust-store ROOTS.pem, each signer's chain is
-            validated against those roots (RFC 5280, at the timestamp or signing time).
+            validated against those roots (RFC 5280, at the timestamp's time, else now).
 
             Exit status: 0 when every file was read, 2 when a file could not be read.
 
