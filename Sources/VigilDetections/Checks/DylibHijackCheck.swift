@@ -119,7 +119,9 @@ struct DylibHijackCheck {
             if resolved.location == .bundle, facts.isCertificateSigned,
                 let library = libraryFacts(resolved.path, local: local)
             {
-                findings += signerFindings(executable: path, facts: facts, dylib: dylib, libraryPath: resolved.path, library: library)
+                findings += signerFindings(
+                    executable: path, facts: facts, dylib: dylib, libraryPath: DylibPaths.display(resolved.path, like: path),
+                    library: library)
             }
         }
         // Search paths outside the bundle that no dependency resolved through first: a latent surface.

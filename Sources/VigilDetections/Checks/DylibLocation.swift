@@ -45,6 +45,14 @@ enum DylibPaths {
         return folder(of: path)
     }
 
+    /// `absolute` written the way the user wrote `original`: relative to the current folder when
+    /// `original` was relative, so findings about neighbours read like the scanner's own paths.
+    static func display(_ absolute: String, like original: String) -> String {
+        guard !original.hasPrefix("/") else { return absolute }
+        let cwd = FileManager.default.currentDirectoryPath
+        return absolute.hasPrefix(cwd + "/") ? String(absolute.dropFirst(cwd.count + 1)) : absolute
+    }
+
     /// Whether `path` sits inside an application bundle's `Contents` folder.
     static func isInBundle(_ path: String) -> Bool { path.contains(".app/Contents/") }
 
