@@ -14,8 +14,16 @@ import _VigilTestSupport
     @Test(.enabled(if: corpus != nil, "set VIGIL_DETECT_CORPUS (scripts/corpus-check.sh does) to run the clean-corpus check"))
     func cleanCorpusHasNothingAboveLow() throws {
         let root = URL(fileURLWithPath: try #require(Self.corpus))
-        let result = try TreeScan.scan(root)
-        var lines = [
+        // With VIGIL_DETECT_HIJACKLIBS (a HijackLibs JSON or yml/ folder) the known-pair check runs too.
+        var options = DetectionOptions()
+        var lines: [String] = []
+        if let path = ProcessInfo.processInfo.environment["VIGIL_DETECT_HIJACKLIBS"] {
+            let loaded = try DetectionOptions.loading(hijackLibsPath: path)
+            options = loaded.options
+            lines.append("HijackLibs: \(options.hijackLibs?.entries.count ?? 0) entries from \(path)")
+        }
+        let result = try TreeScan.scan(root, engine: DetectionEngine(options: options))
+        lines += [
             "files: \(result.files) (PE parsed: \(result.peFiles), Authenticode-signed: \(result.signedPE), digest matches: \(result.digestMatches))"
         ]
         for severity in Severity.allCases.reversed() { lines.append("\(severity): \(result.count(severity))") }
