@@ -66,4 +66,29 @@ import _VigilTestSupport
             #expect(findings.isEmpty, "\(TreeScan.describe(findings))")
         }
     }
+
+    @Test func nestedHelperAppLoadingTheOuterFrameworksIsQuiet() throws {
+        // Electron layout: Example.app/Contents/Frameworks/Example Helper.app/Contents/MacOS/Example Helper
+        // loads @rpath/Electron Framework.framework/... with rpath @executable_path/../../.. (outer Frameworks).
+        try withBundle(["Electron Framework.framework/Electron Framework"]) { contents in
+            let helper = contents.appendingPathComponent("Frameworks/Example Helper.app/Contents/MacOS")
+            try FileManager.default.createDirectory(at: helper, withIntermediateDirectories: true)
+            let facts = app([DylibFact(kind: "load", name: "@rpath/Electron Framework.framework/Electron Framework")],
+                rpaths: ["@executable_path/../../.."], team: nil)
+            let findings = DetectionEngine().analyzeFolder(
+                helper.path, files: [FileAnalysis(path: helper.appendingPathComponent("Example Helper").path, facts: BinaryFacts(format: .macho, macho: facts))])
+            #expect(findings.isEmpty, "\(TreeScan.describe(findings))")
+        }
+    }
+
+    @Test func dependencyFoundOutsideTheBundleIsMedium() throws {
+        try withBundle([]) { contents in
+            // A library beside the .app, reached by climbing out of the bundle.
+            let outside = contents.deletingLastPathComponent().deletingLastPathComponent()
+            try TestSupport.write([0xCF, 0xFA, 0xED, 0xFE], to: "libplugin.dylib", in: outside)
+            let findings = run(contents, app([DylibFact(kind: "load", name: "@executable_path/../../../libplugin.dylib")], rpaths: [], team: nil))
+            #expect(findings.map(\.severity) == [.medium], "\(TreeScan.describe(findings))")
+            #expect(findings.first?.check == CheckID.rpathHijack)
+        }
+    }
 }

@@ -105,7 +105,8 @@ struct DylibHijackCheck {
                 continue
             }
             let resolved = candidates[found]
-            if resolved.location == .outsideBundle {
+            // Loose binaries (bin/../lib layouts) have no bundle boundary to leave.
+            if resolved.location == .outsideBundle && inBundle {
                 evidence["resolved_path"] = .string(resolved.path)
                 findings.append(
                     finding(

@@ -36,10 +36,11 @@ enum DylibPaths {
         (path as NSString).deletingLastPathComponent
     }
 
-    /// The `.app` bundle (or `.framework`) containing `path`, else the folder of the executable.
+    /// The outermost `.app` bundle containing `path` (helper apps nested in an app's `Frameworks` load
+    /// the outer app's frameworks: the outer bundle is the trust boundary), else the executable's folder.
     static func bundleRoot(containing path: String) -> String {
         let components = path.split(separator: "/", omittingEmptySubsequences: false)
-        if let index = components.lastIndex(where: { $0.hasSuffix(".app") }) {
+        if let index = components.firstIndex(where: { $0.hasSuffix(".app") }) {
             return components[...index].joined(separator: "/")
         }
         return folder(of: path)
