@@ -28,6 +28,8 @@ struct FileWalker {
     private(set) var directories: [String] = []
     private(set) var symlinksNotFollowed = 0
     private var visited: [DeviceInode: String] = [:]
+    /// Byte offset of `d_name` inside `struct dirent`.
+    private static let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name) ?? 19
 
     private struct DeviceInode: Hashable {
         var device: UInt64
@@ -82,14 +84,13 @@ struct FileWalker {
             var children: [(path: RawPath, viaSymlink: Bool)] = []
             while let entry = readdir(handle) {
                 let type = entry.pointee.d_type
-                let child: RawPath? = withUnsafeBytes(of: &entry.pointee.d_name) { raw in
-                    let length = raw.firstIndex(of: 0) ?? raw.count
-                    let name = UnsafeRawBufferPointer(rebasing: raw[..<length])
-                    if name.count == 1 && name[0] == UInt8(ascii: ".") { return nil }
-                    if name.count == 2 && name[0] == UInt8(ascii: ".") && name[1] == UInt8(ascii: ".") { return nil }
-                    return dir.appending(name)
-                }
-                guard let child else { continue }
+                // Read d_name in place up to its NUL. Never `withUnsafeBytes(of: &entry.pointee.d_name)`:
+                // that copies the full 256-byte array and writes it back, past the end of short records.
+                let namePointer = UnsafeRawPointer(entry) + Self.nameOffset
+                let name = UnsafeRawBufferPointer(start: namePointer, count: strlen(namePointer.assumingMemoryBound(to: CChar.self)))
+                if name.count == 1 && name[0] == UInt8(ascii: ".") { continue }
+                if name.count == 2 && name[0] == UInt8(ascii: ".") && name[1] == UInt8(ascii: ".") { continue }
+                let child = dir.appending(name)
                 classify(child, direntType: type, into: &children)
             }
             // Depth-first in name order: push in reverse so the first name is walked first.
