@@ -19,5 +19,20 @@ let package = Package(
             dependencies: [.product(name: "VigilFormats", package: "Vigil")],
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]
         ),
+        .executableTarget(
+            name: "fuzz-macho",
+            dependencies: [.product(name: "VigilFormats", package: "Vigil")],
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+        ),
+        .executableTarget(
+            name: "fuzz-ico",
+            dependencies: [.product(name: "VigilFormats", package: "Vigil")],
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+        ),
+        .executableTarget(
+            name: "fuzz-png",
+            dependencies: [.product(name: "VigilFormats", package: "Vigil")],
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+        ),
     ]
 )

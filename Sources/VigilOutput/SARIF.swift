@@ -23,14 +23,19 @@ public struct SARIFRenderer: Sendable {
     }
 
     /// The SARIF log as pretty-printed JSON with sorted keys.
-    public func render(_ findings: [Finding]) throws -> String {
+    /// - Parameters:
+    ///   - findings: the results to report.
+    ///   - unchanged: for comparisons (release diffs), results already present in the baseline; they
+    ///     are written with `baselineState: "unchanged"` and `findings` with `"new"`.
+    public func render(_ findings: [Finding], unchanged: [Finding]? = nil) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(log(findings)), as: UTF8.self) + "\n"
+        return String(decoding: try encoder.encode(log(findings, unchanged: unchanged)), as: UTF8.self) + "\n"
     }
 
     /// The SARIF log as a value.
-    public func log(_ findings: [Finding]) -> SARIFLog {
+    public func log(_ current: [Finding], unchanged: [Finding]? = nil) -> SARIFLog {
+        let findings = current + (unchanged ?? [])
         var rules: [SARIFRule] = []
         var ruleIndex: [String: Int] = [:]
         for f in findings where ruleIndex[f.check] == nil {
@@ -44,9 +49,10 @@ public struct SARIFRenderer: Sendable {
                     defaultConfiguration: SARIFConfiguration(level: Self.level(worst)),
                     properties: SARIFRuleProperties(tags: ["security", "supply-chain"] + f.attack, securitySeverity: Self.securitySeverity(worst))))
         }
-        let results = findings.map { f in
+        let results = findings.enumerated().map { (index, f) in
             SARIFResult(
                 ruleId: f.check, ruleIndex: ruleIndex[f.check] ?? 0, level: Self.level(f.severity),
+                baselineState: unchanged == nil ? nil : (index < current.count ? "new" : "unchanged"),
                 message: SARIFMessage(text: f.title + ". " + f.explanation),
                 locations: [
                     SARIFLocation(
@@ -158,6 +164,8 @@ public struct SARIFResult: Codable, Sendable {
     public var ruleId: String
     public var ruleIndex: Int
     public var level: String
+    /// `new` or `unchanged` when the log compares against a baseline.
+    public var baselineState: String?
     public var message: SARIFMessage
     public var locations: [SARIFLocation]
     public var properties: SARIFResultProperties

@@ -37,6 +37,19 @@ import VigilFormats
             var cms_size: Int?
             var has_entitlements: Bool
             var cms_verifies: Bool?
+            var signer_subject: String?
+        }
+
+        /// The `CN=…` component of an RFC 2253 name as openssl prints it (commas inside are `\,`).
+        static func commonName(_ name: String) -> String? {
+            guard let start = name.range(of: "CN=") else { return nil }
+            var out = "CN=", escaped = false
+            for ch in name[start.upperBound...] {
+                if ch == ",", !escaped { break }
+                escaped = ch == "\\" && !escaped
+                out.append(ch)
+            }
+            return out
         }
     }
 
@@ -83,6 +96,12 @@ import VigilFormats
                 if sig.cms_size ?? 0 > 0 {
                     certificate += 1
                     #expect(ours.signatureClass == .certificateSigned, "\(name)")
+                    // openssl cms -verify -noverify accepted the CMS over this CodeDirectory.
+                    let signer = ours.codeSignature?.cmsSigner
+                    #expect(signer?.digestMatchesCodeDirectory == sig.cms_verifies, "\(name)")
+                    #expect(signer?.signatureValid == sig.cms_verifies, "\(name)")
+                    let cn = try #require(sig.signer_subject.flatMap(Reference.commonName), "\(name)")
+                    #expect(signer?.subject.contains(cn) == true, "\(name): \(signer?.subject ?? "nil") lacks \(cn)")
                 }
             }
         }

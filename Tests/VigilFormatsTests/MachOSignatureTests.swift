@@ -47,6 +47,28 @@ import VigilFormats
         #expect(v.goodSpecialSlots == [2, 5])
     }
 
+    @Test func cmsSignerOfTheFixture() throws {
+        let bytes = try #require(FixtureFiles.bytes("macho", "libffmpeg-arm64-signed.dylib"))
+        let sig = try #require(MachOFile.parse(bytes).slices.first?.codeSignature)
+        let signer = try #require(sig.cmsSigner)
+        #expect(signer.subject.contains("CN=Developer ID Application: Fixture FIXTEAM001 (FIXTEAM001)"))
+        #expect(signer.subject.contains("OU=FIXTEAM001"))
+        #expect(signer.issuer?.contains("CN=Vigil Fixture Root CA") == true)
+        #expect(signer.digestMatchesCodeDirectory == true)
+        #expect(signer.signatureValid == true)
+        #expect(signer.certificateCount == 2)
+        #expect(signer.signingTime?.hasSuffix("Z") == true)
+        // Re-point the CodeDirectory's identifier: the pages still verify but the CMS no longer covers it.
+        var changed = bytes
+        let cd = try #require(sig.primary)
+        let at = try #require((cd.offset..<(cd.offset + Int(cd.length))).first { changed[$0...].starts(with: Array("com.fixture".utf8)) })
+        changed[at] = UInt8(ascii: "x")
+        let tampered = try #require(MachOFile.parse(changed).slices.first?.codeSignature)
+        #expect(tampered.primary?.verification?.isValid == true)
+        #expect(tampered.cmsSigner?.digestMatchesCodeDirectory == false)
+        #expect(tampered.signatureClass == .certificateSigned)
+    }
+
     @Test func teamMismatchFixture() throws {
         let bytes = try #require(FixtureFiles.bytes("macho", "libffmpeg-x86_64-otherteam.dylib"))
         let slice = try #require(MachOFile.parse(bytes).slices.first)

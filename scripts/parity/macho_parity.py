@@ -114,7 +114,7 @@ def slice_ranges(data: bytes) -> list[tuple[int, int]]:
     return [(0, len(data))]
 
 
-def code_signature(data: bytes, base: int, dataoff: int, datasize: int) -> dict:
+def code_signature(data: bytes, base: int, dataoff: int, datasize: int, verify_cms: bool = True) -> dict:
     """Reads the SuperBlob and primary CodeDirectory and re-hashes the pages (cs_blobs.h)."""
     sig = data[base + dataoff : base + dataoff + datasize]
     magic, _length, count = struct.unpack_from(">III", sig, 0)
@@ -159,15 +159,21 @@ def code_signature(data: bytes, base: int, dataoff: int, datasize: int) -> dict:
         "cms_size": len(cms[1]) - 8 if cms else None,
         "has_entitlements": 5 in blobs,
         "cms_verifies": None,
+        "signer_subject": None,
     }
-    if cms and len(cms[1]) > 8:
+    if verify_cms and cms and len(cms[1]) > 8:
         with tempfile.TemporaryDirectory() as tmp:
             open(os.path.join(tmp, "cms"), "wb").write(cms[1][8:])
             open(os.path.join(tmp, "cd"), "wb").write(cd)
+            signer = os.path.join(tmp, "signer.pem")
             r = subprocess.run(["openssl", "cms", "-verify", "-noverify", "-binary", "-inform", "DER", "-in",
-                                os.path.join(tmp, "cms"), "-content", os.path.join(tmp, "cd"), "-out", os.devnull],
-                               capture_output=True, text=True)
+                                os.path.join(tmp, "cms"), "-content", os.path.join(tmp, "cd"), "-out", os.devnull,
+                                "-signer", signer], capture_output=True, text=True)
             result["cms_verifies"] = r.returncode == 0
+            if os.path.exists(signer):
+                subject = subprocess.run(["openssl", "x509", "-in", signer, "-noout", "-subject", "-nameopt", "RFC2253"],
+                                         capture_output=True, text=True).stdout.strip()
+                result["signer_subject"] = subject.removeprefix("subject=")
     return result
 
 

@@ -7,7 +7,7 @@ enum ModuleNames {
     static func extract(_ bytes: [UInt8], excluding: [Range<Int>] = []) -> [String] {
         var found: Set<String> = []
         NetworkStrings.forEachRun(in: bytes, excluding: excluding) { run in
-            guard found.count < maxResults else { return }
+            guard found.count < maxResults, run.contains(UInt8(ascii: ".")) else { return }
             let text = String(decoding: run, as: UTF8.self).lowercased()
             guard suffixes.contains(where: { text.contains($0) }) else { return }
             for token in text.split(whereSeparator: { !($0.isLetter || $0.isNumber || "._-+".contains($0)) }) {

@@ -13,13 +13,13 @@ public enum NetworkStrings {
     static let maxResults = 500
 
     /// Top-level labels accepted for bare domains: common generic TLDs and country codes that do not
-    /// collide with file extensions seen in software (no `.py`, `.sh`, `.pl`, `.rs`, `.md`, `.so`, `.cc`).
+    /// collide with file extensions (no `.py`, `.sh`, `.pl`, `.rs`, `.md`, `.so`, `.cc`) or with
+    /// attribute names in scripts (no `.name`, `.app`, `.site`, `.live`, `.link`, `.dev`).
     public static let knownTopLevelDomains: Set<String> = [
-        "com", "net", "org", "info", "biz", "io", "co", "xyz", "top", "site", "online", "app", "dev", "cloud",
-        "wiki", "shop", "live", "club", "store", "tech", "space", "website", "link", "click", "pro", "name", "mobi",
+        "com", "net", "org", "info", "biz", "io", "co", "xyz", "top", "wiki", "mobi",
         "ru", "cn", "uk", "de", "fr", "jp", "kr", "kp", "br", "us", "eu", "tk", "ml", "ga", "cf", "gq", "pw", "tv",
         "ws", "su", "ir", "ua", "nl", "it", "es", "ch", "se", "no", "fi", "cz", "at", "be", "au", "ca", "hk", "tw",
-        "sg", "vn", "id", "tr", "ro", "gov", "edu", "mil", "int", "onion",
+        "sg", "vn", "tr", "ro", "gov", "edu", "mil", "onion",
     ]
 
     /// Extracts indicators as `kind:value` strings (`url:https://…`, `domain:…`, `endpoint:…`),
@@ -28,8 +28,8 @@ public enum NetworkStrings {
         var found: Set<String> = []
         func consider(_ run: [UInt8]) {
             guard found.count < maxResults else { return }
-            for token in tokens(String(decoding: run, as: UTF8.self)) {
-                if let indicator = classify(token) { found.insert(indicator) }
+            for token in tokens(run) where mayBeNetwork(token) {
+                if let indicator = classify(Substring(String(decoding: token, as: UTF8.self))) { found.insert(indicator) }
             }
         }
         forEachRun(in: bytes, excluding: excluding, consider)
@@ -37,41 +37,88 @@ public enum NetworkStrings {
     }
 
     /// Calls `body` with every run of printable ASCII, and every UTF-16LE run (as ASCII), of at
-    /// least ``minimumRun`` characters.
+    /// least ``minimumRun`` characters that contains a dot (every network indicator and module
+    /// name has one). One pass per encoding over the raw buffer.
     static func forEachRun(in bytes: [UInt8], excluding: [Range<Int>], _ body: ([UInt8]) -> Void) {
-        @inline(__always) func printable(_ b: UInt8) -> Bool { b >= 0x20 && b < 0x7F }
-        func excluded(_ i: Int) -> Bool { excluding.contains { $0.contains(i) } }
+        let ranges = excluding.filter { !$0.isEmpty }.sorted { $0.lowerBound < $1.lowerBound }
         var run: [UInt8] = []
-        for i in bytes.indices {
-            let b = bytes[i]
-            if printable(b), !excluded(i) {
-                run.append(b)
-            } else {
-                if run.count >= minimumRun { body(run) }
-                run.removeAll(keepingCapacity: true)
-            }
-        }
-        if run.count >= minimumRun { body(run) }
-        for alignment in 0..<2 {
+        run.reserveCapacity(256)
+        var hasDot = false
+        func flush() {
+            if hasDot, run.count >= minimumRun { body(run) }
             run.removeAll(keepingCapacity: true)
-            var i = alignment
-            while i + 1 < bytes.count {
-                if bytes[i + 1] == 0, printable(bytes[i]), !excluded(i) {
-                    run.append(bytes[i])
-                } else {
-                    if run.count >= minimumRun { body(run) }
-                    run.removeAll(keepingCapacity: true)
+            hasDot = false
+        }
+        bytes.withUnsafeBufferPointer { buffer in
+            let count = buffer.count
+            for (start, step) in [(0, 1), (0, 2), (1, 2)] {
+                var i = start
+                var nextRange = 0
+                while i < count {
+                    // Skip excluded ranges wholesale.
+                    while nextRange < ranges.count, ranges[nextRange].upperBound <= i { nextRange += 1 }
+                    if nextRange < ranges.count, ranges[nextRange].contains(i) {
+                        flush()
+                        let end = ranges[nextRange].upperBound
+                        i = step == 1 ? end : end + ((end - start) & 1)
+                        continue
+                    }
+                    let b = buffer[i]
+                    let printable = b >= 0x20 && b < 0x7F && (step == 1 || (i + 1 < count && buffer[i + 1] == 0))
+                    if printable {
+                        run.append(b)
+                        if b == 0x2E { hasDot = true }
+                    } else {
+                        flush()
+                    }
+                    i += step
                 }
-                i += 2
+                flush()
             }
-            if run.count >= minimumRun { body(run) }
         }
     }
 
-    /// Splits a string run into candidate tokens at characters that never occur in a URL or host.
-    static func tokens(_ text: String) -> [Substring] {
-        let separators: Set<Character> = [" ", "\t", "\"", "'", "`", "<", ">", "(", ")", "{", "}", "|", "\\", "^", ",", ";"]
-        return text.split(whereSeparator: { separators.contains($0) }).filter { $0.count >= 4 && $0.contains(".") }
+    /// Splits a run into candidate tokens at bytes that never occur in a URL or host name; keeps
+    /// tokens of at least four bytes that contain a dot.
+    static func tokens(_ run: [UInt8]) -> [ArraySlice<UInt8>] {
+        var out: [ArraySlice<UInt8>] = []
+        var start = 0
+        var dot = false
+        for i in 0...run.count {
+            if i == run.count || isSeparator[Int(run[i])] {
+                if dot, i - start >= 4 { out.append(run[start..<i]) }
+                start = i + 1
+                dot = false
+            } else if run[i] == 0x2E {
+                dot = true
+            }
+        }
+        return out
+    }
+
+    /// Bytes that never occur in a URL or host name: space, tab, quotes, brackets, `|\\^,;`.
+    private static let isSeparator: [Bool] = {
+        var table = [Bool](repeating: false, count: 256)
+        for b in " \t\"'`<>(){}|\\^,;".utf8 { table[Int(b)] = true }
+        return table
+    }()
+
+    /// A cheap byte-level test before the full classification: a scheme (`://`), an `address:port`,
+    /// or a last label that is a known top-level domain.
+    static func mayBeNetwork(_ token: ArraySlice<UInt8>) -> Bool {
+        let colon = UInt8(ascii: ":"), slash = UInt8(ascii: "/"), dot = UInt8(ascii: ".")
+        if let c = token.firstIndex(of: colon) {
+            if token.index(c, offsetBy: 2, limitedBy: token.endIndex).map({ $0 < token.endIndex && token[c + 1] == slash && token[c + 2] == slash }) == true {
+                return true
+            }
+            if token[token.startIndex..<c].allSatisfy({ $0 == dot || ($0 >= 0x30 && $0 <= 0x39) }) { return true }
+        }
+        var host = token
+        if let s = host.firstIndex(of: slash) { host = host[host.startIndex..<s] }
+        while let last = host.last, last == dot || last == colon { host = host.dropLast() }
+        guard let lastDot = host.lastIndex(of: dot) else { return false }
+        let tld = String(decoding: host[(lastDot + 1)...], as: UTF8.self).lowercased()
+        return knownTopLevelDomains.contains(tld)
     }
 
     /// Classifies one token, or returns `nil` when it is not a network indicator worth reporting.
@@ -82,6 +129,7 @@ public enum NetworkStrings {
             if let range = lower.range(of: scheme) {
                 let distance = lower.distance(from: lower.startIndex, to: range.lowerBound)
                 token = token.dropFirst(distance)
+                while let last = token.last, ".,:!?".contains(last) { token = token.dropLast() }
                 guard let c = Normalizer.classify(String(token)), c.kind == .url, let parts = URLParts(c.value),
                     hostIsPlausible(parts.host)
                 else { return nil }
@@ -97,7 +145,7 @@ public enum NetworkStrings {
         }
         guard let c = Normalizer.classify(String(token)) else { return nil }
         switch c.kind {
-        case .domain where hasKnownTopLevel(c.value) && c.value.split(separator: ".").count >= 2:
+        case .domain where hasKnownTopLevel(c.value) && (c.value.split(separator: ".").dropLast().last?.count ?? 0) >= 3:
             return "domain:" + c.value
         case .url:
             guard let parts = URLParts(c.value), hasKnownTopLevel(parts.host) else { return nil }

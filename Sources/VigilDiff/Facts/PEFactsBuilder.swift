@@ -49,7 +49,11 @@ enum PEFactsBuilder {
             exports: exports.sorted(), sections: sections,
             codeSize: sections.filter(\.executable).reduce(0) { $0 + $1.size },
             linkTime: pe.coff.timeDateStamp == 0 ? nil : pe.coff.timeDateStamp)
-        var result = Result(executable: executable, version: version(pe), signature: signature(pe), excluded: [])
+        var signature = signature(pe)
+        if signature.status == "signed", let report = Authenticode.analyze(bytes, pe: pe) {
+            addSigner(report, to: &signature)
+        }
+        var result = Result(executable: executable, version: version(pe), signature: signature, excluded: [])
         if let table = pe.certificateTable, table.size > 0, let end = table.offset.adding(table.size) {
             result.excluded = [table.offset..<min(end, bytes.count)]
         }
@@ -86,6 +90,21 @@ enum PEFactsBuilder {
         facts.slackEntropy = entropy
         facts.bytesAfterTable = table.bytesAfter > 0 ? table.bytesAfter : nil
         return facts
+    }
+
+    /// Signer identity and digest verdict from the primary (outermost) Authenticode signature; the
+    /// digest matches only when every signature's does.
+    private static func addSigner(_ report: AuthenticodeReport, to facts: inout SignatureFacts) {
+        guard let primary = report.signatures.first(where: { $0.nestingLevel == 0 }) ?? report.signatures.first else {
+            facts.status = "malformed"
+            return
+        }
+        facts.signer = primary.signer?.subject
+        facts.issuer = primary.signerIssuer ?? primary.signer?.issuer
+        facts.serial = primary.signerSerialNumber ?? primary.signer?.serialNumber
+        facts.thumbprint = primary.signer?.sha256Thumbprint
+        facts.signedDigest = primary.signedDigest
+        facts.digestMatches = report.signatures.allSatisfy(\.digestMatches) && primary.signatureValid != false
     }
 
     /// SHA-256 over the file minus the checksum, the security-directory entry and the certificate table.

@@ -37,6 +37,8 @@ public struct ReleaseSource: Sendable, Codable, Hashable {
     public var archivesOpened: Int
     /// Bytes of all files read.
     public var totalBytes: Int
+    /// The single top-level folder every member sat in, removed from the paths before pairing.
+    public var strippedFolder: String?
 
     public init(path: String, kind: String, fileCount: Int = 0, linkCount: Int = 0, archivesOpened: Int = 0, totalBytes: Int = 0) {
         self.path = path

@@ -18,6 +18,9 @@ public enum DiffMarkdownReport {
             if diff.changes.count > 200 { out += "\n\(diff.changes.count - 200) more change(s) not shown.\n" }
             out += "\n</details>\n\n"
         }
+        if !diff.preexisting.isEmpty {
+            out += "\(diff.preexisting.count) finding(s) were already present in the previous release and are not part of the verdict (see the text or JSON report).\n\n"
+        }
         if !diff.diagnostics.isEmpty {
             out += "\(diff.diagnostics.count) problem(s) while reading the releases (see the text or JSON report).\n\n"
         }

@@ -8,6 +8,9 @@ public enum DiffTextReport {
         out += "Risk: \(diff.risk.label.uppercased())\n"
         for (i, reason) in diff.risk.reasons.enumerated() { out += "  \(i + 1). \(reason)\n" }
         out += "\nFiles: \(diff.old.fileCount) old, \(diff.new.fileCount) new; " + countsLine(diff) + "\n"
+        for side in [diff.old, diff.new] {
+            if let folder = side.strippedFolder { out += "Paths in \(side.path) are relative to its top folder '\(folder)/'\n" }
+        }
         if diff.old.archivesOpened + diff.new.archivesOpened > 0 {
             out += "Nested archives opened: \(diff.old.archivesOpened) old, \(diff.new.archivesOpened) new\n"
         }
@@ -28,6 +31,12 @@ public enum DiffTextReport {
             let evidence = f.evidence.keys.sorted().filter { !["old_sha256", "new_sha256", "change"].contains($0) }
                 .map { "\($0)=\(f.evidence[$0]!.description)" }
             if !evidence.isEmpty { out += "          evidence: \(evidence.joined(separator: "; "))\n" }
+        }
+        if !diff.preexisting.isEmpty {
+            out += "\nAlready in the old release (\(diff.preexisting.count); not part of the verdict)\n"
+            for f in diff.preexisting {
+                out += "  \(f.severity.rawValue.uppercased().padding(8))\(f.check)  \(f.path)  \(f.title)\n"
+            }
         }
         if !diff.diagnostics.isEmpty {
             out += "\nDiagnostics (\(diff.diagnostics.count))\n"

@@ -26,15 +26,18 @@ public struct ReleaseDiffer: Sendable {
         var changes = Pairing.pair(old: before.files, new: after.files)
         let comparison = ReleaseComparison(changes: changes, oldFiles: before.files)
         var findings = Signals.evaluate(comparison)
-        findings += structuralFindings(new: after.findings, old: before.findings)
-        findings.sort { ($0.severity, $1.path, $1.check) > ($1.severity, $0.path, $0.check) }
+        let structural = structuralFindings(new: after.findings, old: before.findings)
+        findings += structural.new
+        let order: (Finding, Finding) -> Bool = { ($0.severity, $1.path, $1.check) > ($1.severity, $0.path, $0.check) }
+        findings.sort(by: order)
         var counts: [String: Int] = [:]
         for kind in ChangeKind.allCases { counts[kind.rawValue] = 0 }
         for change in changes { counts[change.kind.rawValue, default: 0] += 1 }
         changes.removeAll { $0.kind == .unchanged }
         return ReleaseDiff(
             old: before.source, new: after.source, counts: counts, changes: changes, findings: findings,
-            risk: RiskSummary(findings: findings), diagnostics: before.diagnostics + after.diagnostics)
+            preexisting: structural.preexisting.sorted(by: order), risk: RiskSummary(findings: findings),
+            diagnostics: before.diagnostics + after.diagnostics)
     }
 
     /// One side read: facts, structural findings, the source summary and diagnostics.
@@ -61,23 +64,44 @@ public struct ReleaseDiffer: Sendable {
         for (folder, list) in analyses.sorted(by: { $0.key < $1.key }) {
             findings += engine.analyzeFolder(folder, files: list)
         }
+        let root = Self.singleTopFolder(files.map(\.path))
+        if let root {
+            for i in files.indices { files[i].path.removeFirst(root.count) }
+            for i in findings.indices where findings[i].path.hasPrefix(root) { findings[i].path.removeFirst(root.count) }
+        }
         FactExtractor.attachBundleVersions(&files)
         let tagged = diagnostics.map { d -> Diagnostic in
             var d = d
             d.path = "\(label):\(d.path)"
             return d
         }
-        return Side(source: source, files: files, findings: findings, diagnostics: tagged)
+        var described = source
+        described.strippedFolder = root.map { String($0.dropLast()) }
+        return Side(source: described, files: files, findings: findings, diagnostics: tagged)
     }
 
-    /// Every structural finding on the new side, marked with whether the old release had the same
-    /// finding on the same file (then it is not new in this release, but still reported).
-    func structuralFindings(new: [Finding], old: [Finding]) -> [Finding] {
-        let before = Set(old.map { "\($0.check)|\($0.path)" })
-        return new.map { finding in
-            var f = finding
-            f.evidence["present_in_old_release"] = .bool(before.contains("\(finding.check)|\(finding.path)"))
-            return f
+    /// `"name/"` when every path lies inside one top-level folder (a tarball's `pkg-1.2/`), so
+    /// releases packed with and without a wrapping folder, or with a versioned one, pair by path.
+    static func singleTopFolder(_ paths: [String]) -> String? {
+        guard let first = paths.first, let slash = first.firstIndex(of: "/") else { return nil }
+        let prefix = String(first[...slash])
+        return paths.allSatisfy { $0.hasPrefix(prefix) } ? prefix : nil
+    }
+
+    /// Splits the structural findings on the new side into those the old release did not have (part
+    /// of the diff's findings and risk) and those it already had on the same file (reported apart:
+    /// nothing changed about them, so they do not drive this release's verdict).
+    func structuralFindings(new: [Finding], old: [Finding]) -> (new: [Finding], preexisting: [Finding]) {
+        let before = Set(old.map { "\($0.check)|\($0.path)|\($0.severity)" })
+        var fresh: [Finding] = []
+        var preexisting: [Finding] = []
+        for finding in new {
+            if before.contains("\(finding.check)|\(finding.path)|\(finding.severity)") {
+                preexisting.append(finding)
+            } else {
+                fresh.append(finding)
+            }
         }
+        return (fresh, preexisting)
     }
 }

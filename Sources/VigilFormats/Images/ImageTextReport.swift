@@ -1,9 +1,12 @@
 /// Human-readable rendering of parsed images for `vigil inspect`.
 extension PNGImage {
-    /// Size, chunk list with CRC results, where `IEND` ends and the trailing bytes.
-    public func textReport() -> String { textLines().joined(separator: "\n") + "\n" }
+    /// Size, chunk list with CRC results, where `IEND` ends, the trailing bytes and (unless
+    /// `includeProblems` is false) the problems.
+    public func textReport(includeProblems: Bool = true) -> String {
+        textLines(includeProblems: includeProblems).joined(separator: "\n") + "\n"
+    }
 
-    func textLines(indent: String = "") -> [String] {
+    func textLines(indent: String = "", includeProblems: Bool = true) -> [String] {
         var out: [String] = []
         let dims = width.flatMap { w in height.map { "\(w)x\($0)" } } ?? "unknown size"
         out.append(
@@ -15,24 +18,25 @@ extension PNGImage {
         if chunks.count > 64 { out.append("\(indent)  … \(chunks.count - 64) more chunk(s)") }
         out.append("\(indent)  IEND ends at \(iendEnd.map(String.init) ?? "n/a (no IEND)")")
         if let t = trailing { out.append("\(indent)  \(t.textLine)") }
-        out.append(contentsOf: problems.map { "\(indent)  problem \($0)" })
+        if includeProblems { out.append(contentsOf: problems.map { "\(indent)  problem \($0)" }) }
         return out
     }
 }
 
 extension ICOFile {
-    /// Directory entries with their ranges and formats, where the last image ends, trailing bytes.
-    public func textReport() -> String {
+    /// Directory entries with their ranges and formats, where the last image ends, trailing bytes and
+    /// (unless `includeProblems` is false) the problems.
+    public func textReport(includeProblems: Bool = true) -> String {
         var out: [String] = [
             "\(type == 2 ? "CUR" : "ICO"): \(declaredCount) image(s), \(fileSize) bytes, images end at \(imagesEnd)"
         ]
         for e in entries {
             out.append(
                 "  image \(e.index): \(e.width)x\(e.height) \(e.bitCount) bpp, offset \(e.offset) size \(e.size), \(e.format.rawValue)")
-            if let png = e.png { out.append(contentsOf: png.textLines(indent: "    ").filter { !$0.contains("  problem") }) }
+            if let png = e.png { out.append(contentsOf: png.textLines(indent: "    ", includeProblems: false)) }
         }
         if let t = trailing { out.append("  \(t.textLine)") }
-        out.append(contentsOf: problems.map { "  problem \($0)" })
+        if includeProblems { out.append(contentsOf: problems.map { "  problem \($0)" }) }
         return out.joined(separator: "\n") + "\n"
     }
 }

@@ -73,7 +73,7 @@ public struct PNGImage: Codable, Hashable, Sendable {
                 break
             }
             if !typeBytes.allSatisfy({ (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }) {
-                png.problems.append(FormatIssue(area: "image", offset: at + 4, message: "chunk type \(HexText.string(typeBytes)) is not four letters"))
+                png.problems.append(FormatIssue(area: "image", offset: at + 4, message: "chunk type \(Hex.string(typeBytes)) is not four letters"))
             }
             let dataAt = at + 8
             let crcAt = dataAt + Int(length)

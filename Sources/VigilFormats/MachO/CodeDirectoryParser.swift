@@ -45,7 +45,7 @@ enum CodeDirectoryParser {
         }
         if version >= 0x20500, let runtime = u32(88) { cd.runtimeVersion = MachOConstants.osVersion(runtime) }
         if let whole = try? reader.slice(at: b, length: blob.count), let digest = PageHasher.hash(whole, type: cd.hashType) {
-            cd.cdhash = HexText.string(digest.prefix(20))
+            cd.cdhash = Hex.string(digest.prefix(20))
         }
         if Int(hashOffset) > blob.count {
             problems.append(FormatIssue(area: "mach-o", offset: b + 16, message: "CodeDirectory hashOffset \(hashOffset) outside the blob"))

@@ -26,7 +26,7 @@ public struct CodeSignature: Codable, Hashable, Sendable {
     public var cmsSize: Int?
     /// Absolute offset of the CMS DER payload, when non-empty.
     public var cmsOffset: Int?
-    /// The CMS signer, when a CMS parser read it (filled by the Authenticode CMS parser when available).
+    /// The CMS signer (first SignerInfo), when the CMS blob could be parsed.
     public var cmsSigner: CMSSignerSummary?
     /// Whether an XML entitlements blob (0xFADE7171) is present, and the keys it declares.
     public var hasEntitlements: Bool
@@ -60,18 +60,34 @@ public struct CodeSignature: Codable, Hashable, Sendable {
     }
 }
 
-/// Who signed a CMS blob, as reported by a CMS parser.
+/// Who signed a Mach-O CMS blob, read with the Authenticode module's ``SignedData`` parser.
 public struct CMSSignerSummary: Codable, Hashable, Sendable {
+    /// The signer certificate's subject, e.g. `CN=Developer ID Application: 3CX (33CF4654HL),…`.
     public var subject: String
     public var issuer: String?
+    /// Serial number in hex.
     public var serialNumber: String?
+    /// The `signingTime` signed attribute, `YYYY-MM-DDTHH:MM:SSZ`.
     public var signingTime: String?
+    /// Whether the CMS `messageDigest` equals the hash of the primary CodeDirectory (what the CMS signs).
+    public var digestMatchesCodeDirectory: Bool?
+    /// Whether the signature over the signed attributes verifies with the signer's public key
+    /// (says nothing about trust in the certificate).
+    public var signatureValid: Bool?
+    /// Number of certificates carried in the CMS.
+    public var certificateCount: Int
 
-    public init(subject: String, issuer: String?, serialNumber: String?, signingTime: String?) {
+    public init(
+        subject: String, issuer: String?, serialNumber: String?, signingTime: String?,
+        digestMatchesCodeDirectory: Bool?, signatureValid: Bool?, certificateCount: Int
+    ) {
         self.subject = subject
         self.issuer = issuer
         self.serialNumber = serialNumber
         self.signingTime = signingTime
+        self.digestMatchesCodeDirectory = digestMatchesCodeDirectory
+        self.signatureValid = signatureValid
+        self.certificateCount = certificateCount
     }
 }
 

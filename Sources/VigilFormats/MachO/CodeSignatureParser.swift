@@ -114,6 +114,7 @@ enum CodeSignatureParser {
                 signature.codeDirectories[i], reader: reader, sliceBase: sliceBase, sliceSize: sliceSize,
                 signature: signature, signatureRange: start..<end)
         }
+        signature.cmsSigner = CMSSigner.summarize(reader, signature: signature, problems: &problems)
         signature.signatureClass = classify(signature)
         return signature
     }

@@ -232,7 +232,7 @@ struct LoadCommandContext {
     }
 
     static func uuidString(_ b: ArraySlice<UInt8>) -> String {
-        let hex = HexText.string(b).uppercased()
+        let hex = Hex.string(b).uppercased()
         let c = Array(hex)
         guard c.count == 32 else { return hex }
         return String(c[0..<8]) + "-" + String(c[8..<12]) + "-" + String(c[12..<16]) + "-" + String(c[16..<20]) + "-"

@@ -1,8 +1,9 @@
 /// Human-readable rendering of a parsed Mach-O file for `vigil inspect`.
 extension MachOFile {
     /// A multi-line report: fat header, then per slice the header, dylibs, rpaths, build version,
-    /// segments with entropy, the code signature and page-hash verification, and every problem.
-    public func textReport() -> String {
+    /// segments with entropy, the code signature and page-hash verification, and (unless
+    /// `includeProblems` is false, for callers that list issues themselves) every problem.
+    public func textReport(includeProblems: Bool = true) -> String {
         var out: [String] = []
         if let fat = fat {
             out.append(
@@ -13,18 +14,18 @@ extension MachOFile {
         } else {
             out.append("Mach-O thin, \(fileSize) bytes")
         }
-        for problem in problems { out.append("  problem \(problem)") }
-        for slice in slices { out.append(contentsOf: slice.textLines()) }
+        if includeProblems { out.append(contentsOf: problems.map { "  problem \($0)" }) }
+        for slice in slices { out.append(contentsOf: slice.textLines(includeProblems: includeProblems)) }
         return out.joined(separator: "\n") + "\n"
     }
 }
 
 extension MachOSlice {
-    func textLines() -> [String] {
+    func textLines(includeProblems: Bool) -> [String] {
         var out: [String] = []
         guard let h = header else {
             out.append("Slice at \(offset): unreadable")
-            out.append(contentsOf: problems.map { "  problem \($0)" })
+            if includeProblems { out.append(contentsOf: problems.map { "  problem \($0)" }) }
             return out
         }
         out.append(
@@ -53,7 +54,7 @@ extension MachOSlice {
         if let sig = codeSignature {
             out.append(contentsOf: sig.textLines().map { "    " + $0 })
         }
-        out.append(contentsOf: problems.map { "  problem \($0)" })
+        if includeProblems { out.append(contentsOf: problems.map { "  problem \($0)" }) }
         return out
     }
 
@@ -89,7 +90,13 @@ extension CodeSignature {
             }
         }
         if let cms = cmsSize { out.append("CMS signature: \(cms) bytes") }
-        if let signer = cmsSigner { out.append("CMS signer: \(signer.subject)") }
+        if let signer = cmsSigner {
+            out.append("CMS signer: \(signer.subject)")
+            out.append("  issuer \(signer.issuer ?? "?"), serial \(signer.serialNumber ?? "?"), signing time \(signer.signingTime ?? "none")")
+            out.append(
+                "  digest matches CodeDirectory: \(signer.digestMatchesCodeDirectory.map { $0 ? "yes" : "NO" } ?? "unknown"), signature valid: \(signer.signatureValid.map { $0 ? "yes" : "NO" } ?? "unknown"), \(signer.certificateCount) certificate(s)"
+            )
+        }
         if hasEntitlements { out.append("entitlements: \(entitlementKeys.joined(separator: ", "))") }
         if hasDEREntitlements { out.append("DER entitlements present") }
         return out

@@ -88,7 +88,7 @@ struct Diff: AsyncParsableCommand {
         case .markdown:
             report = DiffMarkdownReport.render(diff) + MarkdownRenderer().render(diff.findings, heading: "Findings")
         case .sarif:
-            report = try SARIFRenderer(toolVersion: Vigil.configuration.version, root: new).render(diff.findings)
+            report = try SARIFRenderer(toolVersion: Vigil.configuration.version, root: new).render(diff.findings, unchanged: diff.preexisting)
         }
         if let output {
             do { try Data(report.utf8).write(to: URL(fileURLWithPath: output)) } catch {
