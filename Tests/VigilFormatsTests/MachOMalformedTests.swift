@@ -101,6 +101,40 @@ import VigilFormats
         #expect(capped.slices.isEmpty)
     }
 
+    @Test func overlappingSectionsCannotMultiplyTheWork() {
+        // One LC_SEGMENT_64 with 200 sections, each claiming the whole 2 MiB file.
+        let fileSize = 2 << 20
+        let nsects = 200
+        func le64(_ v: UInt64) -> [UInt8] { (0..<8).map { UInt8(truncatingIfNeeded: v >> (8 * $0)) } }
+        var seg = Self.le32(0x19) + Self.le32(UInt32(72 + 80 * nsects)) + [UInt8](repeating: 0x41, count: 16)
+        seg += le64(0) + le64(UInt64(fileSize)) + le64(0) + le64(UInt64(fileSize)) + Self.le32(5) + Self.le32(5)
+        seg += Self.le32(UInt32(nsects)) + Self.le32(0)
+        for _ in 0..<nsects {
+            seg += [UInt8](repeating: 0x42, count: 32) + le64(0) + le64(UInt64(fileSize)) + Self.le32(0)
+            seg += [UInt8](repeating: 0, count: 28)
+        }
+        var bytes = Self.thin(ncmds: 1, commands: seg)
+        bytes += (0..<(fileSize - bytes.count)).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        let slice = MachOFile.parse(bytes).slices[0]
+        let sections = slice.segments.first?.sections ?? []
+        #expect(sections.count == nsects)
+        let measured = sections.filter { $0.entropy != nil }.count
+        #expect(measured >= 2 && measured <= 4)  // budget: 4 x slice size + 1 MiB, the segment took one share
+        #expect(slice.problems.filter { $0.message.contains("entropy is no longer measured") }.count == 1)
+    }
+
+    @Test func duplicateCodeDirectorySlotsAreIgnored() throws {
+        var bytes = try #require(FixtureFiles.bytes("macho", "libffmpeg-arm64-signed.dylib"))
+        let sig = try #require(MachOFile.parse(bytes).slices.first?.codeSignature)
+        // Re-label the Requirements index entry (slot 2) as a second slot 0 pointing at the CodeDirectory.
+        let entry = sig.offset + 12 + 8
+        let cdOffset = UInt32(try #require(sig.primary).offset - sig.offset)
+        bytes.replaceSubrange(entry..<(entry + 8), with: Self.be32(0) + Self.be32(cdOffset))
+        let damaged = try #require(MachOFile.parse(bytes).slices.first)
+        #expect(damaged.codeSignature?.codeDirectories.count == 1)
+        #expect(damaged.problems.contains { $0.message.contains("second CodeDirectory for slot 0x0") })
+    }
+
     @Test func notMachOAndEmptyInput() {
         #expect(MachOFile.parse([]).problems.first?.offset == 0)
         let slice = MachOFile.parse(Array("hello world, not a binary".utf8)).slices[0]
