@@ -135,6 +135,37 @@ import VigilFormats
         #expect(damaged.problems.contains { $0.message.contains("second CodeDirectory for slot 0x0") })
     }
 
+    @Test func bigEndian32BitSliceIsDecoded() throws {
+        // A PowerPC (big-endian, 32-bit) dylib: LC_SEGMENT with one section, LC_LOAD_DYLIB, LC_RPATH.
+        let name = Array("/usr/lib/libSystem.B.dylib".utf8) + [0, 0]  // 28 bytes, 4-aligned
+        var seg = Self.be32(0x1) + Self.be32(56 + 68) + Array("__TEXT".utf8) + [UInt8](repeating: 0, count: 10)
+        seg += Self.be32(0x1000) + Self.be32(0x1000) + Self.be32(0) + Self.be32(512) + Self.be32(5) + Self.be32(5)
+        seg += Self.be32(1) + Self.be32(0)
+        seg += Array("__text".utf8) + [UInt8](repeating: 0, count: 10) + Array("__TEXT".utf8) + [UInt8](repeating: 0, count: 10)
+        seg += Self.be32(0x1100) + Self.be32(64) + Self.be32(256) + Self.be32(2) + Self.be32(0) + Self.be32(0)
+        seg += Self.be32(0x8000_0400) + Self.be32(0) + Self.be32(0)
+        let dylib = Self.be32(0xC) + Self.be32(UInt32(24 + name.count)) + Self.be32(24) + Self.be32(2)
+            + Self.be32(0x0001_0203) + Self.be32(0x0001_0000) + name
+        let rpath = Self.be32(0x8000_001C) + Self.be32(20) + Self.be32(12) + Array("@x/".utf8) + [0, 0, 0, 0, 0]
+        let commands = seg + dylib + rpath
+        var bytes = Self.be32(0xFEED_FACE) + Self.be32(18) + Self.be32(0) + Self.be32(6) + Self.be32(3)
+        bytes += Self.be32(UInt32(commands.count)) + Self.be32(0) + commands
+        bytes += [UInt8](repeating: 0x90, count: 512 - bytes.count)
+        let file = MachOFile.parse(bytes)
+        let slice = try #require(file.slices.first)
+        #expect(file.allProblems.isEmpty, "\(file.allProblems)")
+        #expect(slice.header?.isBigEndian == true && slice.header?.is64Bit == false)
+        #expect(slice.header?.architecture == "ppc")
+        #expect(slice.loadCommands.map(\.name) == ["LC_SEGMENT", "LC_LOAD_DYLIB", "LC_RPATH"])
+        #expect(slice.segments.first?.sections.first?.name == "__text")
+        #expect(slice.segments.first?.sections.first?.size == 64)
+        #expect(slice.segments.first?.fileSize == 512)
+        #expect(slice.dylibs.first?.name == "/usr/lib/libSystem.B.dylib")
+        #expect(slice.dylibs.first?.currentVersion == "1.2.3")
+        #expect(slice.rpaths == ["@x/"])
+        #expect(slice.signatureClass == .unsigned)
+    }
+
     @Test func notMachOAndEmptyInput() {
         #expect(MachOFile.parse([]).problems.first?.offset == 0)
         let slice = MachOFile.parse(Array("hello world, not a binary".utf8)).slices[0]
