@@ -286,9 +286,19 @@ public enum FeedReader {
             var fields = Normalizer.refang(value).split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
             // hosts-file lines: "0.0.0.0 name" or "127.0.0.1 name [alias…]".
             if fields.count >= 2, ["0.0.0.0", "127.0.0.1", "::", "::1"].contains(fields[0]) { fields.removeFirst() }
-            for field in fields {
-                guard let (kind, canonical) = Normalizer.classify(field) else {
-                    result.reject(path: path, line: number, "not a hash, domain, URL, IP address, CIDR or e-mail: \(field)")
+            let classified = fields.map { Normalizer.classify($0) }
+            // A path regex (one hash, domain or path regex per line; it may hold spaces): a line that
+            // is not all indicator values, holds a path separator and compiles as a regex becomes a
+            // case-insensitive file name indicator.
+            if classified.contains(where: { $0 == nil }), value.contains("/") || value.contains("\\"),
+                (try? NSRegularExpression(pattern: value, options: [.caseInsensitive])) != nil
+            {
+                result.accept(Indicator(kind: .filename, value: value, provenance: [Provenance(feed: feed, file: path, line: number)]))
+                continue
+            }
+            for (field, match) in zip(fields, classified) {
+                guard let (kind, canonical) = match else {
+                    result.reject(path: path, line: number, "not a hash, domain, URL, IP address, CIDR, e-mail or path regex: \(field)")
                     continue
                 }
                 result.accept(Indicator(kind: kind, value: canonical, provenance: [
