@@ -24,34 +24,54 @@ public struct FileAnalysis: Sendable {
     public var findings: [Finding]
     /// Facts for folder-level checks; `nil` for files those checks do not care about.
     public var facts: BinaryFacts?
+    /// Parse problems met while checking the file (the file was still checked as far as it could be read).
+    public var diagnostics: [Diagnostic]
 
-    public init(path: String, findings: [Finding] = [], facts: BinaryFacts? = nil) {
+    public init(path: String, findings: [Finding] = [], facts: BinaryFacts? = nil, diagnostics: [Diagnostic] = []) {
         self.path = path
         self.findings = findings
         self.facts = facts
+        self.diagnostics = diagnostics
     }
 }
 
-/// The facts about an executable file that folder-level checks use.
-public struct BinaryFacts: Sendable, Hashable, Codable {
-    public var format: FileFormat
-    public init(format: FileFormat) { self.format = format }
-}
-
-/// Runs Vigil's structural supply-chain checks: per file, then per folder.
+/// Runs Vigil's structural supply-chain checks: per file, then per folder. Every check and its
+/// evidence fields are described in `docs/detections.md`.
 ///
 /// Thread-safe: the scanner calls ``analyze(_:)`` from many threads at once, then
 /// ``analyzeFolder(_:files:)`` once per folder with the analyses of the files in it.
 public struct DetectionEngine: Sendable {
-    public init() {}
+    public let options: DetectionOptions
+    private let machOCache = MachOFactsCache()
+
+    /// The defaults `vigil scan` uses (no HijackLibs data).
+    public init() { self.init(options: DetectionOptions()) }
+
+    public init(options: DetectionOptions) {
+        self.options = options
+    }
 
     /// Runs the per-file checks.
     public func analyze(_ file: ScannedFile) -> FileAnalysis {
-        FileAnalysis(path: file.path)
+        switch file.format {
+        case .pe:
+            let result = PEAnalyzer.analyze(file)
+            return FileAnalysis(path: file.path, findings: result.findings, facts: result.facts, diagnostics: result.diagnostics)
+        case .macho, .machoFat:
+            let result = MachOAnalyzer.analyze(file)
+            if let facts = result.facts.macho { machOCache.insert(facts, for: DylibPaths.absolute(file.path)) }
+            return FileAnalysis(path: file.path, findings: result.findings, facts: result.facts)
+        case .ico, .png:
+            return FileAnalysis(path: file.path, findings: ImagePayloadCheck.run(file))
+        default:
+            return FileAnalysis(path: file.path)
+        }
     }
 
     /// Runs the checks that need a file's neighbours (files of one folder, non-recursive).
     public func analyzeFolder(_ folder: String, files: [FileAnalysis]) -> [Finding] {
-        []
+        var findings = SideloadingCheck(options: options).run(folder: folder, files: files)
+        findings += DylibHijackCheck(options: options, cache: machOCache).run(folder: folder, files: files)
+        return findings
     }
 }

@@ -1,1 +1,0 @@
-// Tests for VigilFormats live in this folder.

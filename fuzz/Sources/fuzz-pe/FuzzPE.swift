@@ -1,0 +1,15 @@
+import VigilFormats
+
+/// libFuzzer entry point: the whole PE pipeline `vigil inspect` runs (identify, parse, Authenticode
+/// digest and signature parsing, JSON-ready model). Any trap, overflow or ASan report is a bug.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzPE(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+    guard let data else { return 0 }
+    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+    let result = Inspection.inspect(bytes, path: "fuzz")
+    // Touch computed properties so they run too.
+    _ = result.allIssues.count
+    _ = result.authenticode?.summary
+    _ = result.pe?.certificateTable?.entries.map(\.slackIsAnomalous)
+    return 0
+}

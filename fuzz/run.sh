@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (release, -sanitize=fuzzer,address) and runs one of them.
+#
+#   fuzz/run.sh TARGET SECONDS [extra libFuzzer flags]
+#   TARGET: pe | signeddata | macho | ico | png
+#
+# The corpus lives in fuzz-out/TARGET/corpus (git-ignored), seeded from Fixtures/build/pe (run
+# scripts/build-fixtures.sh first for a good seed; it works without). Crashes are written to
+# fuzz-out/TARGET/. The run's last line with "#N" gives the execution count. Runs under nice -n 19.
+set -euo pipefail
+cd "$(dirname "$0")"
+target=${1:?usage: fuzz/run.sh pe|signeddata|macho|ico|png SECONDS}
+seconds=${2:?usage: fuzz/run.sh pe|signeddata|macho|ico|png SECONDS}
+shift 2
+root=$(cd .. && pwd)
+nice -n 19 swift build -c release --product "fuzz-$target" -Xswiftc -sanitize=fuzzer,address >&2
+bin=$(swift build -c release --show-bin-path)/fuzz-$target
+out=$root/fuzz-out/$target
+mkdir -p "$out/corpus"
+fixtures=$root/Fixtures/build/pe
+# Mach-O, ICO and PNG targets are seeded from their own fixture folders (thin and fat, signed and not).
+case $target in
+    macho) fixtures=$root/Fixtures/build/macho ;;
+    ico | png) fixtures=$root/Fixtures/build/images ;;
+esac
+if [ -d "$fixtures" ] && [ -z "$(ls -A "$out/corpus")" ]; then
+    case $target in
+        macho) find "$fixtures" -maxdepth 1 -type f \( -name 'app-*' -o -name 'lib*' \) -size -80k -exec cp {} "$out/corpus/" \; ;;
+        ico) cp "$fixtures"/*.ico "$out/corpus/" ;;
+        png) cp "$fixtures"/*.png "$out/corpus/" ;;
+        pe) find "$fixtures" -type f \( -name '*.exe' -o -name '*.dll' \) -exec cp {} "$out/corpus/" \; ;;
+        signeddata)
+            # Seed with the PKCS#7 blobs cut out of the signed fixtures.
+            for f in "$fixtures"/signed/*.dll "$fixtures"/signed/*.exe; do
+                python3 - "$f" "$out/corpus/$(basename "$f").p7" <<'PY'
+import struct, sys
+d = open(sys.argv[1], "rb").read()
+lfanew = struct.unpack_from("<I", d, 0x3C)[0]
+opt = lfanew + 24
+secdir = opt + (112 if struct.unpack_from("<H", d, opt)[0] == 0x20B else 96) + 32
+off, size = struct.unpack_from("<II", d, secdir)
+length = struct.unpack_from("<I", d, off)[0]
+open(sys.argv[2], "wb").write(d[off + 8:off + length])
+PY
+            done ;;
+    esac
+fi
+echo "fuzz: $bin for ${seconds}s, corpus $out/corpus" >&2
+cd "$out"
+nice -n 19 "$bin" "$out/corpus" -max_total_time="$seconds" -max_len=1048576 -rss_limit_mb=2048 \
+    -timeout=10 -print_final_stats=1 "$@" 2>&1 | tee "$out/last-run.log" | grep -E '^#[0-9]+.*(pulse|DONE|NEW)|stat::|ERROR|SUMMARY' | tail -n 20
