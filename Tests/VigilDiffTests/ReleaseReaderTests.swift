@@ -123,6 +123,16 @@ struct ReleaseReaderTests {
         #expect(diagnostics.contains("nesting-limit"))
     }
 
+    @Test("the expanded-bytes cap applies to archives, not to plain files of a folder")
+    func budgetScope() throws {
+        guard let folder = DiffFixtures.path("clean"), let zip = DiffFixtures.path("clean.zip") else { return }
+        var limits = ExpansionLimits.standard
+        limits.maxTotalBytes = 1000
+        let (files, _, _) = try members(folder, limits: limits)
+        #expect(files["ffmpeg.dll"]?.count == 15960)
+        #expect(throws: ReleaseError.self) { _ = try members(zip, limits: limits) }
+    }
+
     @Test("folders: links inside the tree are reported as links, links out of it are refused")
     func folderLinks() throws {
         let dir = try TestSupport.makeTemporaryDirectory("vigil-diff-links")

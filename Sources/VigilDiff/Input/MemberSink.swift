@@ -13,13 +13,17 @@ final class MemberSink {
     private let archive: String
     private let member: String
     private let compressedSize: Int?
+    /// Whether the bytes count against the release's expansion budget (false for plain files of a
+    /// folder, which expand nothing: a 10 GiB install is not a bomb).
+    private let budgeted: Bool
 
-    init(keep: Int, budget: ExpansionBudget, archive: String, member: String, compressedSize: Int?) {
+    init(keep: Int, budget: ExpansionBudget, archive: String, member: String, compressedSize: Int?, budgeted: Bool = true) {
         self.keep = keep
         self.budget = budget
         self.archive = archive
         self.member = member
         self.compressedSize = compressedSize
+        self.budgeted = budgeted
     }
 
     /// Adds a decompressed chunk.
@@ -27,7 +31,7 @@ final class MemberSink {
     func append(_ chunk: some ContiguousBytes) throws(ReleaseError) {
         let count = chunk.withUnsafeBytes { $0.count }
         size += count
-        try budget.consume(count, archive: archive, member: member)
+        if budgeted { try budget.consume(count, archive: archive, member: member) }
         if let compressedSize, size >= budget.limits.ratioFloorBytes {
             let ratio = size / max(compressedSize, 1)
             if ratio > budget.limits.maxCompressionRatio {
