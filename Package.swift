@@ -86,6 +86,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Matcher benchmark (benchmarks/matchers.sh): 1M indicators, lookup rates.
+        .executableTarget(name: "vigil-matcher-bench", dependencies: ["VigilIndicators"], path: "benchmarks/matcher-bench"),
         .target(name: "_VigilTestSupport", dependencies: ["VigilCore"], path: "Tests/_VigilTestSupport"),
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"]),
         .testTarget(name: "VigilBinaryTests", dependencies: ["VigilBinary"]),

@@ -1,3 +1,5 @@
+import VigilCore
+
 /// Settings of the structural checks. `DetectionOptions()` gives the defaults `vigil scan` uses.
 public struct DetectionOptions: Sendable {
     /// A user-supplied HijackLibs data set; `nil` disables the known-pair check (Vigil bundles none: GPL).
@@ -17,6 +19,13 @@ public struct DetectionOptions: Sendable {
     /// A folder holding at least this many Windows system library names is treated as a system folder
     /// (a `System32` copy, a Wine prefix), not an application folder.
     public var systemFolderThreshold: Int
+
+    /// The defaults plus the HijackLibs data set at `hijackLibsPath` (its `yml/` folder or a JSON array),
+    /// with one diagnostic per entry that could not be read.
+    public static func loading(hijackLibsPath: String) throws(HijackLibsDatabase.LoadError) -> (options: DetectionOptions, diagnostics: [Diagnostic]) {
+        let load = try HijackLibsDatabase.load(path: hijackLibsPath)
+        return (DetectionOptions(hijackLibs: load.database), load.diagnostics)
+    }
 
     public init(
         hijackLibs: HijackLibsDatabase? = nil,

@@ -126,6 +126,8 @@ public final class HuntEngine: RecordSink {
                 plans.append(nil)
             }
         }
+        let clock = ContinuousClock()
+        let readStart = clock.now
         for pass in [PassFilter(connections: false, others: true), PassFilter(connections: true, others: false)] {
             if pass.connections && !options.beacons && !matcher.hasAddressIndicators { break }
             for (i, plan) in plans.enumerated() {
@@ -133,7 +135,11 @@ public final class HuntEngine: RecordSink {
                 read(file: i, format: plan.format, filter: pass, countLines: !(pass.connections && plan.filter.others))
             }
         }
-        return buildReport()
+        let readTime = clock.now - readStart
+        let scoreStart = clock.now
+        var report = buildReport()
+        report.timings = ["read": readTime.seconds, "score": (clock.now - scoreStart).seconds]
+        return report
     }
 
     private enum Plan {
@@ -267,13 +273,21 @@ public final class HuntEngine: RecordSink {
     func dns(_ r: DNSRecord) {
         counts.dns += 1
         if let q = r.query, let m = matcher.matchName(q) {
-            hit(m.indicator, rule: m.rule, observed: m.name, channel: .dnsQuery, host: r.client, ts: r.ts, at: r.location)
+            dnsHit(r, m.indicator, rule: m.rule, observed: m.name, channel: .dnsQuery)
         }
         r.answers.forEach { a in
             if let m = matcher.matchAnswer(a) {
-                hit(m.indicator, rule: m.rule, observed: m.observed, channel: .dnsAnswer, host: r.client, ts: r.ts, at: r.location)
+                dnsHit(r, m.indicator, rule: m.rule, observed: m.observed, channel: .dnsAnswer)
             }
         }
+    }
+
+    private func dnsHit(_ r: DNSRecord, _ indicator: Indicator, rule: String, observed: String, channel: ContactChannel) {
+        guard let ts = r.resolvedTime else {
+            unparsed(r.location, "malformed ts")
+            return
+        }
+        hit(indicator, rule: rule, observed: observed, channel: channel, host: r.resolvedClient, ts: ts, at: r.location)
     }
 
     func http(_ r: HTTPRecord) {
@@ -416,4 +430,9 @@ public final class HuntEngine: RecordSink {
         report.files = fileSummaries
         return report
     }
+}
+
+extension Duration {
+    /// The duration in seconds as a `Double`.
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

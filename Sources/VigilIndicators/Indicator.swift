@@ -17,6 +17,22 @@ public enum IndicatorKind: String, Codable, Sendable, CaseIterable, Comparable {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
     }
 
+    /// A small stable number for this kind (used in lookup keys).
+    public var ordinal: Int {
+        switch self {
+        case .md5: 0
+        case .sha1: 1
+        case .sha256: 2
+        case .domain: 3
+        case .url: 4
+        case .ipv4: 5
+        case .ipv6: 6
+        case .cidr: 7
+        case .filename: 8
+        case .email: 9
+        }
+    }
+
     /// Whether this kind is a file hash.
     public var isHash: Bool { self == .md5 || self == .sha1 || self == .sha256 }
 }

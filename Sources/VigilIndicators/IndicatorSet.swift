@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A de-duplicated collection of indicators with the lookups every Vigil command needs:
 /// file hashes, domains (with subdomains), URLs (host plus path prefix), IP addresses and CIDR
 /// ranges, and filename regexes (kept as source text; the scanner compiles them).
@@ -17,7 +25,18 @@ public struct IndicatorSet: Sendable {
         case merged
     }
 
+    /// URLs, addresses, networks, e-mails and filename patterns by kind + value.
     private var byKey: [Key: Int32] = [:]
+    /// Hashes and domains (most of any large feed) keyed by a 64-bit FNV-1a of kind + value, so
+    /// lookups hash the caller's bytes in place (no String allocation) and the table holds no
+    /// second reference to the value. A hit is verified against the stored value; a value whose
+    /// 64-bit key collides with a different earlier value goes to `byKey` instead.
+    private var fastKeys: [UInt64: Int32] = [:]
+    private var fastCollisions = 0
+
+    private static func usesFastKey(_ kind: IndicatorKind) -> Bool {
+        kind == .md5 || kind == .sha1 || kind == .sha256 || kind == .domain
+    }
     /// All indicators, in insertion order.
     public private(set) var indicators: [Indicator] = []
     private var ipv4 = PrefixTable<UInt32>()
@@ -57,14 +76,26 @@ public struct IndicatorSet: Sendable {
     public mutating func reserveCapacity(_ capacity: Int) {
         indicators.reserveCapacity(capacity)
         byKey.reserveCapacity(capacity)
+        fastKeys.reserveCapacity(capacity)
     }
 
     /// Adds an indicator whose value is already normalised; merges provenance into an existing
     /// indicator with the same kind and value (keeping the higher score).
     @discardableResult
     public mutating func insert(_ indicator: Indicator) -> InsertOutcome {
+        var fast: UInt64?
+        var existing: Int?
+        if Self.usesFastKey(indicator.kind) {
+            let k = Self.fastKey(indicator.kind, indicator.value.utf8)
+            if let i = fastKeys[k].map(Int.init) {
+                if indicators[i].kind == indicator.kind && indicators[i].value == indicator.value { existing = i }
+            } else {
+                fast = k
+            }
+        }
         let key = Key(kind: indicator.kind, value: indicator.value)
-        if let i = byKey[key].map(Int.init) {
+        if existing == nil, fast == nil { existing = byKey[key].map(Int.init) }
+        if let i = existing {
             for p in indicator.provenance where !indicators[i].provenance.contains(p) {
                 indicators[i].provenance.append(p)
             }
@@ -73,7 +104,12 @@ public struct IndicatorSet: Sendable {
         }
         let index = Int32(indicators.count)
         indicators.append(indicator)
-        byKey[key] = index
+        if let fast {
+            fastKeys[fast] = index
+        } else {
+            if Self.usesFastKey(indicator.kind) { fastCollisions += 1 }
+            byKey[key] = index
+        }
         switch indicator.kind {
         case .ipv4:
             if let v4 = Normalizer.parseIPv4(indicator.value) { ipv4.insert(v4, length: 32, index: index) }
@@ -104,41 +140,118 @@ public struct IndicatorSet: Sendable {
 
     /// The indicator with exactly this kind and normalised value.
     public func lookup(_ kind: IndicatorKind, _ value: String) -> Indicator? {
-        byKey[Key(kind: kind, value: value)].map { indicators[Int($0)] }
+        index(kind, value).map { indicators[$0] }
     }
 
     /// Whether the set holds exactly this kind and normalised value.
     public func contains(_ kind: IndicatorKind, _ value: String) -> Bool {
-        byKey[Key(kind: kind, value: value)] != nil
+        index(kind, value) != nil
     }
 
-    /// Hash indicators matching any of the given lowercase hex digests.
+    private func index(_ kind: IndicatorKind, _ value: String) -> Int? {
+        if Self.usesFastKey(kind) {
+            var value = value
+            if let i = value.withUTF8({ fastIndex(kind, $0) }) { return i }
+            if fastCollisions == 0 { return nil }
+        }
+        return byKey[Key(kind: kind, value: value)].map(Int.init)
+    }
+
+    /// Hash indicators matching any of the given hex digests (any case).
     public func matchHashes(md5: String?, sha1: String?, sha256: String?) -> [Indicator] {
         var out: [Indicator] = []
-        if let md5, let i = lookup(.md5, md5) { out.append(i) }
-        if let sha1, let i = lookup(.sha1, sha1) { out.append(i) }
-        if let sha256, let i = lookup(.sha256, sha256) { out.append(i) }
+        if let md5, let i = matchHash(md5), i.kind == .md5 { out.append(i) }
+        if let sha1, let i = matchHash(sha1), i.kind == .sha1 { out.append(i) }
+        if let sha256, let i = matchHash(sha256), i.kind == .sha256 { out.append(i) }
         return out
     }
 
     /// The hash indicator for one hex digest of any supported length (case-insensitive), or `nil`.
+    /// The kind follows from the length: 32 MD5, 40 SHA-1, 64 SHA-256.
     public func matchHash(_ hex: String) -> Indicator? {
-        guard let (kind, value) = Normalizer.normalizeHash(hex) else { return nil }
-        return lookup(kind, value)
+        var hex = hex
+        return hex.withUTF8 { bytes -> Indicator? in
+            let kind: IndicatorKind
+            switch bytes.count {
+            case 32: kind = .md5
+            case 40: kind = .sha1
+            case 64: kind = .sha256
+            default: return nil
+            }
+            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { buffer -> Indicator? in
+                for (i, b) in bytes.enumerated() {
+                    guard b.isHexDigit else { return nil }
+                    buffer[i] = b | 0x20  // ASCII lowercase (digits are unchanged)
+                }
+                return fastLookup(kind, UnsafeBufferPointer(rebasing: buffer[0..<bytes.count]))
+            }
+        }
     }
 
     /// The most specific domain indicator matching `name` or one of its parent domains (so
     /// `a.evil.com` matches an indicator `evil.com`). Case, a trailing dot and IDNA are normalised
     /// first; a bare top-level domain never matches.
     public func matchDomain(_ name: String) -> Indicator? {
-        guard let n = Normalizer.normalizeDomain(name) else { return nil }
-        var candidate = Substring(n)
-        while true {
-            if let i = byKey[Key(kind: .domain, value: String(candidate))] { return indicators[Int(i)] }
-            guard let dot = candidate.firstIndex(of: ".") else { return nil }
-            candidate = candidate[candidate.index(after: dot)...]
-            if !candidate.contains(".") { return nil }  // never match a bare TLD
+        var name = name
+        let fast: Indicator?? = name.withUTF8 { bytes -> Indicator?? in
+            // Fast path: plain ASCII names are lowercased into a stack buffer and probed in place.
+            guard bytes.count <= 254, bytes.allSatisfy({ $0.isHostnameByte || $0 == UInt8(ascii: ".") }) else { return .none }
+            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 254) { buffer -> Indicator?? in
+                var n = bytes.count
+                for i in 0..<n { buffer[i] = bytes[i].isLetter ? bytes[i] | 0x20 : bytes[i] }
+                if n > 0, buffer[n - 1] == UInt8(ascii: ".") { n -= 1 }
+                return .some(walkDomain(UnsafeBufferPointer(rebasing: buffer[0..<n])))
+            }
         }
+        if let fast { return fast }
+        guard var n = Normalizer.normalizeDomain(name) else { return nil }
+        return n.withUTF8 { walkDomain($0) }
+    }
+
+    /// Probes `name` and each parent domain with at least two labels, most specific first.
+    private func walkDomain(_ name: UnsafeBufferPointer<UInt8>) -> Indicator? {
+        var start = 0
+        while start < name.count {
+            let suffix = UnsafeBufferPointer(rebasing: name[start...])
+            guard let dot = suffix.firstIndex(of: UInt8(ascii: ".")) else { return nil }  // never a bare TLD
+            if dot > 0, dot < suffix.count - 1, let hit = fastLookup(.domain, suffix) { return hit }
+            start += dot + 1
+        }
+        return nil
+    }
+
+    /// Looks up an already-normalised value given as bytes, without allocating.
+    private func fastLookup(_ kind: IndicatorKind, _ value: UnsafeBufferPointer<UInt8>) -> Indicator? {
+        if let i = fastIndex(kind, value) { return indicators[i] }
+        guard fastCollisions > 0 else { return nil }
+        return byKey[Key(kind: kind, value: String(decoding: value, as: UTF8.self))].map { indicators[Int($0)] }
+    }
+
+    private func fastIndex(_ kind: IndicatorKind, _ value: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard let i = fastKeys[Self.fastKey(kind, value)].map(Int.init) else { return nil }
+        var stored = indicators[i].value
+        let equal = indicators[i].kind == kind && stored.withUTF8 { s in
+            s.count == value.count && (s.count == 0 || memcmp(s.baseAddress!, value.baseAddress!, s.count) == 0)
+        }
+        return equal ? i : nil
+    }
+
+    /// The 64-bit lookup key of a value: for hex digests the first 16 hex digits as a number
+    /// (digests are uniformly random, so this is already a perfect-quality key and costs 16 steps);
+    /// otherwise 64-bit FNV-1a over the bytes. The kind is mixed in either way.
+    static func fastKey(_ kind: IndicatorKind, _ bytes: some Collection<UInt8>) -> UInt64 {
+        let tag = UInt64(kind.ordinal + 1) &* 0x9E37_79B9_7F4A_7C15
+        if kind.isHash, bytes.count >= 16 {
+            var v: UInt64 = 0
+            for b in bytes.prefix(16) {
+                let d: UInt8 = b <= 0x39 ? b &- 0x30 : (b | 0x20) &- 0x57
+                v = v << 4 | UInt64(d & 0x0f)
+            }
+            return v ^ tag
+        }
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ tag
+        for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+        return h
     }
 
     /// The URL indicator whose scheme-less host and port equal the URL's and whose path is a prefix
@@ -154,7 +267,7 @@ public struct IndicatorSet: Sendable {
 
     /// The most specific address or CIDR indicator covering `address` (IPv4 or IPv6 text).
     public func matchIP(_ address: String) -> Indicator? {
-        if let v4 = Normalizer.parseIPv4(address) {
+        if let v4 = Self.fastIPv4(address) ?? Normalizer.parseIPv4(address) {
             return ipv4.longestMatch(v4).map { indicators[Int($0)] }
         }
         if let v6 = IPv6Address(address) {
@@ -173,6 +286,32 @@ public struct IndicatorSet: Sendable {
 
     /// Indicators of one kind, in insertion order.
     public func indicators(of kind: IndicatorKind) -> [Indicator] { indicators.filter { $0.kind == kind } }
+
+    /// Dotted-quad IPv4 parsed from the UTF-8 bytes without allocating; `nil` for anything else
+    /// (the caller then tries the full parser, which gives the same answer for valid input).
+    static func fastIPv4(_ text: String) -> UInt32? {
+        var text = text
+        return text.withUTF8 { bytes -> UInt32? in
+            guard bytes.count >= 7, bytes.count <= 15 else { return nil }
+            var value: UInt32 = 0, octet: UInt32 = 0, digits = 0, dots = 0
+            for b in bytes {
+                if b == UInt8(ascii: ".") {
+                    guard digits > 0, dots < 3 else { return nil }
+                    value = value << 8 | octet
+                    octet = 0; digits = 0; dots += 1
+                } else if b >= 0x30, b <= 0x39 {
+                    if digits == 1, octet == 0 { return nil }  // leading zero
+                    octet = octet * 10 + UInt32(b - 0x30)
+                    digits += 1
+                    guard digits <= 3, octet <= 255 else { return nil }
+                } else {
+                    return nil
+                }
+            }
+            guard dots == 3, digits > 0 else { return nil }
+            return value << 8 | octet
+        }
+    }
 
     private static func splitCIDR(_ value: String) -> (String, Int)? {
         guard let slash = value.lastIndex(of: "/"), let bits = Int(value[value.index(after: slash)...]), bits >= 0 else {

@@ -8,6 +8,8 @@ public enum OutputFormat: String, Sendable, CaseIterable {
     case json
     /// JSON Lines: one finding per line, for SIEMs.
     case jsonl
+    /// SARIF 2.1.0 (``SARIFRenderer``), for code-scanning dashboards.
+    case sarif
 }
 
 /// The JSON document of a command run: what was found, what went wrong, and the counts.

@@ -57,8 +57,8 @@ struct FileWalker {
     }
 
     private mutating func walkTree(from root: RawPath) {
-        var stack = [root]
-        while let dir = stack.popLast() {
+        var stack = [(path: root, viaSymlink: false)]
+        while let (dir, viaSymlink) = stack.popLast() {
             guard let handle = opendir(dir.bytes) else {
                 let code = errno
                 report(Diagnostic(kind: diagnosticKind(forErrno: code), path: dir.display, message: "cannot open folder: \(errnoMessage(code))"))
@@ -70,14 +70,16 @@ struct FileWalker {
                 let key = DeviceInode(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
                 if let first = visited[key] {
                     report(Diagnostic(
-                        kind: "symlink-loop", path: dir.display,
-                        message: "folder already scanned as \(first) (a symbolic link loop or a second link to it); not scanned again"))
+                        kind: viaSymlink ? "symlink-loop" : "already-scanned", path: dir.display,
+                        message: viaSymlink
+                            ? "symbolic link leads to \(first), already scanned (a loop or a second link to it); not scanned again"
+                            : "folder already scanned as \(first); not scanned again"))
                     continue
                 }
                 visited[key] = dir.display
             }
             directories.append(dir.display)
-            var children: [RawPath] = []
+            var children: [(path: RawPath, viaSymlink: Bool)] = []
             while let entry = readdir(handle) {
                 let type = entry.pointee.d_type
                 let child: RawPath? = withUnsafeBytes(of: &entry.pointee.d_name) { raw in
@@ -91,11 +93,11 @@ struct FileWalker {
                 classify(child, direntType: type, into: &children)
             }
             // Depth-first in name order: push in reverse so the first name is walked first.
-            stack += children.sorted { $0.display > $1.display }
+            stack += children.sorted { $0.path.display > $1.path.display }
         }
     }
 
-    private mutating func classify(_ child: RawPath, direntType: UInt8, into subfolders: inout [RawPath]) {
+    private mutating func classify(_ child: RawPath, direntType: UInt8, into subfolders: inout [(path: RawPath, viaSymlink: Bool)]) {
         var kind: FileKind
         switch Int32(direntType) {
         case 4: kind = .directory  // DT_DIR
@@ -114,7 +116,8 @@ struct FileWalker {
             }
             kind = FileKind(mode: st.st_mode)
         }
-        if kind == .symlink {
+        let isLink = kind == .symlink
+        if isLink {
             guard followSymlinks else {
                 symlinksNotFollowed += 1
                 return
@@ -133,7 +136,7 @@ struct FileWalker {
             }
         }
         switch kind {
-        case .directory: subfolders.append(child)
+        case .directory: subfolders.append((child, isLink))
         case .regular: emit(WorkItem(path: child, mayFollow: followSymlinks))
         default: reportSpecial(child.display, kind)
         }

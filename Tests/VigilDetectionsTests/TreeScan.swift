@@ -12,6 +12,10 @@ enum TreeScan {
         var findings: [Finding]
         var diagnostics: [Diagnostic]
         var files: Int
+        /// PE files parsed, those with an Authenticode signer, and those whose digest matches.
+        var peFiles = 0
+        var signedPE = 0
+        var digestMatches = 0
 
         /// Findings about `path` (suffix match on the path relative to the scanned root).
         func findings(for suffix: String) -> [Finding] { findings.filter { $0.path.hasSuffix(suffix) } }
@@ -35,6 +39,11 @@ enum TreeScan {
             let bytes = [UInt8](try Data(contentsOf: url))
             let analysis = engine.analyze(ScannedFile(path: url.path, bytes: bytes, format: FileFormat.identify(bytes)))
             result.files += 1
+            if let pe = analysis.facts?.pe {
+                result.peFiles += 1
+                if pe.signer != nil { result.signedPE += 1 }
+                if pe.digestMatches == true { result.digestMatches += 1 }
+            }
             result.findings += analysis.findings
             result.diagnostics += analysis.diagnostics
             byFolder[url.deletingLastPathComponent().path, default: []].append(analysis)

@@ -105,7 +105,8 @@ struct DylibHijackCheck {
                 continue
             }
             let resolved = candidates[found]
-            if resolved.location == .outsideBundle {
+            // Loose binaries (bin/../lib layouts) have no bundle boundary to leave.
+            if resolved.location == .outsideBundle && inBundle {
                 evidence["resolved_path"] = .string(resolved.path)
                 findings.append(
                     finding(
@@ -119,7 +120,9 @@ struct DylibHijackCheck {
             if resolved.location == .bundle, facts.isCertificateSigned,
                 let library = libraryFacts(resolved.path, local: local)
             {
-                findings += signerFindings(executable: path, facts: facts, dylib: dylib, libraryPath: resolved.path, library: library)
+                findings += signerFindings(
+                    executable: path, facts: facts, dylib: dylib, libraryPath: DylibPaths.display(resolved.path, like: path),
+                    library: library)
             }
         }
         // Search paths outside the bundle that no dependency resolved through first: a latent surface.

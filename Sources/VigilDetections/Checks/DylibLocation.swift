@@ -36,13 +36,22 @@ enum DylibPaths {
         (path as NSString).deletingLastPathComponent
     }
 
-    /// The `.app` bundle (or `.framework`) containing `path`, else the folder of the executable.
+    /// The outermost `.app` bundle containing `path` (helper apps nested in an app's `Frameworks` load
+    /// the outer app's frameworks: the outer bundle is the trust boundary), else the executable's folder.
     static func bundleRoot(containing path: String) -> String {
         let components = path.split(separator: "/", omittingEmptySubsequences: false)
-        if let index = components.lastIndex(where: { $0.hasSuffix(".app") }) {
+        if let index = components.firstIndex(where: { $0.hasSuffix(".app") }) {
             return components[...index].joined(separator: "/")
         }
         return folder(of: path)
+    }
+
+    /// `absolute` written the way the user wrote `original`: relative to the current folder when
+    /// `original` was relative, so findings about neighbours read like the scanner's own paths.
+    static func display(_ absolute: String, like original: String) -> String {
+        guard !original.hasPrefix("/") else { return absolute }
+        let cwd = FileManager.default.currentDirectoryPath
+        return absolute.hasPrefix(cwd + "/") ? String(absolute.dropFirst(cwd.count + 1)) : absolute
     }
 
     /// Whether `path` sits inside an application bundle's `Contents` folder.

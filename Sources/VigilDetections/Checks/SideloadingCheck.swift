@@ -35,7 +35,8 @@ struct SideloadingCheck {
         if !isSystemFolder {
             findings += systemNameFindings(entries: entries)
         }
-        if let hijackLibs = options.hijackLibs {
+        // A System32 copy or Wine prefix holds the vulnerable programs and their DLLs together by design.
+        if let hijackLibs = options.hijackLibs, !isSystemFolder {
             findings += hijackLibsFindings(folder: folder, files: files, byName: byName, database: hijackLibs)
         }
         return findings

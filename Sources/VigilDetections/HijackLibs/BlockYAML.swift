@@ -263,6 +263,9 @@ struct BlockYAML {
             return .scalar(try unescapeDouble(String(text.dropFirst().dropLast()), line: line))
         }
         if text == "~" || text == "null" { return .null }
+        if let first = text.first, "&*!{@`|>".contains(first) {
+            throw YAMLError(line: line, message: "unsupported YAML construct '\(first)'")
+        }
         return .scalar(text)
     }
 

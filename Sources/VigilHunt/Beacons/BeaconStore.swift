@@ -10,12 +10,24 @@
 /// arrays plus one dictionary entry per pair, so tens of millions of connections fit in a few hundred MB.
 /// Per-pair lists are built only at scoring time, by a counting sort.
 final class BeaconStore {
-    struct PairKey: Hashable {
+    struct PairKey: Hashable, FastHashable {
         var source: IPAddress
         /// The destination address (zero for FQDN pairs).
         var destination: IPAddress
         /// Interned FQDN id + 1 (0 for address pairs).
         var fqdn: UInt32
+
+        @inline(__always)
+        func fastHash(_ seed: UInt64) -> UInt64 {
+            mix64(source.low ^ seed) ^ mix64(source.high &+ destination.low &+ UInt64(fqdn) << 7) ^ mix64(destination.high ^ ~seed)
+        }
+    }
+
+    /// A destination (address or FQDN) for prevalence counting.
+    private struct DestinationKey: Hashable, FastHashable {
+        var destination: IPAddress
+        var fqdn: UInt32
+        func fastHash(_ seed: UInt64) -> UInt64 { mix64(destination.low ^ seed) ^ mix64(destination.high &+ UInt64(fqdn) &+ seed) }
     }
 
     /// What an HTTP/TLS row says about its connection, waiting for the conn record with the same uid.
@@ -32,8 +44,8 @@ final class BeaconStore {
     }
 
     let internalNetworks: [IPNetwork]
-    private var pairIDs: [PairKey: UInt32] = [:]
-    private(set) var pairs: [PairKey] = []
+    private var pairIndex = FastIndex<PairKey>(capacity: 1 << 16)
+    private var pairs: [PairKey] { pairIndex.keys }
     private var pairFirstLocation: [SourceLocation] = []
     /// Proxy addresses and server addresses seen per pair (display only, at most 4 each).
     private var pairProxies: [UInt32: [IPAddress]] = [:]
@@ -45,7 +57,6 @@ final class BeaconStore {
     private var fqdnIDs: [String: UInt32] = [:]
     private(set) var fqdnNames: [String] = []
     private var pending: [UInt64: Pending] = [:]
-    private var internalCache: [IPAddress: Bool] = [:]
 
     init(internalNetworks: [IPNetwork]) {
         self.internalNetworks = internalNetworks
@@ -55,10 +66,9 @@ final class BeaconStore {
     var rowCount: Int { rowPair.count }
 
     func isInternal(_ ip: IPAddress) -> Bool {
-        if let cached = internalCache[ip] { return cached }
-        let result = internalNetworks.contains { $0.contains(ip) }
-        if internalCache.count < 1 << 16 { internalCache[ip] = result }
-        return result
+        // A handful of mask-and-compare checks: cheaper than any cache lookup.
+        for n in internalNetworks where n.contains(ip) { return true }
+        return false
     }
 
     static func uidHash(_ uid: UnsafeRawBufferPointer) -> UInt64 {
@@ -81,11 +91,8 @@ final class BeaconStore {
     }
 
     private func pairID(_ key: PairKey, _ location: SourceLocation) -> UInt32 {
-        if let id = pairIDs[key] { return id }
-        let id = UInt32(pairs.count)
-        pairIDs[key] = id
-        pairs.append(key)
-        pairFirstLocation.append(location)
+        let (id, inserted) = pairIndex.insert(key)
+        if inserted { pairFirstLocation.append(location) }
         return id
     }
 
@@ -195,11 +202,15 @@ final class BeaconStore {
             fill[p] += 1
         }
         // Prevalence: share of internal hosts talking to each destination.
-        var sources = Set<IPAddress>()
-        var perDestination: [PairKey: Int] = [:]
+        var sources = FastIndex<IPAddress>()
+        var destinations = FastIndex<DestinationKey>()
+        var perDestination: [Int] = []
+        let pairs = self.pairs
         for (i, key) in pairs.enumerated() where counts[i + 1] > counts[i] {
-            sources.insert(key.source)
-            perDestination[PairKey(source: IPAddress(high: 0, low: 0), destination: key.destination, fqdn: key.fqdn), default: 0] += 1
+            _ = sources.insert(key.source)
+            let (d, inserted) = destinations.insert(DestinationKey(destination: key.destination, fqdn: key.fqdn))
+            if inserted { perDestination.append(0) }
+            perDestination[Int(d)] += 1
         }
         var results: [Scored] = []
         for (i, key) in pairs.enumerated() {
@@ -218,11 +229,11 @@ final class BeaconStore {
                     windowMin: windowMin, windowMax: windowMax)
                 if scores == nil { continue }
             }
-            let others = perDestination[PairKey(source: IPAddress(high: 0, low: 0), destination: key.destination, fqdn: key.fqdn)] ?? 1
+            let others = destinations.id(of: DestinationKey(destination: key.destination, fqdn: key.fqdn)).map { perDestination[Int($0)] } ?? 1
             results.append(Scored(
                 pair: key, connections: n, uniqueTimestamps: unique, first: ts.first!, last: ts.last!, scores: scores, strobe: strobe, proxied: pairProxied.contains(UInt32(i)),
                 proxies: pairProxies[UInt32(i)] ?? [], servers: pairServers[UInt32(i)] ?? [], location: pairFirstLocation[i],
-                prevalence: sources.isEmpty ? 0 : Double(others) / Double(sources.count)))
+                prevalence: sources.count == 0 ? 0 : Double(others) / Double(sources.count)))
         }
         return (results, windowMin, windowMax)
     }

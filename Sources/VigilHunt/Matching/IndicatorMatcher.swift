@@ -11,22 +11,28 @@ import VigilIndicators
 /// hash set of exact addresses plus the CIDR list; URLs only when their host carries a URL indicator.
 final class IndicatorMatcher {
     let indicatorSet: IndicatorSet
-    private var domainHashes = Set<UInt64>()
-    private var exactAddresses = Set<IPAddress>()
-    private var networks: [IPNetwork] = []
-    private var urlHosts = Set<String>()
+    private let domainHashes: HashTable64
+    private let exactAddresses: Set<IPAddress>
+    private let networks: [IPNetwork]
+    private let urlHosts: Set<String>
+    /// Whether any address indicators exist (lets callers skip address work entirely).
+    let hasAddressIndicators: Bool
     /// Non-ASCII names go through the set directly; their results are cached (bounded).
     private var slowCache: [String: Indicator?] = [:]
 
     init(_ set: IndicatorSet) {
         indicatorSet = set
+        var hashes: [UInt64] = []
+        var addresses = Set<IPAddress>()
+        var networks: [IPNetwork] = []
+        var urlHosts = Set<String>()
         for indicator in set.indicators {
             switch indicator.kind {
             case .domain:
                 var v = indicator.value
-                _ = v.withUTF8 { domainHashes.insert(IndicatorMatcher.reverseHash(UnsafeRawBufferPointer($0))) }
+                hashes.append(v.withUTF8 { IndicatorMatcher.reverseHash(UnsafeRawBufferPointer($0)) })
             case .ipv4, .ipv6:
-                if let ip = IPAddress(indicator.value) { exactAddresses.insert(ip) }
+                if let ip = IPAddress(indicator.value) { addresses.insert(ip) }
             case .cidr:
                 if let n = IPNetwork(indicator.value) { networks.append(n) }
             case .url:
@@ -35,6 +41,11 @@ final class IndicatorMatcher {
                 break
             }
         }
+        domainHashes = HashTable64(hashes)
+        exactAddresses = addresses
+        self.networks = networks
+        self.urlHosts = urlHosts
+        hasAddressIndicators = !addresses.isEmpty || !networks.isEmpty
     }
 
     /// Whether the set has URL indicators (they can be checked only on cleartext HTTP and proxy logs).
@@ -105,9 +116,6 @@ final class IndicatorMatcher {
         return DomainHit(indicator: indicator, name: normalised, rule: rule)
     }
 
-    /// Whether any address indicators exist (lets callers skip address work entirely).
-    var hasAddressIndicators: Bool { !exactAddresses.isEmpty || !networks.isEmpty }
-
     /// Matches an address against IP and CIDR indicators.
     func matchAddress(_ ip: IPAddress) -> (indicator: Indicator, rule: String)? {
         guard exactAddresses.contains(ip) || networks.contains(where: { $0.contains(ip) }) else { return nil }
@@ -117,7 +125,14 @@ final class IndicatorMatcher {
 
     /// Matches a value from a DNS answer: an address or a name (CNAME chains).
     func matchAnswer(_ raw: UnsafeRawBufferPointer) -> (indicator: Indicator, observed: String, rule: String)? {
-        if let ip = IPAddress(raw) {
+        guard raw.count > 0 else { return nil }
+        let last = raw[raw.count - 1]
+        if !hasAddressIndicators && last >= 0x30 && last <= 0x39 {
+            // An address cannot match without address indicators, and a name whose top-level label
+            // ends in a digit is not a registrable domain: skip the work (most answers are addresses).
+            return nil
+        }
+        if hasAddressIndicators, let ip = IPAddress(raw) {
             guard hasAddressIndicators, let m = matchAddress(ip) else { return nil }
             return (m.indicator, ip.description, m.rule)
         }
@@ -133,5 +148,44 @@ final class IndicatorMatcher {
         guard urlHosts.contains(h) else { return nil }
         let u = url()
         return indicatorSet.matchURL(u).map { ($0, u) }
+    }
+}
+
+/// A read-only open-addressing set of 64-bit hashes (the keys are already FNV hashes, so no second
+/// hash function is needed). Linear probing; load factor ≤ 0.5; zero marks an empty slot (a real zero
+/// hash is kept in a flag).
+struct HashTable64: Sendable {
+    private let slots: [UInt64]
+    private let mask: Int
+    private let hasZero: Bool
+
+    init(_ keys: [UInt64]) {
+        var capacity = 16
+        while capacity < keys.count * 2 { capacity <<= 1 }
+        var slots = [UInt64](repeating: 0, count: capacity)
+        var zero = false
+        for k in keys {
+            if k == 0 { zero = true; continue }
+            var i = Int(truncatingIfNeeded: k ^ (k >> 29)) & (capacity - 1)
+            while slots[i] != 0 && slots[i] != k { i = (i + 1) & (capacity - 1) }
+            slots[i] = k
+        }
+        self.slots = slots
+        mask = capacity - 1
+        hasZero = zero
+    }
+
+    @inline(__always)
+    func contains(_ k: UInt64) -> Bool {
+        if k == 0 { return hasZero }
+        return slots.withUnsafeBufferPointer { s in
+            var i = Int(truncatingIfNeeded: k ^ (k >> 29)) & mask
+            while true {
+                let v = s[i]
+                if v == k { return true }
+                if v == 0 { return false }
+                i = (i + 1) & mask
+            }
+        }
     }
 }

@@ -76,12 +76,22 @@ struct ConnectionRecord {
 }
 
 /// A DNS transaction: the asking client, the query and the answers (names and addresses).
+///
+/// Zeek TSV DNS records leave the time and client as text (`tsText`, `clientText`), parsed only when
+/// the record matches an indicator: DNS logs are the largest and almost every record is a miss.
 struct DNSRecord {
-    var ts: Double
+    var ts: Double?
     var client: IPAddress?
     var query: UnsafeRawBufferPointer?
     var answers: ValueList
     var location: SourceLocation
+    var tsText: UnsafeRawBufferPointer? = nil
+    var clientText: UnsafeRawBufferPointer? = nil
+
+    /// The time, parsing `tsText` if needed.
+    var resolvedTime: Double? { ts ?? tsText.flatMap { ByteParsing.timestamp($0) } }
+    /// The client, parsing `clientText` if needed.
+    var resolvedClient: IPAddress? { client ?? clientText.flatMap { IPAddress($0) } }
 }
 
 /// An HTTP request (Zeek http.log, Suricata http). `CONNECT` marks a proxy tunnel to `host`.

@@ -71,20 +71,30 @@ enum ZeekSlot: Int, CaseIterable {
 }
 
 /// The field values of one Zeek record, by slot, as bytes (unset fields are `nil`).
-struct ZeekRow {
-    var values: [UnsafeRawBufferPointer?] = Array(repeating: nil, count: ZeekSlot.allCases.count)
+///
+/// Storage is a fixed pointer (a `let`), so filling it in the per-line hot path costs no dynamic
+/// exclusivity checks.
+final class ZeekRow {
+    private let values: UnsafeMutablePointer<UnsafeRawBufferPointer?>
     /// Whether `answers` is a JSON array (JSON logs) rather than a `,`-joined TSV vector.
     var answersAreJSON = false
     /// Set separator for TSV vectors.
     var setSeparator: UInt8 = UInt8(ascii: ",")
+
+    init() {
+        values = .allocate(capacity: ZeekSlot.allCases.count)
+        values.initialize(repeating: nil, count: ZeekSlot.allCases.count)
+    }
+
+    deinit { values.deallocate() }
 
     subscript(_ s: ZeekSlot) -> UnsafeRawBufferPointer? {
         get { values[s.rawValue] }
         set { values[s.rawValue] = newValue }
     }
 
-    mutating func clear() {
-        for i in values.indices { values[i] = nil }
+    func clear() {
+        for i in 0..<ZeekSlot.allCases.count { values[i] = nil }
     }
 
     /// Emits the record for `log` to `sink`; returns an error message when a required field is
@@ -92,6 +102,14 @@ struct ZeekRow {
     func emit(_ log: ZeekLog, at location: SourceLocation, filter: PassFilter, to sink: any RecordSink) -> String? {
         if log == .other { return nil }
         if log == .conn ? !filter.connections : !filter.others { return nil }
+        if log == .dns {
+            // Hot path: time and client are parsed only for matching records.
+            guard let tsBytes = self[.ts], tsBytes.count > 0, tsBytes[0] >= 0x30, tsBytes[0] <= 0x39 else { return "missing or malformed ts" }
+            let answers: ValueList
+            if let a = self[.answers] { answers = answersAreJSON ? .jsonArray(a) : .zeekVector(a, setSeparator) } else { answers = .none }
+            sink.dns(DNSRecord(ts: nil, client: nil, query: self[.query], answers: answers, location: location, tsText: tsBytes, clientText: self[.origH]))
+            return nil
+        }
         guard let tsBytes = self[.ts], let ts = ByteParsing.timestamp(tsBytes) else { return "missing or malformed ts" }
         let client = self[.origH].flatMap { IPAddress($0) }
         let server = self[.respH].flatMap { IPAddress($0) }
@@ -102,9 +120,7 @@ struct ZeekRow {
             let bytes = self[.origIPBytes].flatMap { ByteParsing.integer($0) } ?? self[.origBytes].flatMap { ByteParsing.integer($0) } ?? 0
             sink.connection(ConnectionRecord(ts: ts, client: client, server: server, serverPort: port, uid: self[.uid], bytesOut: bytes, location: location))
         case .dns:
-            let answers: ValueList
-            if let a = self[.answers] { answers = answersAreJSON ? .jsonArray(a) : .zeekVector(a, setSeparator) } else { answers = .none }
-            sink.dns(DNSRecord(ts: ts, client: client, query: self[.query], answers: answers, location: location))
+            break  // handled above
         case .http:
             sink.http(HTTPRecord(
                 ts: ts, client: client, server: server, serverPort: port, uid: self[.uid], method: self[.method], host: self[.host],

@@ -3,7 +3,7 @@
 /// records are routed by `_path` when present, else by the file name, else by the fields they have.
 final class ZeekJSONReader {
     private let fileLog: ZeekLog?
-    private var row = ZeekRow()
+    private let row = ZeekRow()
 
     init(fileLog: ZeekLog?) {
         self.fileLog = fileLog

@@ -21,8 +21,11 @@ final class ZeekTSVReader {
     private var columns: [ZeekSlot?] = []
     private var maxColumn = -1
     private var haveFields = false
-    private var row = ZeekRow()
-    private var bounds: [Int] = []
+    private let row = ZeekRow()
+    /// Start offset of each field (and one past the end of the last needed one), for the current line.
+    private var bounds = UnsafeMutableBufferPointer<Int>.allocate(capacity: 1)
+    /// The columns the hunt reads, with their slots.
+    private var needed: [(column: Int, slot: ZeekSlot)] = []
     /// Unescaped values of the current line (escapes only shrink, so one line length suffices).
     private var scratch: UnsafeMutableRawBufferPointer
     private var scratchUsed = 0
@@ -34,7 +37,10 @@ final class ZeekTSVReader {
         scratch = .allocate(byteCount: maxLineLength + 16, alignment: 8)
     }
 
-    deinit { scratch.deallocate() }
+    deinit {
+        scratch.deallocate()
+        bounds.deallocate()
+    }
 
     /// Reads one line. Returns an error message for a data line that does not parse.
     func read(_ line: UnsafeRawBufferPointer, at location: SourceLocation, filter: PassFilter, sink: any RecordSink) -> String? {
@@ -48,34 +54,19 @@ final class ZeekTSVReader {
         let current = log ?? fileLog ?? .other
         if current == .other { return nil }
         if current == .conn ? !filter.connections : !filter.others { return nil }
-        // Split only as far as the last column the hunt needs.
-        row.clear()
-        row.setSeparator = setSeparator
-        scratchUsed = 0
-        var column = 0
-        var start = 0
-        let n = line.count
-        let base = line.baseAddress!
-        while column <= maxColumn {
-            var end = start
-            if let p = memchr(base + start, Int32(separator), n - start) {
-                end = UnsafeRawPointer(p) - base
-            } else {
-                end = n
-            }
-            if let slot = columns[column] {
-                let field = line.slice(start, end)
-                if !field.equals(unset) {
-                    // Vectors are split before unescaping (an escaped separator stays inside its element).
-                    row[slot] = field.equals(empty) ? line.slice(start, start) : slot == .answers ? field : unescape(field)
-                }
-            }
-            column += 1
-            if end >= n { break }
-            start = end + 1
+        // Find the separators only as far as the last column the hunt needs, then look at the needed
+        // columns only.
+        let found = FieldSplitter.split(line, separator: separator, upTo: maxColumn, into: bounds)
+        if found <= maxColumn {
+            return "only \(found) fields, the #fields header has \(columns.count)"
         }
-        if column <= maxColumn {
-            return "only \(column) fields, the #fields header has \(columns.count)"
+        row.clear()
+        scratchUsed = 0
+        for (column, slot) in needed {
+            let field = line.slice(bounds[column], bounds[column + 1] - 1)
+            if field.equals(unset) { continue }
+            // Vectors are split before unescaping (an escaped separator stays inside its element).
+            row[slot] = field.equals(empty) ? line.slice(bounds[column], bounds[column]) : slot == .answers ? field : unescape(field)
         }
         return row.emit(current, at: location, filter: filter, to: sink)
     }
@@ -126,7 +117,10 @@ final class ZeekTSVReader {
             if !adoptFields(value, from: 0) { return "#fields header names none of the fields the hunt reads" }
         } else if key.equals("#set_separator") {
             let v = headerValue(value)
-            if v.count == 1 { setSeparator = v[0] }
+            if v.count == 1 {
+                setSeparator = v[0]
+                row.setSeparator = v[0]
+            }
         } else if key.equals("#unset_field") {
             unset = headerValue(value)
         } else if key.equals("#empty_field") {
@@ -154,6 +148,9 @@ final class ZeekTSVReader {
             return false
         }
         maxColumn = columns.lastIndex { $0 != nil } ?? -1
+        needed = columns.enumerated().compactMap { c, slot in slot.map { (c, $0) } }
+        bounds.deallocate()
+        bounds = .allocate(capacity: maxColumn + 2)
         haveFields = true
         if log == nil && fileLog == nil { log = ZeekSlot.guessLog(present) }
         return true

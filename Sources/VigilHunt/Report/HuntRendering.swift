@@ -34,10 +34,11 @@ extension HuntReport {
             var windowStart: String?
             var windowEnd: String?
             var notes: [String]
+            var timings: [String: Double]
         }
         try line("summary", Summary(
             records: records, files: files.count, pairsScored: pairsScored, minimumBeaconScore: minimumBeaconScore,
-            windowStart: windowStartISO, windowEnd: windowEndISO, notes: notes))
+            windowStart: windowStartISO, windowEnd: windowEndISO, notes: notes, timings: timings))
         return out
     }
 

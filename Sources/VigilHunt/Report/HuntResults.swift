@@ -139,6 +139,8 @@ public struct HuntReport: Sendable, Codable {
     /// Number of beacon pairs considered and the reporting threshold.
     public var pairsScored = 0
     public var minimumBeaconScore = 0.0
+    /// Seconds spent per step: `read` (parsing and matching all files) and `score` (beacon scoring).
+    public var timings: [String: Double] = [:]
 
     public init() {}
 

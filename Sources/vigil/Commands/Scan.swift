@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import VigilCore
+import VigilFeeds
+import VigilIndicators
 import VigilOutput
 import VigilScan
 
@@ -15,7 +17,8 @@ struct Scan: ParsableCommand {
             (regular expressions, case-insensitive); every file is scanned with the YARA rules, with the \
             Loki/THOR external variables filename, filepath, extension, filetype and owner set per file, \
             so rule sets such as signature-base load as they are. The built-in 3CX indicators and YARA \
-            rules are included unless --no-default-indicators is given.
+            rules are included unless --no-default-indicators is given; the indicators of every feed \
+            stored with 'vigil feed add' are always included.
 
             Unreadable, special, vanished, changed and oversized files are reported as counted \
             problems; the sweep goes on.
@@ -28,6 +31,7 @@ struct Scan: ParsableCommand {
                          --iocs signature-base/iocs/filename-iocs.txt /srv/downloads
               vigil scan --format jsonl --max-file-size 64M ~/Downloads > findings.jsonl
               vigil scan --no-default-indicators --rules my-rules/ --format json build/ | jq .statistics
+              vigil scan --format sarif --store ./feeds /srv/releases > scan.sarif
             """
     )
 
@@ -55,8 +59,10 @@ struct Scan: ParsableCommand {
     @Option(name: .customLong("timeout"), help: ArgumentHelp("YARA time limit per file in seconds (0 = none).", valueName: "seconds"))
     var yaraTimeout: Int = 60
 
-    @Option(help: "Output format: text, json or jsonl.")
+    @Option(help: "Output format: text, json, jsonl or sarif.")
     var format: OutputFormatArgument = .text
+
+    @OptionGroup var storeOptions: StoreOptions
 
     func validate() throws {
         guard !paths.isEmpty else { throw ValidationError("give at least one file or folder to scan") }
@@ -72,13 +78,23 @@ struct Scan: ParsableCommand {
         let options = ScanOptions(
             followSymlinks: followSymlinks, maxFileSize: parseSize(maxFileSize) ?? ScanOptions.defaultMaxFileSize,
             threads: threads, yaraTimeoutSeconds: yaraTimeout)
-        let configuration: ScanConfiguration
+        var configuration: ScanConfiguration
+        // Stored feeds ('vigil feed add'): a damaged store is reported, and the scan goes on without it.
+        var stored = IndicatorSet()
+        var storeProblem: Diagnostic?
+        do {
+            stored = try storeOptions.feedStore.loadAll()
+        } catch {
+            storeProblem = Diagnostic(kind: "feed-store", path: storeOptions.feedStore.directory.path, message: "stored feeds not loaded: \(error)")
+        }
         do {
             configuration = try ScanSetup.prepare(
-                rulePaths: rulePaths, indicatorFiles: indicatorFiles, useDefaults: !noDefaultIndicators, options: options)
+                rulePaths: rulePaths, indicatorFiles: indicatorFiles, extraIndicators: stored, useDefaults: !noDefaultIndicators,
+                options: options)
         } catch let error as ScanSetupError {
             throw ValidationError(error.message)
         }
+        if let storeProblem { configuration.setupDiagnostics.append(storeProblem) }
         let engine = ScanEngine(configuration: configuration)
         let showProgress = standardErrorIsTerminal
         let result = engine.scan(paths, progress: showProgress ? { printProgress($0) } : nil)
@@ -98,6 +114,10 @@ struct Scan: ParsableCommand {
             var writer = JSONLinesWriter()
             for f in result.findings { writer.append(f) }
             writeStandardOutput(writer.bytes)
+            for line in summary(result) { writeStandardError(line + "\n") }
+        case .sarif:
+            let log = try SARIFRenderer(toolVersion: Vigil.configuration.version).render(result.findings)
+            writeStandardOutput(Array(log.utf8))
             for line in summary(result) { writeStandardError(line + "\n") }
         }
         if !result.findings.isEmpty { throw VigilExitCode.findings }
@@ -149,7 +169,9 @@ func parseSize(_ text: String) -> Int? {
     return overflow ? nil : value
 }
 
-private func megabytes(_ bytes: Int) -> String { decimal(Double(bytes) / 1_048_576) + " MiB" }
+private func megabytes(_ bytes: Int) -> String {
+    bytes < 1_048_576 ? decimal(Double(bytes) / 1024) + " KiB" : decimal(Double(bytes) / 1_048_576) + " MiB"
+}
 
 private func decimal(_ v: Double) -> String {
     let tenths = (v * 10).rounded()
