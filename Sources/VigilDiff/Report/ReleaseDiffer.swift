@@ -13,9 +13,18 @@ public struct ReleaseDiffer: Sendable {
     public var limits: ExpansionLimits
     public var engine: DetectionEngine
 
-    public init(limits: ExpansionLimits = .standard, engine: DetectionEngine = DetectionEngine()) {
+    public init(limits: ExpansionLimits = .standard, engine: DetectionEngine = ReleaseDiffer.defaultEngine) {
         self.limits = limits
         self.engine = engine
+    }
+
+    /// The structural checks as `vigil scan` runs them, except that the Mach-O folder check does not
+    /// look at this machine's file system: release members are paths inside the release (often inside
+    /// an archive), not files of the computer running the diff.
+    public static var defaultEngine: DetectionEngine {
+        var options = DetectionOptions()
+        options.resolveDylibsOnDisk = false
+        return DetectionEngine(options: options)
     }
 
     /// Compares the release at `old` with the one at `new`.
