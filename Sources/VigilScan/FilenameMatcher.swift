@@ -4,16 +4,17 @@ import VigilIndicators
 /// Matches file paths against filename/path regex indicators (Loki `filename-iocs.txt` style),
 /// case-insensitively.
 ///
-/// Thousands of regexes per file would make a sweep crawl, so each regex is indexed by a
-/// trigram of a literal it must contain (see ``RegexLiteral``): a path only reaches the regex
-/// engine for the few patterns whose literal it contains. Patterns without such a literal are
-/// always evaluated. Compiled once; immutable and safe to share between threads.
+/// Thousands of regexes per file would make a sweep crawl, so each regex is indexed by a trigram
+/// of each literal it must contain (one of several for `\.(exe|dll)`; see ``RegexLiteral``): a
+/// path only reaches the regex engine for the few patterns whose literal it contains. Patterns
+/// without such a literal are always evaluated. Compiled once; immutable and safe to share between
+/// threads.
 public struct FilenameMatcher: Sendable {
     struct Pattern: Sendable {
         var indicator: Indicator
         var regex: NSRegularExpression
-        /// Lowercase ASCII literal every match contains, if one was found.
-        var literal: [UInt8]?
+        /// Lowercase ASCII literals one of which every match contains, if they were found.
+        var literals: [[UInt8]]?
     }
 
     private var patterns: [Pattern] = []
@@ -37,20 +38,26 @@ public struct FilenameMatcher: Sendable {
             let source = Self.adaptToPlatform(indicator.value)
             do {
                 let regex = try NSRegularExpression(pattern: source, options: [.caseInsensitive])
-                compiled.append(Pattern(indicator: indicator, regex: regex, literal: RegexLiteral.required(in: source)))
+                compiled.append(Pattern(indicator: indicator, regex: regex, literals: RegexLiteral.alternatives(in: source)))
             } catch {
                 rejected.append((indicator, "regex does not compile: \(source)"))
             }
         }
         // Index each literal by its least common trigram across all literals, to keep buckets small.
         var frequency: [UInt32: Int] = [:]
-        for p in compiled { if let l = p.literal { for t in Set(Self.trigrams(l)) { frequency[t, default: 0] += 1 } } }
+        for p in compiled {
+            for l in p.literals ?? [] { for t in Set(Self.trigrams(l)) { frequency[t, default: 0] += 1 } }
+        }
         for (index, p) in compiled.enumerated() {
-            if let l = p.literal, let t = Self.trigrams(l).min(by: { frequency[$0, default: 0] < frequency[$1, default: 0] }) {
-                byTrigram[t, default: []].append(index)
-            } else {
+            guard let literals = p.literals else {
                 unfiltered.append(index)
+                continue
             }
+            var keys = Set<UInt32>()
+            for l in literals {
+                if let t = Self.trigrams(l).min(by: { frequency[$0, default: 0] < frequency[$1, default: 0] }) { keys.insert(t) }
+            }
+            for t in keys { byTrigram[t, default: []].append(index) }
         }
         patterns = compiled
     }
@@ -59,8 +66,9 @@ public struct FilenameMatcher: Sendable {
     public func matches(path: String) -> [Indicator] {
         guard !patterns.isEmpty else { return [] }
         let lowered = path.utf8.map(RegexLiteral.lower)
+        let ascii = lowered.allSatisfy { $0 < 0x80 }
         var candidates: [Int] = unfiltered
-        if lowered.allSatisfy({ $0 < 0x80 }) {
+        if ascii {
             if lowered.count >= 3 {
                 for i in 0...(lowered.count - 3) {
                     if let bucket = byTrigram[Self.trigram(lowered[i], lowered[i + 1], lowered[i + 2])] {
@@ -78,7 +86,7 @@ public struct FilenameMatcher: Sendable {
         let range = NSRange(path.startIndex..<path.endIndex, in: path)
         for index in candidates.sorted() where seen.insert(index).inserted {
             let p = patterns[index]
-            if let l = p.literal, lowered.allSatisfy({ $0 < 0x80 }), !Self.contains(lowered, l) { continue }
+            if ascii, let literals = p.literals, !literals.contains(where: { Self.contains(lowered, $0) }) { continue }
             if p.regex.firstMatch(in: path, options: [], range: range) != nil { out.append(p.indicator) }
         }
         return out

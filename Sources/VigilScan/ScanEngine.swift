@@ -86,6 +86,10 @@ public final class ScanEngine: Sendable {
     private func assemble(outputs: [WorkerOutput], walker: WalkerOutput, workers: Int, duration: Duration) -> ScanResult {
         var findings: [Finding] = []
         var diagnostics = configuration.setupDiagnostics + walker.diagnostics
+        for rejected in filenames.rejected {
+            let p = rejected.indicator.provenance.first
+            diagnostics.append(Diagnostic(kind: "rejected-row", path: p?.file ?? p?.feed ?? "indicators", line: p?.line, message: rejected.reason))
+        }
         var stats = ScanStatistics()
         var analysesByFolder: [String: [FileAnalysis]] = [:]
         for o in outputs {
@@ -105,6 +109,7 @@ public final class ScanEngine: Sendable {
         }
         findings.sort { a, b in
             if a.path != b.path { return a.path < b.path }
+            if a.severity != b.severity { return a.severity > b.severity }
             if (a.score ?? 0) != (b.score ?? 0) { return (a.score ?? 0) > (b.score ?? 0) }
             return a.check < b.check
         }

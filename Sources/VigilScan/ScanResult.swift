@@ -34,7 +34,7 @@ public struct ScanStatistics: Sendable, Codable, Hashable {
 
 /// Everything a sweep produced: findings, diagnostics (never silently dropped) and statistics.
 public struct ScanResult: Sendable {
-    /// Findings sorted by path, then by descending score.
+    /// Findings sorted by path, then by descending severity and score.
     public var findings: [Finding]
     /// Problems that did not stop the sweep, sorted by path.
     public var diagnostics: [Diagnostic]

@@ -47,10 +47,6 @@ public enum ScanSetup {
             diagnostics += imported.diagnostics
             indicators.formUnion(imported.indicators)
         }
-        for rejected in FilenameMatcher(indicators: indicators.filenamePatterns).rejected {
-            let p = rejected.indicator.provenance.first
-            diagnostics.append(Diagnostic(kind: "rejected-row", path: p?.file ?? p?.feed ?? "indicators", line: p?.line, message: rejected.reason))
-        }
 
         var sources: [RuleSource] = []
         if useDefaults { sources += DefaultRules.ruleSets.map { RuleSource.text($0.text, name: $0.name) } }

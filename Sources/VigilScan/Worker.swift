@@ -81,6 +81,7 @@ final class Worker {
 
         let analysis = engine.configuration.detections.analyze(ScannedFile(path: path, bytes: file.bytes, format: format))
         findings += analysis.findings
+        for d in analysis.diagnostics { report(d) }
         if analysis.facts != nil { output.analyses.append(analysis) }
     }
 

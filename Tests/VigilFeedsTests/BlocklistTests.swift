@@ -192,3 +192,29 @@ func allowSet(_ values: [String]) -> IndicatorSet {
         #expect(query("x.allowed-parent.example") == "0.0.0.0")
     }
 }
+
+/// The Suricata rules parse with idstools (PyPI), the parser FEEDS.md used; skipped without it.
+@Suite struct SuricataRuleParserTests {
+    static let hasIdstools: Bool = {
+        guard let python = findTool("python3") else { return false }
+        return (try? TestSupport.run(python, ["-c", "import idstools.rule"]))?.status == 0
+    }()
+
+    @Test(.enabled(if: SuricataRuleParserTests.hasIdstools, "python3 with idstools is not available (pip install idstools)"))
+    func rulesParseWithIdstools() throws {
+        let dir = try TestSupport.makeTemporaryDirectory("vigil-rules")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let text = BlocklistBuilder.render(BlocklistBuilder.plan(sampleSet()), as: .suricata)
+        let file = try TestSupport.write(Array(text.utf8), to: "vigil.rules", in: dir)
+        let script = """
+            import sys
+            from idstools import rule
+            rs = rule.parse_file(sys.argv[1])
+            print(len(rs), len({r.sid for r in rs}), sorted({r.proto for r in rs}))
+            """
+        let r = try TestSupport.run(try #require(findTool("python3")), ["-c", script, file.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let expected = text.split(separator: "\n").filter { $0.hasPrefix("alert ") }.count
+        #expect(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "\(expected) \(expected) ['dns', 'http', 'ip', 'tls']")
+    }
+}

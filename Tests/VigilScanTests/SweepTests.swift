@@ -280,4 +280,27 @@ struct SweepTests {
         #expect(result.findings.count == 1)
         #expect(result.diagnostics.map(\.kind) == ["already-scanned"])
     }
+
+    @Test func yaraTimeoutIsACountedProblem() throws {
+        let dir = try Scratch()
+        try dir.write("slow.bin", [UInt8](repeating: 0x41, count: 200_000))
+        try dir.write("fast.txt", "EVIL-MARKER")
+        // 200,000² loop iterations: far beyond a one-second limit.
+        let rules = """
+            rule Slow { condition: for all i in (0..filesize - 1) : (for all j in (0..filesize - 1) : (uint8(i) == uint8(j))) }
+            rule Marker { strings: $m = "EVIL-MARKER" condition: $m }
+            """
+        let result = try scan([dir.path], rules: rules, options: ScanOptions(threads: 1, yaraTimeoutSeconds: 1))
+        #expect(result.diagnostics.map(\.kind) == ["yara-timeout"])
+        #expect(result.diagnostics.first?.path == dir.path + "/slow.bin")
+        // The other file is still scanned, by the same worker's scanner.
+        #expect(result.findings.map(\.indicator) == ["test-rules:Marker"])
+    }
+
+    @Test func fileGrowingDuringTheReadIsReportedAsChanged() throws {
+        // /proc files report size 0 but return data: exactly a file that grew after fstat.
+        let file = try FileReader.read(WorkItem(path: RawPath("/proc/self/status"), mayFollow: true), maxFileSize: 1 << 20, largeFileGate: LargeFileGate())
+        #expect(file.bytes.isEmpty)
+        #expect(file.changeNote?.contains("grew") == true)
+    }
 }

@@ -27,10 +27,10 @@ struct Scan: ParsableCommand {
 
             Examples:
               vigil scan /opt/3CXDesktopApp
-              vigil scan --rules signature-base/yara --iocs signature-base/iocs/hash-iocs.txt \\
-                         --iocs signature-base/iocs/filename-iocs.txt /srv/downloads
-              vigil scan --format jsonl --max-file-size 64M ~/Downloads > findings.jsonl
-              vigil scan --no-default-indicators --rules my-rules/ --format json build/ | jq .statistics
+              vigil scan --rules sigbase/yara --iocs sigbase/iocs/hash-iocs.txt /srv
+              vigil scan --iocs sigbase/iocs/filename-iocs.txt --follow-symlinks /home
+              vigil scan --format jsonl --max-file-size 64M ~/Downloads > hits.jsonl
+              vigil scan --no-default-indicators --rules my-rules/ --format json .
               vigil scan --format sarif --store ./feeds /srv/releases > scan.sarif
             """
     )
