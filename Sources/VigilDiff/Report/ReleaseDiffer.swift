@@ -11,6 +11,7 @@ import VigilFormats
 /// ```
 public struct ReleaseDiffer: Sendable {
     public var limits: ExpansionLimits
+    /// The structural checks to run; each release side gets a fresh engine with these options.
     public var engine: DetectionEngine
 
     public init(limits: ExpansionLimits = .standard, engine: DetectionEngine = ReleaseDiffer.defaultEngine) {
@@ -66,6 +67,9 @@ public struct ReleaseDiffer: Sendable {
         var files: [FileFacts] = []
         var analyses: [String: [FileAnalysis]] = [:]
         var findings: [Finding] = []
+        // A fresh engine per side: the engine remembers the Mach-O facts of the files it analysed so
+        // bundle libraries resolve across folders, and the old release's files must not satisfy the new one's.
+        let engine = DetectionEngine(options: self.engine.options)
         let (source, diagnostics) = try ReleaseReader(limits: limits).read(path) { member in
             let facts = FactExtractor.facts(for: member)
             files.append(facts)

@@ -245,7 +245,7 @@ struct LoadCommandContext {
             return nil
         }
         entropyBudget -= len
-        return sliceEntropy(bytes)
+        return shannonEntropy(bytes)
     }
 
     static func uuidString(_ b: ArraySlice<UInt8>) -> String {
