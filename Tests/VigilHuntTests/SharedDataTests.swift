@@ -52,6 +52,7 @@ struct SharedDataTests {
         let tile = try #require(Self.beacon(r, "10.55.100.111", "tile-service.weather.microsoft.com"))
         #expect(tile.scores.timestamp == 1 && tile.scores.histogram == 1 && tile.scores.duration == 1)
         #expect(r.records["http"] == 27204)
+        #expect(r.diagnostics.isEmpty)  // its header says `#separator \t`, not `\x09`
     }
 
     @Test func unknownFieldsAndJSONEdgeCasesParse() throws {
