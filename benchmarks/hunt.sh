@@ -33,17 +33,18 @@ DNS=$DATA/dns.log
 SIZE=$(stat -c %s "$DNS")
 cat "$DNS" > /dev/null   # page cache
 
-# measure CMD...: runs it $RUNS times (stdout to /dev/null) and prints "median-wall median-cpu" in
+# measure CMD...: runs it $RUNS times (stdout to a file: GNU grep stops at the first match when its
+# output is /dev/null) and prints "median-wall median-cpu" in
 # seconds (cpu = user + sys). The machine is shared, so CPU time is the fairer comparison; both shown.
 measure() {
   local walls=() cpus=() t
   t=$(mktemp)
   for _ in $(seq "$RUNS"); do
-    /usr/bin/time -f "%e %U %S" -o "$t" "$@" > /dev/null || true
+    /usr/bin/time -f "%e %U %S" -o "$t" "$@" > "$t.out" || true
     read -r w u s < <(tail -1 "$t")
     walls+=("$w"); cpus+=("$(echo "$u + $s" | bc -l)")
   done
-  rm -f "$t"
+  rm -f "$t" "$t.out"
   local mw mc
   mw=$(printf '%s\n' "${walls[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
   mc=$(printf '%s\n' "${cpus[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
