@@ -78,6 +78,18 @@ final class BeaconStore {
         return false
     }
 
+    /// Destinations that never leave the local network: multicast (SSDP, mDNS…), broadcast,
+    /// link-local, loopback and unspecified addresses. Their periodic traffic is not C2.
+    static let localOnly: [IPNetwork] = [
+        "224.0.0.0/4", "255.255.255.255/32", "169.254.0.0/16", "127.0.0.0/8", "0.0.0.0/32",
+        "ff00::/8", "fe80::/10", "::1/128", "::/128",
+    ].compactMap(IPNetwork.init)
+
+    static func isLocalOnly(_ ip: IPAddress) -> Bool {
+        for n in localOnly where n.contains(ip) { return true }
+        return false
+    }
+
     static func uidHash(_ uid: UnsafeRawBufferPointer) -> UInt64 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for c in uid { h = (h ^ UInt64(c)) &* 0x100_0000_01b3 }
@@ -156,7 +168,7 @@ final class BeaconStore {
                 return
             }
         }
-        guard isInternal(r.client), !isInternal(r.server) else { return }
+        guard isInternal(r.client), !isInternal(r.server), !BeaconStore.isLocalOnly(r.server) else { return }
         let id = pairID(PairKey(source: r.client, destination: r.server, fqdn: 0), r.location)
         addRow(id, r.ts, r.bytesOut)
     }
