@@ -53,3 +53,6 @@ printf 'corpus: %d files, %.1f MiB (%s)\n' "$files" "$mib" "$corpus"
 printf 'vigil inspect (release): %6.2f s  %8.1f MiB/s\n' "$tv" "$(echo "$mib / $tv" | bc -l)"
 printf 'pefile 2023.2.7:         %6.2f s  %8.1f MiB/s\n' "$tp" "$(echo "$mib / $tp" | bc -l)"
 printf 'ratio (pefile time / vigil time): %.2fx\n' "$(echo "$tp / $tv" | bc -l)"
+
+# Mach-O: the same measurement on real macOS binaries from PyPI wheels (benchmarks/formats-macho.sh).
+[ "${VIGIL_SKIP_MACHO:-0}" = 1 ] || benchmarks/formats-macho.sh

@@ -40,6 +40,12 @@ public struct FileAnalysis: Sendable {
 ///
 /// Thread-safe: the scanner calls ``analyze(_:)`` from many threads at once, then
 /// ``analyzeFolder(_:files:)`` once per folder with the analyses of the files in it.
+///
+/// One engine per tree: the engine remembers the Mach-O facts of the files it analysed (by path) so
+/// that the dylib checks of an executable's folder can see the libraries in other folders of its
+/// bundle. Paths that exist on disk are also resolved there; paths that do not (members of a release
+/// archive) are resolved only against what the engine analysed. Use a fresh engine for each tree whose
+/// paths could collide with another's (the two sides of a release diff).
 public struct DetectionEngine: Sendable {
     public let options: DetectionOptions
     private let machOCache = MachOFactsCache()

@@ -109,7 +109,7 @@ public struct FeedStore: Sendable {
             return i
         }
         var isDirectory: ObjCBool = false
-        FileManager.default.fileExists(atPath: source.path, isDirectory: &isDirectory)
+        _ = FileManager.default.fileExists(atPath: source.path, isDirectory: &isDirectory)
         let stored = StoredFeed(
             name: name, added: now, sources: [source.standardizedFileURL.path],
             format: isDirectory.boolValue && format == nil ? "folder" : imported.format.rawValue,

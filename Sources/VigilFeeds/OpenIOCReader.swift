@@ -28,7 +28,13 @@ enum OpenIOCReader {
         var content = ""
     }
 
+    /// Foundation's XMLParser on Linux keeps libxml2 state that is not safe to use from several
+    /// threads at once (concurrent parses crash), so every parse is serialised through this lock.
+    private static let parserLock = NSLock()
+
     static func read(text: String, path: String, feed: String) throws -> FeedImport {
+        parserLock.lock()
+        defer { parserLock.unlock() }
         let delegate = Delegate()
         var data = Data(text.utf8)
         if data.starts(with: [0xEF, 0xBB, 0xBF]) { data.removeFirst(3) }

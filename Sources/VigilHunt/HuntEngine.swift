@@ -18,6 +18,8 @@ public struct HuntOptions: Sendable {
     public var beacons = true
     /// Unparsed lines reported one by one per file; the rest are counted in one diagnostic.
     public var maxDiagnosticsPerFile = 50
+    /// Problems found before the run (e.g. a damaged feed store), listed first in the report.
+    public var setupDiagnostics: [Diagnostic] = []
     /// Progress messages (file names), e.g. to stderr when it is a terminal.
     public var progress: (@Sendable (String) -> Void)?
 
@@ -426,7 +428,7 @@ public final class HuntEngine: RecordSink {
         for (file, n) in fileDiagnostics where n > options.maxDiagnosticsPerFile {
             diagnostics.append(Diagnostic(kind: "more-diagnostics", path: files[file], message: "\(n - options.maxDiagnosticsPerFile) more problems in this file (first \(options.maxDiagnosticsPerFile) listed)"))
         }
-        report.diagnostics = diagnostics
+        report.diagnostics = options.setupDiagnostics + diagnostics
         report.files = fileSummaries
         return report
     }

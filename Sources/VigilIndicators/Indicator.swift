@@ -95,3 +95,6 @@ public struct Indicator: Codable, Sendable, Hashable {
         return provenance.map(\.feed).filter { seen.insert($0).inserted }
     }
 }
+
+/// Dictionaries keyed by kind encode as JSON objects (`{"md5": 4}`), not as key/value arrays.
+extension IndicatorKind: CodingKeyRepresentable {}

@@ -178,13 +178,8 @@ public struct IndicatorSet: Sendable {
             case 64: kind = .sha256
             default: return nil
             }
-            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { buffer -> Indicator? in
-                for (i, b) in bytes.enumerated() {
-                    guard b.isHexDigit else { return nil }
-                    buffer[i] = b | 0x20  // ASCII lowercase (digits are unchanged)
-                }
-                return fastLookup(kind, UnsafeBufferPointer(rebasing: buffer[0..<bytes.count]))
-            }
+            guard bytes.allSatisfy(\.isHexDigit) else { return nil }
+            return fastLookup(kind, bytes)  // case is folded while hashing and comparing
         }
     }
 
@@ -194,14 +189,11 @@ public struct IndicatorSet: Sendable {
     public func matchDomain(_ name: String) -> Indicator? {
         var name = name
         let fast: Indicator?? = name.withUTF8 { bytes -> Indicator?? in
-            // Fast path: plain ASCII names are lowercased into a stack buffer and probed in place.
+            // Fast path: plain ASCII names are probed in place (case folded while hashing and comparing).
             guard bytes.count <= 254, bytes.allSatisfy({ $0.isHostnameByte || $0 == UInt8(ascii: ".") }) else { return .none }
-            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 254) { buffer -> Indicator?? in
-                var n = bytes.count
-                for i in 0..<n { buffer[i] = bytes[i].isLetter ? bytes[i] | 0x20 : bytes[i] }
-                if n > 0, buffer[n - 1] == UInt8(ascii: ".") { n -= 1 }
-                return .some(walkDomain(UnsafeBufferPointer(rebasing: buffer[0..<n])))
-            }
+            var n = bytes.count
+            if n > 0, bytes[n - 1] == UInt8(ascii: ".") { n -= 1 }
+            return .some(walkDomain(UnsafeBufferPointer(rebasing: bytes[0..<n])))
         }
         if let fast { return fast }
         guard var n = Normalizer.normalizeDomain(name) else { return nil }
@@ -224,14 +216,16 @@ public struct IndicatorSet: Sendable {
     private func fastLookup(_ kind: IndicatorKind, _ value: UnsafeBufferPointer<UInt8>) -> Indicator? {
         if let i = fastIndex(kind, value) { return indicators[i] }
         guard fastCollisions > 0 else { return nil }
-        return byKey[Key(kind: kind, value: String(decoding: value, as: UTF8.self))].map { indicators[Int($0)] }
+        return byKey[Key(kind: kind, value: String(decoding: value, as: UTF8.self).lowercased())].map { indicators[Int($0)] }
     }
 
     private func fastIndex(_ kind: IndicatorKind, _ value: UnsafeBufferPointer<UInt8>) -> Int? {
         guard let i = fastKeys[Self.fastKey(kind, value)].map(Int.init) else { return nil }
         var stored = indicators[i].value
         let equal = indicators[i].kind == kind && stored.withUTF8 { s in
-            s.count == value.count && (s.count == 0 || memcmp(s.baseAddress!, value.baseAddress!, s.count) == 0)
+            guard s.count == value.count else { return false }
+            for j in 0..<s.count where s[j] != Self.foldCase(value[j]) { return false }
+            return true
         }
         return equal ? i : nil
     }
@@ -250,8 +244,13 @@ public struct IndicatorSet: Sendable {
             return v ^ tag
         }
         var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ tag
-        for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+        for b in bytes { h = (h ^ UInt64(foldCase(b))) &* 0x0000_0100_0000_01B3 }
         return h
+    }
+
+    /// ASCII lowercase of one byte (stored values are lowercase already).
+    @inline(__always) static func foldCase(_ b: UInt8) -> UInt8 {
+        b >= 0x41 && b <= 0x5a ? b | 0x20 : b
     }
 
     /// The URL indicator whose scheme-less host and port equal the URL's and whose path is a prefix

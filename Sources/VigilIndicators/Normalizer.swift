@@ -101,6 +101,7 @@ public enum Normalizer {
     /// A DNS name in lowercase ASCII without a trailing dot, or `nil` when it is not a valid
     /// host name of at least two labels. Non-ASCII names are converted with IDNA (Punycode).
     public static func normalizeDomain(_ raw: String) -> String? {
+        if let ascii = normalizeASCIIDomain(raw) { return ascii.isEmpty ? nil : ascii }
         var s = raw.lowercased()
         if s.hasSuffix(".") { s.removeLast() }
         if s.hasPrefix("*.") { s.removeFirst(2) }
@@ -120,6 +121,42 @@ public enum Normalizer {
         if out.last!.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) { return nil }
         let joined = out.joined(separator: ".")
         return joined.utf8.count <= 253 ? joined : nil
+    }
+
+    /// One pass over a plain ASCII name (the common case): `nil` when the name has non-ASCII bytes
+    /// or a `*.` prefix (the general path handles those), `""` when it is ASCII but invalid, else the
+    /// lowercase name without a trailing dot. Same rules as ``normalizeDomain(_:)``.
+    static func normalizeASCIIDomain(_ raw: String) -> String? {
+        var raw = raw
+        return raw.withUTF8 { bytes -> String? in
+            var n = bytes.count
+            if n > 0, bytes[n - 1] == UInt8(ascii: ".") { n -= 1 }
+            guard n > 0, n <= 253 else { return bytes.allSatisfy { $0 < 0x80 } && !(n > 1 && bytes[0] == UInt8(ascii: "*")) ? "" : nil }
+            if bytes[0] == UInt8(ascii: "*") { return nil }
+            var out = [UInt8](repeating: 0, count: n)
+            var labels = 0, labelLength = 0, lastLabelAllDigits = true
+            var previous: UInt8 = UInt8(ascii: ".")
+            for i in 0..<n {
+                let b = bytes[i]
+                if b >= 0x80 { return nil }
+                if b == UInt8(ascii: ".") {
+                    guard labelLength > 0, previous != UInt8(ascii: "-") else { return "" }
+                    labels += 1
+                    labelLength = 0
+                    lastLabelAllDigits = true
+                } else {
+                    guard b.isHostnameByte else { return "" }
+                    if labelLength == 0, b == UInt8(ascii: "-") { return "" }
+                    labelLength += 1
+                    guard labelLength <= 63 else { return "" }
+                    if !(b >= 0x30 && b <= 0x39) { lastLabelAllDigits = false }
+                }
+                out[i] = b >= 0x41 && b <= 0x5a ? b | 0x20 : b
+                previous = b
+            }
+            guard labelLength > 0, previous != UInt8(ascii: "-"), labels >= 1, !lastLabelAllDigits else { return "" }
+            return String(decoding: out, as: UTF8.self)
+        }
     }
 
     /// Dotted-quad IPv4 in canonical form (no leading zeros), or `nil`.

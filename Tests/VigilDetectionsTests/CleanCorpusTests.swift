@@ -26,6 +26,8 @@ import _VigilTestSupport
         lines += [
             "files: \(result.files) (PE parsed: \(result.peFiles), Authenticode-signed: \(result.signedPE), digest matches: \(result.digestMatches))"
         ]
+        let kinds = Dictionary(grouping: result.diagnostics, by: \.kind).mapValues(\.count).sorted { $0.key < $1.key }
+        lines.append("parse diagnostics: \(result.diagnostics.count) \(kinds.map { "\($0.key)=\($0.value)" }.joined(separator: " "))")
         for severity in Severity.allCases.reversed() { lines.append("\(severity): \(result.count(severity))") }
         let byCheck = Dictionary(grouping: result.findings, by: { "\($0.severity) \($0.check)" }).mapValues(\.count)
         for (key, count) in byCheck.sorted(by: { $0.key < $1.key }) { lines.append("  \(key): \(count)") }

@@ -24,6 +24,8 @@ import _VigilTestSupport
 
     func run(_ contents: URL, _ facts: MachOFacts) -> [Finding] {
         let exe = contents.appendingPathComponent("MacOS/Example").path
+        // The executable exists on disk, so its dependencies are resolved on disk too.
+        FileManager.default.createFile(atPath: exe, contents: Data([0xCF, 0xFA, 0xED, 0xFE]))
         return DetectionEngine().analyzeFolder(
             contents.appendingPathComponent("MacOS").path,
             files: [FileAnalysis(path: exe, facts: BinaryFacts(format: .macho, macho: facts))])
@@ -73,6 +75,7 @@ import _VigilTestSupport
         try withBundle(["Electron Framework.framework/Electron Framework"]) { contents in
             let helper = contents.appendingPathComponent("Frameworks/Example Helper.app/Contents/MacOS")
             try FileManager.default.createDirectory(at: helper, withIntermediateDirectories: true)
+            FileManager.default.createFile(atPath: helper.appendingPathComponent("Example Helper").path, contents: Data([0xCF, 0xFA, 0xED, 0xFE]))
             let facts = app([DylibFact(kind: "load", name: "@rpath/Electron Framework.framework/Electron Framework")],
                 rpaths: ["@executable_path/../../.."], team: nil)
             let findings = DetectionEngine().analyzeFolder(
@@ -90,5 +93,30 @@ import _VigilTestSupport
             #expect(findings.map(\.severity) == [.medium], "\(TreeScan.describe(findings))")
             #expect(findings.first?.check == CheckID.rpathHijack)
         }
+    }
+}
+
+/// A tree that exists only in memory (release archive members, as `vigil diff` passes them): the
+/// dylib checks resolve against what the engine analysed and never touch the host's file system.
+@Suite struct VirtualTreeDylibTests {
+    @Test func archiveMembersResolveAgainstAnalysedFiles() throws {
+        guard let root = TreeScan.fixture("threecx") else { return }
+        let bundle = root.appendingPathComponent("macos/3CX Desktop App.app/Contents")
+        let engine = DetectionEngine()
+        var byFolder: [String: [FileAnalysis]] = [:]
+        for member in ["MacOS/3CX Desktop App", "Frameworks/libffmpeg.dylib", "Frameworks/libweakfeature.dylib"] {
+            let bytes = [UInt8](try Data(contentsOf: bundle.appendingPathComponent(member)))
+            let virtual = "release-18.12.416/3CX Desktop App.app/Contents/" + member
+            #expect(!FileManager.default.fileExists(atPath: virtual))
+            let analysis = engine.analyze(ScannedFile(path: virtual, bytes: bytes, format: FileFormat.identify(bytes)))
+            byFolder[(virtual as NSString).deletingLastPathComponent, default: []].append(analysis)
+        }
+        var findings: [Finding] = []
+        for (folder, files) in byFolder.sorted(by: { $0.key < $1.key }) { findings += engine.analyzeFolder(folder, files: files) }
+        let signer = findings.filter { $0.check == CheckID.librarySigner }
+        #expect(signer.map(\.severity) == [.high], "\(TreeScan.describe(findings))")
+        #expect(signer.first?.path == "release-18.12.416/3CX Desktop App.app/Contents/Frameworks/libffmpeg.dylib")
+        // Both dependencies were found among the analysed members: nothing reported missing.
+        #expect(!findings.contains { $0.check == CheckID.missingDylib || $0.check == CheckID.weakDylib })
     }
 }

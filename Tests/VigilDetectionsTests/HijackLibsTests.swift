@@ -110,3 +110,37 @@ import _VigilTestSupport
         #expect(load.database.byName["ffmpeg.dll"] == nil)
     }
 }
+
+/// The known-pair check with the real data set (read from `../shared/data` at test time only).
+@Suite(.enabled(if: TestSupport.sharedData != nil, "../shared/data is absent (set VIGIL_SHARED_DATA to run this test)"))
+struct HijackLibsPairTests {
+    func engine() throws -> DetectionEngine {
+        let path = try #require(TestSupport.sharedData).appendingPathComponent("binaries/hijacklibs.json").path
+        return DetectionEngine(options: try DetectionOptions.loading(hijackLibsPath: path).options)
+    }
+
+    @Test func plantedDwmPairIsHigh() throws {
+        guard let pe = TreeScan.fixture("pe") else { return }
+        let dir = try TestSupport.makeTemporaryDirectory("vigil-pair")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // A signed program renamed dwm.exe beside an unsigned DLL named d3dcompiler_47.dll, in a user folder.
+        let folder = dir.appendingPathComponent("Users/Public/Downloads")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: pe.appendingPathComponent("signed/app.exe"), to: folder.appendingPathComponent("dwm.exe"))
+        try FileManager.default.copyItem(at: pe.appendingPathComponent("ffmpeg.dll"), to: folder.appendingPathComponent("d3dcompiler_47.dll"))
+        let r = try TreeScan.scan(dir, engine: try engine())
+        let pair = r.findings.filter { $0.check == CheckID.hijackLibsPair }
+        #expect(pair.map(\.severity) == [.high], "\(TreeScan.describe(r.findings))")
+        #expect(pair.first?.indicator == "yml/microsoft/built-in/d3dcompiler_47.yml")
+        #expect(pair.first?.evidence["hijack_types"] == .strings(["Sideloading"]))
+    }
+
+    @Test func threeCXTreeGainsNoPairFinding() throws {
+        guard let root = TreeScan.fixture("threecx") else { return }
+        let plain = try TreeScan.scan(root.appendingPathComponent("windows"))
+        let withData = try TreeScan.scan(root.appendingPathComponent("windows"), engine: try engine())
+        // HijackLibs lists d3dcompiler_47.dll (vulnerable: dwm.exe, not present) and no ffmpeg.dll.
+        #expect(Set(withData.findings.map(\.check)) == Set(plain.findings.map(\.check)))
+        #expect(withData.findings.count == plain.findings.count)
+    }
+}

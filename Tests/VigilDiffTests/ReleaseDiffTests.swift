@@ -49,6 +49,20 @@ struct ReleaseDiffTests {
         #expect(ico?.severity == .high && ico?.evidence["encoding"] == .string("base64-after-dollar"))
     }
 
+    @Test("two single files are compared as one file in two versions, whatever their names")
+    func singleFiles() throws {
+        guard let old = DiffFixtures.path("clean/ffmpeg.dll"), let new = DiffFixtures.path("3cx-like/ffmpeg.dll") else { return }
+        let dir = try TestSupport.makeTemporaryDirectory("vigil-diff-single")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let renamed = dir.appendingPathComponent("ffmpeg-new.dll")
+        try FileManager.default.copyItem(atPath: new, toPath: renamed.path)
+        let diff = try ReleaseDiffer().diff(old: old, new: renamed.path)
+        #expect(diff.old.kind == "file" && diff.new.kind == "file")
+        #expect(diff.counts["modified"] == 1)
+        #expect(Set(diff.findings.map(\.check)).isSuperset(of: ["diff.version-unchanged", "diff.new-loader-apis"]))
+        #expect(diff.findings.allSatisfy { $0.path == "ffmpeg.dll" })
+    }
+
     @Test("the same releases as ZIP and tar.gz give the same verdict and findings as the folders")
     func archivesAgree() throws {
         guard let a = DiffFixtures.path("clean"), let b = DiffFixtures.path("3cx-like"),

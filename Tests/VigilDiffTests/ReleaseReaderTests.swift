@@ -123,6 +123,16 @@ struct ReleaseReaderTests {
         #expect(diagnostics.contains("nesting-limit"))
     }
 
+    @Test("the expanded-bytes cap applies to archives, not to plain files of a folder")
+    func budgetScope() throws {
+        guard let folder = DiffFixtures.path("clean"), let zip = DiffFixtures.path("clean.zip") else { return }
+        var limits = ExpansionLimits.standard
+        limits.maxTotalBytes = 1000
+        let (files, _, _) = try members(folder, limits: limits)
+        #expect(files["ffmpeg.dll"]?.count == 15960)
+        #expect(throws: ReleaseError.self) { _ = try members(zip, limits: limits) }
+    }
+
     @Test("folders: links inside the tree are reported as links, links out of it are refused")
     func folderLinks() throws {
         let dir = try TestSupport.makeTemporaryDirectory("vigil-diff-links")
@@ -139,5 +149,47 @@ struct ReleaseReaderTests {
         } throws: { error in
             (error as? ReleaseError)?.kind == "link-out-of-tree"
         }
+    }
+}
+
+/// Tar archives written by GNU tar (an independent producer) in its three formats.
+@Suite("Tar formats")
+struct TarFormatTests {
+    @Test("GNU tar gnu, pax and ustar archives read exactly like the folder they were made from", arguments: ["gnu", "pax", "ustar"])
+    func formats(format: String) throws {
+        let tar = URL(fileURLWithPath: "/usr/bin/tar")
+        guard FileManager.default.isExecutableFile(atPath: tar.path) else {
+            print("skipped: /usr/bin/tar is absent")
+            return
+        }
+        let dir = try TestSupport.makeTemporaryDirectory("vigil-diff-tar")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let tree = dir.appendingPathComponent("tree")
+        // 140 bytes of path: ustar stores it with its prefix field, gnu with an 'L' record, pax with a 'path' record.
+        let part = String(repeating: "subfolder-", count: 6)
+        let long = part + "/" + part + "/" + String(repeating: "n", count: 20) + ".bin"
+        try TestSupport.write(Array(repeating: 0xAB, count: 1500), to: long, in: tree)
+        try TestSupport.write(Array("hello\n".utf8), to: "a/hello.txt", in: tree)
+        try FileManager.default.createSymbolicLink(atPath: tree.appendingPathComponent("a/link").path, withDestinationPath: "hello.txt")
+        let archive = dir.appendingPathComponent("t.tar.gz").path
+        let run = try TestSupport.run(tar, ["--format=\(format)", "-czf", archive, "-C", tree.path, "."])
+        #expect(run.status == 0, "\(run.stderr)")
+
+        func read(_ path: String) throws -> ([String: [UInt8]], [String: String]) {
+            var files: [String: [UInt8]] = [:], links: [String: String] = [:]
+            _ = try ReleaseReader().read(path) { m in
+                switch m.content {
+                case .file(let bytes, _, _, _): files[m.path] = bytes
+                case .symlink(let target): links[m.path] = target
+                }
+            }
+            return (files, links)
+        }
+        let (fromTar, tarLinks) = try read(archive)
+        let (fromFolder, folderLinks) = try read(tree.path)
+        #expect(fromTar.keys.contains(long))
+        #expect(fromTar.mapValues(\.count) == fromFolder.mapValues(\.count))
+        #expect(fromTar == fromFolder, "contents differ")
+        #expect(tarLinks == folderLinks && tarLinks == ["a/link": "hello.txt"])
     }
 }

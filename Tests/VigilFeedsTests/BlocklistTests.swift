@@ -192,3 +192,95 @@ func allowSet(_ values: [String]) -> IndicatorSet {
         #expect(query("x.allowed-parent.example") == "0.0.0.0")
     }
 }
+
+/// A real Unbound on 127.0.0.1 (random high port, no privilege drop, bounded by `timeout -s KILL`)
+/// including the generated file: NXDOMAIN for a blocked domain and its subdomain, answers for an
+/// allowed name and for the allowlisted name under a blocked domain.
+@Suite(.serialized) struct LiveUnboundTests {
+    @Test(.enabled(if: findTool("unbound") != nil && findTool("dig") != nil, "unbound or dig (bind9-dnsutils) is not installed"))
+    func liveUnboundRefusesDomainAndSubdomain() throws {
+        let plan = BlocklistBuilder.plan(sampleSet(), allow: allowSet(["www.allowed-parent.example"]))
+        let dir = try TestSupport.makeTemporaryDirectory("vigil-unbound")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let block = dir.appendingPathComponent("block.conf")
+        try Data(BlocklistBuilder.render(plan, as: .unbound).utf8).write(to: block)
+        let port = 20000 + Int.random(in: 0..<20000)
+        let config = dir.appendingPathComponent("unbound.conf")
+        try Data("""
+            server:
+                interface: 127.0.0.1
+                port: \(port)
+                do-daemonize: no
+                username: ""
+                chroot: ""
+                directory: "\(dir.path)"
+                pidfile: "\(dir.path)/unbound.pid"
+                use-syslog: no
+                do-ip6: no
+                local-zone: "allowed.example." static
+                local-data: "allowed.example. A 192.0.2.7"
+                local-data: "www.allowed-parent.example. A 192.0.2.8"
+            include: "\(block.path)"
+
+            """.utf8).write(to: config)
+        let unbound = try #require(findTool("unbound")).path
+        let dig = try #require(findTool("dig")).path
+        let q = "@127.0.0.1 -p \(port) +time=1 +tries=1"
+        let names = ["akamaicontainer.com", "www.akamaicontainer.com", "allowed.example", "www.allowed-parent.example", "x.allowed-parent.example"]
+        var script = "for fd in $(ls /proc/$$/fd); do [ \"$fd\" -gt 2 ] && eval \"exec $fd>&-\"; done\n"
+        script += "timeout -s KILL 20 \(unbound) -d -c \(config.path) >/dev/null 2>&1 &\n"
+        script += "for i in $(seq 1 50); do \(dig) \(q) +short allowed.example A 2>/dev/null | grep -q 192.0.2.7 && break; sleep 0.1; done\n"
+        for n in names {
+            script += "echo \"\(n) => $(\(dig) \(q) \(n) A 2>/dev/null | grep -oE 'status: [A-Z]+') $(\(dig) \(q) +short \(n) A 2>/dev/null | head -1)\"\n"
+        }
+        script += "kill -9 $(cat \(dir.path)/unbound.pid) 2>/dev/null; kill -9 %1 2>/dev/null; wait\n"
+        let output = dir.appendingPathComponent("answers")
+        FileManager.default.createFile(atPath: output.path, contents: nil)
+        let out = try FileHandle(forWritingTo: output)
+        let runner = Process()
+        runner.executableURL = URL(fileURLWithPath: "/bin/bash")
+        runner.arguments = ["-c", script]
+        runner.standardOutput = out
+        runner.standardError = FileHandle.nullDevice
+        runner.standardInput = FileHandle.nullDevice
+        try runner.run()
+        runner.waitUntilExit()
+        try out.close()
+        var answers: [String: String] = [:]
+        for line in try String(contentsOf: output, encoding: .utf8).split(separator: "\n") {
+            let parts = line.components(separatedBy: " => ")
+            if parts.count == 2 { answers[parts[0]] = parts[1].trimmingCharacters(in: .whitespaces) }
+        }
+        #expect(answers["akamaicontainer.com"] == "status: NXDOMAIN")
+        #expect(answers["www.akamaicontainer.com"] == "status: NXDOMAIN")
+        #expect(answers["allowed.example"] == "status: NOERROR 192.0.2.7")
+        #expect(answers["www.allowed-parent.example"] == "status: NOERROR 192.0.2.8")
+        #expect(answers["x.allowed-parent.example"] == "status: NXDOMAIN")
+    }
+}
+
+/// The Suricata rules parse with idstools (PyPI), the parser FEEDS.md used; skipped without it.
+@Suite struct SuricataRuleParserTests {
+    static let hasIdstools: Bool = {
+        guard let python = findTool("python3") else { return false }
+        return (try? TestSupport.run(python, ["-c", "import idstools.rule"]))?.status == 0
+    }()
+
+    @Test(.enabled(if: SuricataRuleParserTests.hasIdstools, "python3 with idstools is not available (pip install idstools)"))
+    func rulesParseWithIdstools() throws {
+        let dir = try TestSupport.makeTemporaryDirectory("vigil-rules")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let text = BlocklistBuilder.render(BlocklistBuilder.plan(sampleSet()), as: .suricata)
+        let file = try TestSupport.write(Array(text.utf8), to: "vigil.rules", in: dir)
+        let script = """
+            import sys
+            from idstools import rule
+            rs = rule.parse_file(sys.argv[1])
+            print(len(rs), len({r.sid for r in rs}), sorted({r.proto for r in rs}))
+            """
+        let r = try TestSupport.run(try #require(findTool("python3")), ["-c", script, file.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let expected = text.split(separator: "\n").filter { $0.hasPrefix("alert ") }.count
+        #expect(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "\(expected) \(expected) ['dns', 'http', 'ip', 'tls']")
+    }
+}

@@ -237,3 +237,47 @@ import _VigilTestSupport
         }
     }
 }
+
+/// Hostile input: truncated and byte-mutated versions of every inline sample go through every reader.
+/// Each either throws a FeedError or returns an import whose counts agree with its contents.
+@Suite struct HostileInputTests {
+    static let samples: [(FeedFormat, String)] = [
+        (.csv, sophosSample),
+        (.csv, "value,entity_type,description\n\"a,b\",file,x\n"),
+        (.stix, "{\"type\":\"bundle\",\"id\":\"bundle--1\",\"objects\":[{\"type\":\"indicator\",\"id\":\"indicator--1\",\"pattern\":\"[domain-name:value = 'a.example' OR file:hashes.MD5 = '0eeb1c0133eb4d571178b2d9d14ce3e9']\",\"pattern_type\":\"stix\",\"valid_from\":\"2023-01-01T00:00:00Z\"}]}"),
+        (.misp, "{\"Event\":{\"Attribute\":[{\"type\":\"domain|ip\",\"value\":\"a.example|1.2.3.4\",\"to_ids\":true}]}}"),
+        (.openioc, "<ioc><definition><Indicator><IndicatorItem condition=\"is\"><Context search=\"FileItem/Md5sum\"/><Content>0eeb1c0133eb4d571178b2d9d14ce3e9</Content></IndicatorItem></Indicator></definition></ioc>"),
+        (.plain, "a.example 1.2.3.4\nhxxp://b[.]example/x\n"),
+        (.lokiHash, "0eeb1c0133eb4d571178b2d9d14ce3e9;50;x\n"),
+    ]
+
+    @Test func mutatedInputNeverTrapsAndCountsAgree() {
+        var rng = SystemRandomNumberGenerator()
+        var checked = 0
+        for (format, text) in Self.samples {
+            let bytes = Array(text.utf8)
+            var variants: [[UInt8]] = (0...bytes.count).map { Array(bytes[..<$0]) }  // every truncation
+            for _ in 0..<200 {
+                var m = bytes
+                for _ in 0..<3 { m[Int.random(in: 0..<m.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng) }
+                variants.append(m)
+            }
+            for v in variants {
+                let text = String(decoding: v, as: UTF8.self)
+                do {
+                    let r = try FeedReader.parse(text: text, path: "m", feed: "m", format: format, options: FeedReadOptions())
+                    #expect(r.summary.totalAccepted == r.indicators.count)
+                    #expect(r.summary.totalRejected == r.diagnostics.filter { $0.kind == "rejected-row" }.count)
+                    checked += 1
+                } catch let error as FeedError {
+                    #expect(!error.message.isEmpty)
+                } catch {
+                    Issue.record("unexpected error type: \(error)")
+                }
+            }
+        }
+        #expect(checked > 0)
+        // Deep nesting and long input in patterns are refused, not recursed into.
+        #expect(throws: STIXPatternError.self) { try STIXPattern.parse(String(repeating: "([a:b = 'c'] OR ", count: 5000)) }
+    }
+}

@@ -123,4 +123,32 @@ struct SharedFeedTests {
         #expect(all.matchDomain("cdn.akamaicontainer.com")?.value == "akamaicontainer.com")
         #expect(all.matchURL("https://journalide.org/djour.php?x=1")?.feeds == ["eset-3cx"])
     }
+
+    /// A real MISP feed folder: the four ESET events turned into a feed by PyMISP's own `to_feed()`
+    /// and `feed_meta_generator()` (4 manifest entries, 142 hashes.csv lines, as in SOURCES.md);
+    /// Vigil reads it through manifest.json with the same counts as the event files.
+    @Test(.enabled(if: ExportTests.hasLibraries, "python3 with pymisp is not available"))
+    func pymispBuiltFeedFolder() throws {
+        let feeds = try #require(Self.feeds)
+        let dir = try TestSupport.makeTemporaryDirectory("misp-feed")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let script = """
+            import glob, json, sys
+            from pathlib import Path
+            from pymisp import MISPEvent
+            from pymisp.tools import feed_meta_generator
+            for f in sorted(glob.glob(sys.argv[1] + '/*.json')):
+                e = MISPEvent(); e.load_file(f)
+                Path(sys.argv[2], e.uuid + '.json').write_text(json.dumps(e.to_feed(valid_distributions=[0, 1, 2, 3, 4, 5])))
+            feed_meta_generator(Path(sys.argv[2]))
+            print(len(json.load(open(Path(sys.argv[2], 'manifest.json')))), sum(1 for _ in open(Path(sys.argv[2], 'hashes.csv'))))
+            """
+        let r = try TestSupport.run(try #require(ExportTests.python), ["-c", script, feeds.appendingPathComponent("misp/eset").path, dir.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "4 142")
+        let result = try FeedReader.read(contentsOf: dir, feed: "eset-feed")
+        #expect(result.format == .misp)
+        #expect(result.indicators.countsByKind == [.md5: 29, .sha1: 29, .sha256: 29, .url: 3])
+        #expect(result.summary.skipped["to_ids=false"] == 7)
+    }
 }

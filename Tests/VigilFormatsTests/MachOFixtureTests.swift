@@ -78,6 +78,25 @@ import VigilFormats
         #expect(file.allProblems.isEmpty)
     }
 
+    @Test func bytesAfterTheLastSegmentAndSliceAreMeasured() throws {
+        let thin = try #require(FixtureFiles.bytes("macho", "libffmpeg-arm64-adhoc.dylib"))
+        #expect(MachOFile.parse(thin).slices.first?.trailing == nil)
+        let tail = Array("$QUJDREVGR0hJSktMTU5PUA==".utf8)
+        let appended = MachOFile.parse(thin + tail)
+        let trailing = try #require(appended.slices.first?.trailing)
+        #expect(trailing.offset == thin.count && trailing.size == tail.count)
+        #expect(trailing.encoding == .dollarBase64)
+        // Outside the signed range: the signature still verifies.
+        #expect(appended.slices.first?.codeSignature?.pageHashesValid == true)
+
+        let fat = try #require(FixtureFiles.bytes("macho", "app-fat-adhoc"))
+        #expect(MachOFile.parse(fat).trailing == nil)
+        let fatAppended = MachOFile.parse(fat + [UInt8](repeating: 0, count: 32))
+        #expect(fatAppended.trailing?.offset == fat.count)
+        #expect(fatAppended.trailing?.encoding == .zeros)
+        #expect(fatAppended.slices.allSatisfy { $0.trailing == nil })
+    }
+
     @Test func textReportNamesTheEssentials() throws {
         let bytes = try #require(FixtureFiles.bytes("macho", "app-fat-signed"))
         let report = MachOFile.parse(bytes).textReport()

@@ -101,6 +101,71 @@ import VigilFormats
         #expect(capped.slices.isEmpty)
     }
 
+    @Test func overlappingSectionsCannotMultiplyTheWork() {
+        // One LC_SEGMENT_64 with 200 sections, each claiming the whole 2 MiB file.
+        let fileSize = 2 << 20
+        let nsects = 200
+        func le64(_ v: UInt64) -> [UInt8] { (0..<8).map { UInt8(truncatingIfNeeded: v >> (8 * $0)) } }
+        var seg = Self.le32(0x19) + Self.le32(UInt32(72 + 80 * nsects)) + [UInt8](repeating: 0x41, count: 16)
+        seg += le64(0) + le64(UInt64(fileSize)) + le64(0) + le64(UInt64(fileSize)) + Self.le32(5) + Self.le32(5)
+        seg += Self.le32(UInt32(nsects)) + Self.le32(0)
+        for _ in 0..<nsects {
+            seg += [UInt8](repeating: 0x42, count: 32) + le64(0) + le64(UInt64(fileSize)) + Self.le32(0)
+            seg += [UInt8](repeating: 0, count: 28)
+        }
+        var bytes = Self.thin(ncmds: 1, commands: seg)
+        bytes += (0..<(fileSize - bytes.count)).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        let slice = MachOFile.parse(bytes).slices[0]
+        let sections = slice.segments.first?.sections ?? []
+        #expect(sections.count == nsects)
+        let measured = sections.filter { $0.entropy != nil }.count
+        #expect(measured >= 2 && measured <= 4)  // budget: 4 x slice size + 1 MiB, the segment took one share
+        #expect(slice.problems.filter { $0.message.contains("entropy is no longer measured") }.count == 1)
+    }
+
+    @Test func duplicateCodeDirectorySlotsAreIgnored() throws {
+        var bytes = try #require(FixtureFiles.bytes("macho", "libffmpeg-arm64-signed.dylib"))
+        let sig = try #require(MachOFile.parse(bytes).slices.first?.codeSignature)
+        // Re-label the Requirements index entry (slot 2) as a second slot 0 pointing at the CodeDirectory.
+        let entry = sig.offset + 12 + 8
+        let cdOffset = UInt32(try #require(sig.primary).offset - sig.offset)
+        bytes.replaceSubrange(entry..<(entry + 8), with: Self.be32(0) + Self.be32(cdOffset))
+        let damaged = try #require(MachOFile.parse(bytes).slices.first)
+        #expect(damaged.codeSignature?.codeDirectories.count == 1)
+        #expect(damaged.problems.contains { $0.message.contains("second CodeDirectory for slot 0x0") })
+    }
+
+    @Test func bigEndian32BitSliceIsDecoded() throws {
+        // A PowerPC (big-endian, 32-bit) dylib: LC_SEGMENT with one section, LC_LOAD_DYLIB, LC_RPATH.
+        let name = Array("/usr/lib/libSystem.B.dylib".utf8) + [0, 0]  // 28 bytes, 4-aligned
+        var seg = Self.be32(0x1) + Self.be32(56 + 68) + Array("__TEXT".utf8) + [UInt8](repeating: 0, count: 10)
+        seg += Self.be32(0x1000) + Self.be32(0x1000) + Self.be32(0) + Self.be32(512) + Self.be32(5) + Self.be32(5)
+        seg += Self.be32(1) + Self.be32(0)
+        seg += Array("__text".utf8) + [UInt8](repeating: 0, count: 10) + Array("__TEXT".utf8) + [UInt8](repeating: 0, count: 10)
+        seg += Self.be32(0x1100) + Self.be32(64) + Self.be32(256) + Self.be32(2) + Self.be32(0) + Self.be32(0)
+        seg += Self.be32(0x8000_0400) + Self.be32(0) + Self.be32(0)
+        let dylib = Self.be32(0xC) + Self.be32(UInt32(24 + name.count)) + Self.be32(24) + Self.be32(2)
+            + Self.be32(0x0001_0203) + Self.be32(0x0001_0000) + name
+        let rpath = Self.be32(0x8000_001C) + Self.be32(20) + Self.be32(12) + Array("@x/".utf8) + [0, 0, 0, 0, 0]
+        let commands = seg + dylib + rpath
+        var bytes = Self.be32(0xFEED_FACE) + Self.be32(18) + Self.be32(0) + Self.be32(6) + Self.be32(3)
+        bytes += Self.be32(UInt32(commands.count)) + Self.be32(0) + commands
+        bytes += [UInt8](repeating: 0x90, count: 512 - bytes.count)
+        let file = MachOFile.parse(bytes)
+        let slice = try #require(file.slices.first)
+        #expect(file.allProblems.isEmpty, "\(file.allProblems)")
+        #expect(slice.header?.isBigEndian == true && slice.header?.is64Bit == false)
+        #expect(slice.header?.architecture == "ppc")
+        #expect(slice.loadCommands.map(\.name) == ["LC_SEGMENT", "LC_LOAD_DYLIB", "LC_RPATH"])
+        #expect(slice.segments.first?.sections.first?.name == "__text")
+        #expect(slice.segments.first?.sections.first?.size == 64)
+        #expect(slice.segments.first?.fileSize == 512)
+        #expect(slice.dylibs.first?.name == "/usr/lib/libSystem.B.dylib")
+        #expect(slice.dylibs.first?.currentVersion == "1.2.3")
+        #expect(slice.rpaths == ["@x/"])
+        #expect(slice.signatureClass == .unsigned)
+    }
+
     @Test func notMachOAndEmptyInput() {
         #expect(MachOFile.parse([]).problems.first?.offset == 0)
         let slice = MachOFile.parse(Array("hello world, not a binary".utf8)).slices[0]

@@ -31,15 +31,20 @@ struct SharedDataTests {
         #expect(r.files.allSatisfy { $0.unparsed == 0 })
     }
 
-    /// integration_rolling: 10.0.0.238 → 75.75.75.75 beacon 0.673 with 1,160 connections.
+    /// integration_rolling: 10.0.0.238 → 75.75.75.75 beacon 0.673 with 1,160 connections, and the
+    /// proxied 10.0.0.111 → safebrowsing.googleapis.com 0.624.
     @Test func ritaProxyRollingBeacon() throws {
         let r = try HuntFixtures.hunt([Self.data("rita/proxy_rolling")])
         let dns = try #require(Self.beacon(r, "10.0.0.238", "75.75.75.75"))
         #expect(dns.connections == 1160)
-        #expect(abs(dns.scores.score - 0.673) <= 0.05)
+        #expect(dns.scores.score == 0.673)  // exactly RITA's value
+        // SSDP multicast (239.255.255.250) is periodic but local: never a beacon candidate.
+        #expect(!(r.beacons + r.suppressedBeacons).contains { $0.destination == "239.255.255.250" })
         // The proxied pair is found and listed as suppressed (Safe Browsing is allow-listed).
         let sb = try #require(r.suppressedBeacons.first { $0.destination == "safebrowsing.googleapis.com" })
         #expect(sb.proxied && sb.source == "10.0.0.111" && sb.suppressedBecause != nil)
+        #expect(sb.scores.score == 0.624)  // exactly RITA's value
+        #expect(sb.connections == 46)
     }
 
     /// dnscat2-ja3-strobe-agent: only http.log is available, so the data-size component cannot use
@@ -52,6 +57,7 @@ struct SharedDataTests {
         let tile = try #require(Self.beacon(r, "10.55.100.111", "tile-service.weather.microsoft.com"))
         #expect(tile.scores.timestamp == 1 && tile.scores.histogram == 1 && tile.scores.duration == 1)
         #expect(r.records["http"] == 27204)
+        #expect(r.diagnostics.isEmpty)  // its header says `#separator \t`, not `\x09`
     }
 
     @Test func unknownFieldsAndJSONEdgeCasesParse() throws {

@@ -214,13 +214,23 @@ def vigil_view(result: dict) -> list[dict]:
             "version": cd.get("version"), "hash_type": cd.get("hashType"), "code_slots": cd.get("codeSlotCount"),
             "code_limit": cd.get("codeLimit"), "cdhash": cd.get("cdhash"), "bad_pages": verification.get("badPages"),
             "cms_size": sig.get("cmsSize"), "has_entitlements": sig.get("hasEntitlements"),
+            "signer_cn": common_name((sig.get("cmsSigner") or {}).get("subject")),
+            "cms_verifies": (sig.get("cmsSigner") or {}).get("digestMatchesCodeDirectory") if sig.get("cmsSize") else None,
         })
     return views
 
 
+def common_name(name):
+    """The CN=... component of an RFC 2253 name (commas inside are escaped as \\,)."""
+    if not name:
+        return None
+    m = re.search(r"CN=((?:\\.|[^,])*)", name)
+    return m.group(1) if m else None
+
+
 FIELDS = ["offset", "size", "load_commands", "cmdsizes", "dylibs", "rpaths", "id", "segments", "dataoff", "datasize",
           "identifier", "team", "flags", "version", "hash_type", "code_slots", "code_limit", "cdhash", "bad_pages",
-          "cms_size", "has_entitlements"]
+          "cms_size", "has_entitlements", "signer_cn", "cms_verifies"]
 
 
 def flatten(ref_slice: dict) -> dict:
@@ -229,6 +239,8 @@ def flatten(ref_slice: dict) -> dict:
     for key in FIELDS:
         if key in cs:
             flat[key] = cs[key]
+    if cs:
+        flat["signer_cn"] = common_name(cs.get("signer_subject"))
     return flat
 
 

@@ -36,6 +36,9 @@ struct DylibHijackCheck {
         let execFolder = DylibPaths.folder(of: execPath)
         let bundleRoot = DylibPaths.bundleRoot(containing: execPath)
         let inBundle = DylibPaths.isInBundle(execPath)
+        // Paths that are not on disk come from a virtual tree (release archive members in `vigil diff`):
+        // resolve only against the files the engine analysed, never against the host's file system.
+        let onDisk = options.resolveDylibsOnDisk && FileManager.default.fileExists(atPath: execPath)
         var findings: [Finding] = []
         var reportedRpaths = Set<String>()
         let rpathDirs: [(raw: String, path: String, fromBundle: Bool)] = facts.rpaths.compactMap { raw in
@@ -47,10 +50,10 @@ struct DylibHijackCheck {
                 let rest = String(dylib.name.dropFirst("@rpath/".count))
                 for dir in rpathDirs {
                     let full = dir.fromBundle ? DylibPaths.absolute(dir.path + "/" + rest) : dir.path + "/" + rest
-                    candidates.append(candidate(full, bundleRoot: bundleRoot, fromBundle: dir.fromBundle, local: local))
+                    candidates.append(candidate(full, bundleRoot: bundleRoot, fromBundle: dir.fromBundle, local: local, onDisk: onDisk))
                 }
             } else if let expanded = DylibPaths.expand(dylib.name, executableFolder: execFolder, loaderFolder: execFolder) {
-                candidates.append(candidate(expanded.path, bundleRoot: bundleRoot, fromBundle: expanded.fromBundle, local: local))
+                candidates.append(candidate(expanded.path, bundleRoot: bundleRoot, fromBundle: expanded.fromBundle, local: local, onDisk: onDisk))
             } else {
                 continue  // another @token dyld does not define for executables
             }
@@ -118,7 +121,7 @@ struct DylibHijackCheck {
                         evidence: evidence))
             }
             if resolved.location == .bundle, facts.isCertificateSigned,
-                let library = libraryFacts(resolved.path, local: local)
+                let library = libraryFacts(resolved.path, local: local, onDisk: onDisk)
             {
                 findings += signerFindings(
                     executable: path, facts: facts, dylib: dylib, libraryPath: DylibPaths.display(resolved.path, like: path),
@@ -186,20 +189,20 @@ struct DylibHijackCheck {
         ]
     }
 
-    private func candidate(_ path: String, bundleRoot: String, fromBundle: Bool, local: [String: MachOFacts]) -> Candidate {
+    private func candidate(_ path: String, bundleRoot: String, fromBundle: Bool, local: [String: MachOFacts], onDisk: Bool) -> Candidate {
         let location = DylibLocation.classify(path, bundleRoot: bundleRoot, resolvedFromBundle: fromBundle)
         var exists = false
         if fromBundle {
             exists = local[path] != nil || cache.facts(for: path) != nil
-                || (options.resolveDylibsOnDisk && FileManager.default.fileExists(atPath: path))
+                || (onDisk && FileManager.default.fileExists(atPath: path))
         }
         return Candidate(path: path, location: location, fromBundle: fromBundle, exists: exists)
     }
 
     /// The library's facts: from this folder, from the scan's cache, or read from disk (bounded).
-    private func libraryFacts(_ path: String, local: [String: MachOFacts]) -> MachOFacts? {
+    private func libraryFacts(_ path: String, local: [String: MachOFacts], onDisk: Bool) -> MachOFacts? {
         if let facts = local[path] ?? cache.facts(for: path) { return facts }
-        guard options.resolveDylibsOnDisk,
+        guard onDisk,
             let attributes = try? FileManager.default.attributesOfItem(atPath: path),
             let size = attributes[.size] as? Int, size <= options.maxDylibReadSize,
             let data = FileManager.default.contents(atPath: path)

@@ -60,17 +60,21 @@ struct SideloadingCheck {
             ]
             let severity: Severity
             let reason: String
+            let state: String
             if !dll.tamper.isEmpty {
+                state = "is tampered"
                 evidence["dll_tamper_checks"] = .strings(dll.tamper)
                 severity = .high
                 reason = "carries signs of tampering itself (\(dll.tamper.joined(separator: ", "))), so the signed "
                     + "program is a loader for modified code"
             } else if dll.facts.signer == nil {
+                state = "is unsigned"
                 severity = .medium
                 reason = "is not signed: the program's signature vouches for nothing that runs from this DLL, and "
                     + "anyone who can write to the folder can replace it"
             } else if let dllSigner = dll.facts.signer, dllSigner.organization != signer.organization {
                 // Microsoft-signed redistributables (d3dcompiler_47, the VC++ runtime) are shipped by many vendors.
+                state = "has another signer"
                 severity = dllSigner.isMicrosoft ? .low : .medium
                 reason = "is signed by a different organisation (\(dllSigner.subject)) than the program (\(signer.subject))"
                     + (dllSigner.isMicrosoft ? "; Microsoft redistributables are commonly bundled" : "")
@@ -81,7 +85,7 @@ struct SideloadingCheck {
             findings.append(
                 Finding(
                     check: CheckID.sideloadedDependency,
-                    title: "Signed \(Self.fileName(importer.path)) imports \(name) from its own folder, which \(severity >= .high ? "is tampered" : (dll.facts.signer == nil ? "is unsigned" : "has another signer"))",
+                    title: "Signed \(Self.fileName(importer.path)) imports \(name) from its own folder, which \(state)",
                     severity: severity,
                     path: dll.path,
                     explanation: "\(importer.path) is signed by \(signer.subject) and imports \(name) by name. Windows "

@@ -12,6 +12,23 @@ enum SignatureCoverageCheck {
     static func run(table: PECertificateTable, bytes: [UInt8], context: SignatureContext, path: String) -> [Finding] {
         var findings: [Finding] = []
         findings += digestFindings(context: context, path: path)
+        if table.offset + table.size > bytes.count {
+            // A truncated download or a damaged file: the declared table is not (all) there.
+            var evidence = tableEvidence(table, context: context)
+            evidence["file_size"] = .int(bytes.count)
+            findings.append(
+                Finding(
+                    check: CheckID.certificateTableSize,
+                    title: "Certificate table extends past the end of the file",
+                    severity: .low,
+                    path: path,
+                    explanation: "The security directory places a \(table.size)-byte certificate table at offset "
+                        + "\(table.offset), but the file ends at \(bytes.count): the file is truncated or its directory was "
+                        + "edited, so the signature cannot be checked; \(context.phrase).",
+                    attack: [Attack.codeSigning],
+                    evidence: evidence))
+            return findings
+        }
         if table.bytesAfter > 0 {
             let start = table.offset + table.size
             let region = MeasuredRegion.measure(bytes, offset: start, size: table.bytesAfter)

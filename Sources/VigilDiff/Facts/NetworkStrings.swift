@@ -41,41 +41,59 @@ public enum NetworkStrings {
     /// name has one). One pass per encoding over the raw buffer.
     static func forEachRun(in bytes: [UInt8], excluding: [Range<Int>], _ body: ([UInt8]) -> Void) {
         let ranges = excluding.filter { !$0.isEmpty }.sorted { $0.lowerBound < $1.lowerBound }
-        var run: [UInt8] = []
-        run.reserveCapacity(256)
-        var hasDot = false
-        func flush() {
-            if hasDot, run.count >= minimumRun { body(run) }
-            run.removeAll(keepingCapacity: true)
-            hasDot = false
-        }
         bytes.withUnsafeBufferPointer { buffer in
-            let count = buffer.count
-            for (start, step) in [(0, 1), (0, 2), (1, 2)] {
-                var i = start
-                var nextRange = 0
-                while i < count {
-                    // Skip excluded ranges wholesale.
-                    while nextRange < ranges.count, ranges[nextRange].upperBound <= i { nextRange += 1 }
-                    if nextRange < ranges.count, ranges[nextRange].contains(i) {
-                        flush()
-                        let end = ranges[nextRange].upperBound
-                        i = step == 1 ? end : end + ((end - start) & 1)
-                        continue
-                    }
-                    let b = buffer[i]
-                    let printable = b >= 0x20 && b < 0x7F && (step == 1 || (i + 1 < count && buffer[i + 1] == 0))
-                    if printable {
-                        run.append(b)
-                        if b == 0x2E { hasDot = true }
-                    } else {
-                        flush()
-                    }
-                    i += step
+            // ASCII: runs are contiguous, so only their bounds are tracked.
+            scan(buffer, start: 0, step: 1, ranges: ranges) { lower, upper, _ in
+                body(Array(buffer[lower..<upper]))
+            }
+            // UTF-16LE at both alignments: every other byte, the zero high bytes dropped.
+            for alignment in 0..<2 {
+                scan(buffer, start: alignment, step: 2, ranges: ranges) { lower, upper, _ in
+                    var run: [UInt8] = []
+                    run.reserveCapacity((upper - lower) / 2)
+                    var i = lower
+                    while i < upper { run.append(buffer[i]); i += 2 }
+                    body(run)
                 }
-                flush()
             }
         }
+    }
+
+    /// Finds runs of at least ``minimumRun`` printable characters containing a dot, with the given
+    /// stride (1 for ASCII, 2 for UTF-16LE, where the byte after each character must be zero), and
+    /// reports each as `lower..<upper` (upper is one stride past the last character).
+    private static func scan(
+        _ buffer: UnsafeBufferPointer<UInt8>, start: Int, step: Int, ranges: [Range<Int>], _ report: (Int, Int, Int) -> Void
+    ) {
+        let count = buffer.count
+        var i = start
+        var runStart = -1
+        var length = 0
+        var hasDot = false
+        var nextRange = 0
+        while i < count {
+            while nextRange < ranges.count, ranges[nextRange].upperBound <= i { nextRange += 1 }
+            var printable = false
+            if nextRange < ranges.count, ranges[nextRange].contains(i) {
+                printable = false
+            } else {
+                let b = buffer[i]
+                printable = b >= 0x20 && b < 0x7F && (step == 1 || (i + 1 < count && buffer[i + 1] == 0))
+                if printable {
+                    if runStart < 0 { runStart = i }
+                    length += 1
+                    if b == 0x2E { hasDot = true }
+                }
+            }
+            if !printable {
+                if hasDot, length >= minimumRun { report(runStart, i, length) }
+                runStart = -1
+                length = 0
+                hasDot = false
+            }
+            i += step
+        }
+        if hasDot, length >= minimumRun, runStart >= 0 { report(runStart, min(i, count), length) }
     }
 
     /// Splits a run into candidate tokens at bytes that never occur in a URL or host name; keeps

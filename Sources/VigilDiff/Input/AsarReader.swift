@@ -23,7 +23,7 @@ struct AsarReader {
 
     /// Whether `bytes` start like an asar archive (first word 4, a plausible header size, and `{`).
     static func looksLikeAsar(_ bytes: [UInt8]) -> Bool {
-        guard bytes.count >= 16, u32(bytes, 0) == 4 else { return false }
+        guard bytes.count >= 17, u32(bytes, 0) == 4 else { return false }
         let headerSize = Int(u32(bytes, 4))
         let jsonLength = Int(u32(bytes, 12))
         return headerSize >= 8 && 8 + headerSize <= bytes.count && jsonLength <= headerSize - 8 && bytes[16] == UInt8(ascii: "{")

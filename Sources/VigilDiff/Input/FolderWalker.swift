@@ -58,7 +58,7 @@ struct FolderWalker {
             return
         }
         defer { try? handle.close() }
-        let sink = MemberSink(keep: session.limits.maxMemberBytes, budget: session.budget, archive: root.path, member: relative, compressedSize: nil)
+        let sink = MemberSink(keep: session.limits.maxMemberBytes, budget: session.budget, archive: root.path, member: relative, compressedSize: nil, budgeted: false)
         while let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty {
             try sink.append(chunk)
         }

@@ -1,4 +1,5 @@
 import Crypto
+import Foundation
 
 /// Collects one member's bytes as they are decompressed: keeps at most `keep` bytes for analysis,
 /// hashes everything, and stops the decompression (by throwing) as soon as a cap is crossed, so a
@@ -12,20 +13,25 @@ final class MemberSink {
     private let archive: String
     private let member: String
     private let compressedSize: Int?
+    /// Whether the bytes count against the release's expansion budget (false for plain files of a
+    /// folder, which expand nothing: a 10 GiB install is not a bomb).
+    private let budgeted: Bool
 
-    init(keep: Int, budget: ExpansionBudget, archive: String, member: String, compressedSize: Int?) {
+    init(keep: Int, budget: ExpansionBudget, archive: String, member: String, compressedSize: Int?, budgeted: Bool = true) {
         self.keep = keep
         self.budget = budget
         self.archive = archive
         self.member = member
         self.compressedSize = compressedSize
+        self.budgeted = budgeted
     }
 
     /// Adds a decompressed chunk.
     /// - Throws: ``ReleaseError/bomb(archive:member:reason:)`` when a cap is crossed.
-    func append(_ chunk: some Collection<UInt8>) throws(ReleaseError) {
-        size += chunk.count
-        try budget.consume(chunk.count, archive: archive, member: member)
+    func append(_ chunk: some ContiguousBytes) throws(ReleaseError) {
+        let count = chunk.withUnsafeBytes { $0.count }
+        size += count
+        if budgeted { try budget.consume(count, archive: archive, member: member) }
         if let compressedSize, size >= budget.limits.ratioFloorBytes {
             let ratio = size / max(compressedSize, 1)
             if ratio > budget.limits.maxCompressionRatio {
@@ -34,10 +40,12 @@ final class MemberSink {
                     reason: "expands more than \(budget.limits.maxCompressionRatio) times (\(size) bytes from \(compressedSize) compressed)")
             }
         }
-        if bytes.count < keep {
-            bytes.append(contentsOf: chunk.prefix(keep - bytes.count))
+        chunk.withUnsafeBytes { raw in
+            if bytes.count < keep {
+                bytes.append(contentsOf: raw.prefix(keep - bytes.count))
+            }
+            hasher.update(bufferPointer: raw)
         }
-        hasher.update(data: Array(chunk))
     }
 
     /// Whether every byte was kept.

@@ -100,8 +100,11 @@ final class ReadSession {
             try readAsar(bytes, display: name, prefix: "", depth: 0)
             return "asar"
         }
-        throw ReleaseError.unsupported(
-            path: url.path, reason: "not a folder, ZIP (zip, nupkg, whl, jar), tar, tar.gz or asar archive (format: \(format.rawValue))")
+        // Any other file is a one-file release (`vigil diff old/ffmpeg.dll new/ffmpeg.dll`).
+        let sink = MemberSink(keep: limits.maxMemberBytes, budget: budget, archive: name, member: name, compressedSize: nil, budgeted: false)
+        try sink.append(bytes)
+        try emitFile(path: name, sink: sink, depth: 0)
+        return "file"
     }
 
     // MARK: - Members

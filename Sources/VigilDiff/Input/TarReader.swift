@@ -142,7 +142,7 @@ struct TarReader {
         while i < body.endIndex {
             guard let space = body[i...].firstIndex(of: 32),
                 let length = Int(String(decoding: body[i..<space], as: UTF8.self)), length > 0,
-                let end = i.adding(length), end <= body.endIndex
+                let end = i.adding(length), end <= body.endIndex, space < end
             else { break }
             let record = body[(space + 1)..<end]
             if let eq = record.firstIndex(of: UInt8(ascii: "=")) {

@@ -11,18 +11,33 @@ import VigilFormats
 /// ```
 public struct ReleaseDiffer: Sendable {
     public var limits: ExpansionLimits
+    /// The structural checks to run; each release side gets a fresh engine with these options.
     public var engine: DetectionEngine
 
-    public init(limits: ExpansionLimits = .standard, engine: DetectionEngine = DetectionEngine()) {
+    public init(limits: ExpansionLimits = .standard, engine: DetectionEngine = ReleaseDiffer.defaultEngine) {
         self.limits = limits
         self.engine = engine
+    }
+
+    /// The structural checks as `vigil scan` runs them, except that the Mach-O folder check does not
+    /// look at this machine's file system: release members are paths inside the release (often inside
+    /// an archive), not files of the computer running the diff.
+    public static var defaultEngine: DetectionEngine {
+        var options = DetectionOptions()
+        options.resolveDylibsOnDisk = false
+        return DetectionEngine(options: options)
     }
 
     /// Compares the release at `old` with the one at `new`.
     /// - Throws: ``ReleaseError`` when either side is refused (hostile archive) or unreadable.
     public func diff(old: String, new: String) throws -> ReleaseDiff {
         let before = try readSide(old, label: "old")
-        let after = try readSide(new, label: "new")
+        var after = try readSide(new, label: "new")
+        // Two single files are one file in two versions, whatever their names.
+        if before.source.kind == "file", after.source.kind == "file", let o = before.files.first, let n = after.files.first, o.path != n.path {
+            after.files[0].path = o.path
+            for i in after.findings.indices where after.findings[i].path == n.path { after.findings[i].path = o.path }
+        }
         var changes = Pairing.pair(old: before.files, new: after.files)
         let comparison = ReleaseComparison(changes: changes, oldFiles: before.files)
         var findings = Signals.evaluate(comparison)
@@ -52,6 +67,9 @@ public struct ReleaseDiffer: Sendable {
         var files: [FileFacts] = []
         var analyses: [String: [FileAnalysis]] = [:]
         var findings: [Finding] = []
+        // A fresh engine per side: the engine remembers the Mach-O facts of the files it analysed so
+        // bundle libraries resolve across folders, and the old release's files must not satisfy the new one's.
+        let engine = DetectionEngine(options: self.engine.options)
         let (source, diagnostics) = try ReleaseReader(limits: limits).read(path) { member in
             let facts = FactExtractor.facts(for: member)
             files.append(facts)

@@ -19,7 +19,7 @@ public struct TrailingData: Codable, Hashable, Sendable {
     public init(offset: Int, bytes: ArraySlice<UInt8>) {
         self.offset = offset
         self.size = bytes.count
-        self.entropy = sliceEntropy(bytes)
+        self.entropy = shannonEntropy(bytes)
         let (encoding, decoded) = TrailingEncoding.guess(bytes)
         self.encoding = encoding
         self.decodedSize = decoded

@@ -86,6 +86,12 @@ enum CodeSignatureParser {
             let blob = blobAt..<(blobAt + Int(blobLength))
             switch blobMagic {
             case codeDirectoryMagic where slot == 0 || (0x1000...0x1004).contains(slot):
+                // Each CodeDirectory re-hashes the whole signed range: one per slot, at most six.
+                guard !signature.codeDirectories.contains(where: { $0.slot == slot }) else {
+                    problems.append(
+                        FormatIssue(area: "mach-o", offset: blobAt, message: "second CodeDirectory for slot 0x\(String(slot, radix: 16)) ignored"))
+                    continue
+                }
                 signature.codeDirectories.append(
                     CodeDirectoryParser.parse(reader, slot: slot, blob: blob, problems: &problems))
             case requirementsMagic:

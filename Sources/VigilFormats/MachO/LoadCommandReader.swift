@@ -7,12 +7,18 @@ struct LoadCommandContext {
     let sliceSize: Int
     let is64: Bool
     private var sectionCount = 0
+    /// Bytes left for entropy measurement in this slice. Segments and sections may overlap (hostile
+    /// files can point thousands of them at the whole slice), so the total is bounded: normal files
+    /// read each byte about twice (segment, then section).
+    private var entropyBudget: Int
+    private var entropyBudgetReported = false
 
     init(reader: EndianReader, sliceBase: Int, sliceSize: Int, is64: Bool) {
         self.reader = reader
         self.sliceBase = sliceBase
         self.sliceSize = sliceSize
         self.is64 = is64
+        self.entropyBudget = sliceSize.multiplying(4).flatMap { $0.adding(1 << 20) } ?? Int.max
     }
 
     private var bytes: ByteReader { reader.reader }
@@ -172,8 +178,8 @@ struct LoadCommandContext {
         var segment = MachOSegment(
             name: name, vmAddress: vmAddress, vmSize: vmSize, fileOffset: fileOffset, fileSize: fileSize,
             maxProtection: maxProt, initialProtection: initProt, flags: flags,
-            entropy: entropy(sliceOffset: fileOffset, size: fileSize), sections: [])
-        if fileSize > 0, segment.entropy == nil {
+            entropy: entropy(sliceOffset: fileOffset, size: fileSize, at: at, problems: &slice.problems), sections: [])
+        if fileSize > 0, segment.entropy == nil, !entropyBudgetReported {
             slice.problems.append(
                 FormatIssue(area: "mach-o", offset: at, message: "segment \(name) file range \(fileOffset)+\(fileSize) lies outside the slice"))
         }
@@ -209,8 +215,8 @@ struct LoadCommandContext {
             let zeroFill = type == 0x1 || type == 0xC || type == 0x12
             var sectEntropy: Double? = nil
             if !zeroFill, sectSize > 0 {
-                sectEntropy = entropy(sliceOffset: UInt64(offset), size: sectSize)
-                if sectEntropy == nil {
+                sectEntropy = entropy(sliceOffset: UInt64(offset), size: sectSize, at: s, problems: &slice.problems)
+                if sectEntropy == nil, !entropyBudgetReported {
                     slice.problems.append(
                         FormatIssue(area: "mach-o", offset: s, message: "section \(segName),\(sectName) range \(offset)+\(sectSize) lies outside the slice"))
                 }
@@ -223,12 +229,23 @@ struct LoadCommandContext {
         slice.segments.append(segment)
     }
 
-    /// Entropy of a slice-relative range, or `nil` if it is not inside the slice.
-    private func entropy(sliceOffset: UInt64, size: UInt64) -> Double? {
+    /// Entropy of a slice-relative range, or `nil` if it is not inside the slice or the budget is spent.
+    private mutating func entropy(sliceOffset: UInt64, size: UInt64, at: Int, problems: inout [FormatIssue]) -> Double? {
         guard let off = Int(exactly: sliceOffset), let len = Int(exactly: size), off <= sliceSize, len <= sliceSize - off,
             let bytes = try? bytes.slice(at: sliceBase + off, length: len)
         else { return nil }
-        return sliceEntropy(bytes)
+        guard len <= entropyBudget else {
+            if !entropyBudgetReported {
+                problems.append(
+                    FormatIssue(
+                        area: "mach-o", offset: at,
+                        message: "segments and sections overlap so much that entropy is no longer measured from here on"))
+                entropyBudgetReported = true
+            }
+            return nil
+        }
+        entropyBudget -= len
+        return shannonEntropy(bytes)
     }
 
     static func uuidString(_ b: ArraySlice<UInt8>) -> String {

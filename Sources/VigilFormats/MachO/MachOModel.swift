@@ -11,12 +11,15 @@ public struct MachOFile: Codable, Hashable, Sendable {
     public var slices: [MachOSlice]
     /// Problems found outside any slice (fat header, overlapping slices, unknown magic).
     public var problems: [FormatIssue]
+    /// Fat files only: bytes after the end of the furthest slice (nothing loads them).
+    public var trailing: TrailingData?
 
-    public init(fileSize: Int, fat: FatHeader?, slices: [MachOSlice], problems: [FormatIssue]) {
+    public init(fileSize: Int, fat: FatHeader?, slices: [MachOSlice], problems: [FormatIssue], trailing: TrailingData? = nil) {
         self.fileSize = fileSize
         self.fat = fat
         self.slices = slices
         self.problems = problems
+        self.trailing = trailing
     }
 
     /// Every problem of the file and its slices.
@@ -261,6 +264,9 @@ public struct MachOSlice: Codable, Hashable, Sendable {
     public var codeSignatureRange: LinkeditRange?
     /// The parsed signature, if `LC_CODE_SIGNATURE` is present and readable.
     public var codeSignature: CodeSignature?
+    /// Bytes of the slice after the end of the furthest segment and of the code signature: data no
+    /// load command maps (the Mach-O analogue of a PE overlay), outside the signed range.
+    public var trailing: TrailingData?
     public var problems: [FormatIssue]
 
     public init(offset: Int, size: Int) {
@@ -277,6 +283,7 @@ public struct MachOSlice: Codable, Hashable, Sendable {
         self.uuid = nil
         self.codeSignatureRange = nil
         self.codeSignature = nil
+        self.trailing = nil
         self.problems = []
     }
 

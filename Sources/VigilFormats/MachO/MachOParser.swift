@@ -95,5 +95,9 @@ extension MachOFile {
             }
             file.slices.append(slice)
         }
+        let furthest = accepted.map(\.range.upperBound).max() ?? headerEnd
+        if furthest < reader.count, let rest = try? reader.slice(at: furthest, length: reader.count - furthest) {
+            file.trailing = TrailingData(offset: furthest, bytes: rest)
+        }
     }
 }

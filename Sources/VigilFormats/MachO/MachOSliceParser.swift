@@ -51,6 +51,22 @@ enum MachOSliceParser {
         var context = LoadCommandContext(reader: r, sliceBase: base, sliceSize: size, is64: is64)
         context.readCommands(from: base + headerSize, count: ncmds, totalSize: sizeofcmds, into: &slice)
         CodeSignatureParser.attach(to: &slice, reader: reader)
+        slice.trailing = trailingData(of: slice, reader: reader, headerEnd: headerSize + Int(sizeofcmds))
         return slice
+    }
+
+    /// The bytes after everything the load commands describe (segments' file ranges, the signature).
+    static func trailingData(of slice: MachOSlice, reader: ByteReader, headerEnd: Int) -> TrailingData? {
+        var end = min(headerEnd, slice.size)
+        for segment in slice.segments {
+            let (segmentEnd, overflow) = segment.fileOffset.addingReportingOverflow(segment.fileSize)
+            if !overflow, segmentEnd <= UInt64(slice.size) { end = max(end, Int(segmentEnd)) }
+        }
+        if let range = slice.codeSignatureRange {
+            let signatureEnd = Int(range.dataOffset) + Int(range.dataSize)
+            if signatureEnd <= slice.size { end = max(end, signatureEnd) }
+        }
+        guard end < slice.size, let bytes = try? reader.slice(at: slice.offset + end, length: slice.size - end) else { return nil }
+        return TrailingData(offset: slice.offset + end, bytes: bytes)
     }
 }

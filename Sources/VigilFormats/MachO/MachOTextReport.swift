@@ -14,6 +14,7 @@ extension MachOFile {
         } else {
             out.append("Mach-O thin, \(fileSize) bytes")
         }
+        if let t = trailing { out.append("  after the last slice: \(t.textLine)") }
         if includeProblems { out.append(contentsOf: problems.map { "  problem \($0)" }) }
         for slice in slices { out.append(contentsOf: slice.textLines(includeProblems: includeProblems)) }
         return out.joined(separator: "\n") + "\n"
@@ -50,6 +51,7 @@ extension MachOSlice {
         if let range = codeSignatureRange {
             out.append("  LC_CODE_SIGNATURE dataoff \(range.dataOffset) datasize \(range.dataSize)")
         }
+        if let t = trailing { out.append("  after the last segment: \(t.textLine)") }
         out.append("  signature: \(signatureClass.rawValue)")
         if let sig = codeSignature {
             out.append(contentsOf: sig.textLines().map { "    " + $0 })

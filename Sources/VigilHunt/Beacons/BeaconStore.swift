@@ -56,7 +56,14 @@ final class BeaconStore {
     private var rowBytes: [UInt32] = []
     private var fqdnIDs: [String: UInt32] = [:]
     private(set) var fqdnNames: [String] = []
-    private var pending: [UInt64: Pending] = [:]
+    /// uid hash → index into `pendingRows`.
+    private var pendingIndex = FastIndex<UIDKey>(capacity: 1 << 12)
+    private var pendingRows: [Pending] = []
+
+    private struct UIDKey: FastHashable {
+        var hash: UInt64
+        func fastHash(_ seed: UInt64) -> UInt64 { mix64(hash ^ seed) }
+    }
 
     init(internalNetworks: [IPNetwork]) {
         self.internalNetworks = internalNetworks
@@ -68,6 +75,18 @@ final class BeaconStore {
     func isInternal(_ ip: IPAddress) -> Bool {
         // A handful of mask-and-compare checks: cheaper than any cache lookup.
         for n in internalNetworks where n.contains(ip) { return true }
+        return false
+    }
+
+    /// Destinations that never leave the local network: multicast (SSDP, mDNS…), broadcast,
+    /// link-local, loopback and unspecified addresses. Their periodic traffic is not C2.
+    static let localOnly: [IPNetwork] = [
+        "224.0.0.0/4", "255.255.255.255/32", "169.254.0.0/16", "127.0.0.0/8", "0.0.0.0/32",
+        "ff00::/8", "fe80::/10", "::1/128", "::/128",
+    ].compactMap(IPNetwork.init)
+
+    static func isLocalOnly(_ ip: IPAddress) -> Bool {
+        for n in localOnly where n.contains(ip) { return true }
         return false
     }
 
@@ -121,10 +140,12 @@ final class BeaconStore {
         guard let fqdn = intern(host) else { return }
         if let uid, uid.count > 0 {
             let key = BeaconStore.uidHash(uid)
-            if !overrideExisting, pending[key] != nil { return }
-            pending[key] = Pending(
+            let (slot, inserted) = pendingIndex.insert(UIDKey(hash: key))
+            if !inserted && !overrideExisting { return }
+            let row = Pending(
                 source: client, fqdn: fqdn, proxy: proxied ? server : nil, proxied: proxied, server: server, ts: UInt32(clamping: Int(ts.rounded(.down))),
                 bytes: UInt32(clamping: bytes), location: location)
+            if inserted { pendingRows.append(row) } else { pendingRows[Int(slot)] = row }
             return
         }
         let id = pairID(PairKey(source: client, destination: IPAddress(high: 0, low: 0), fqdn: fqdn), location)
@@ -135,10 +156,11 @@ final class BeaconStore {
 
     /// A connection record: folded into its named pair by uid, else counted under (client, server).
     func connection(_ r: ConnectionRecord) {
-        if let uid = r.uid, uid.count > 0, !pending.isEmpty {
+        if let uid = r.uid, uid.count > 0, pendingIndex.count > 0 {
             let key = BeaconStore.uidHash(uid)
-            if let p = pending[key] {
-                pending[key]!.consumed = true
+            if let slot = pendingIndex.id(of: UIDKey(hash: key)) {
+                let p = pendingRows[Int(slot)]
+                pendingRows[Int(slot)].consumed = true
                 let id = pairID(PairKey(source: p.source, destination: IPAddress(high: 0, low: 0), fqdn: p.fqdn), p.location)
                 if p.proxied { pairProxied.insert(id) }
                 if p.proxy != nil { BeaconStore.note(p.proxy, in: &pairProxies, pair: id) } else { BeaconStore.note(r.server, in: &pairServers, pair: id) }
@@ -146,14 +168,14 @@ final class BeaconStore {
                 return
             }
         }
-        guard isInternal(r.client), !isInternal(r.server) else { return }
+        guard isInternal(r.client), !isInternal(r.server), !BeaconStore.isLocalOnly(r.server) else { return }
         let id = pairID(PairKey(source: r.client, destination: r.server, fqdn: 0), r.location)
         addRow(id, r.ts, r.bytesOut)
     }
 
     /// Counts HTTP/TLS rows whose connection never appeared (no conn log given) with their own time.
     func flushPending() {
-        for (_, p) in pending where !p.consumed {
+        for p in pendingRows where !p.consumed {
             let id = pairID(PairKey(source: p.source, destination: IPAddress(high: 0, low: 0), fqdn: p.fqdn), p.location)
             if p.proxied { pairProxied.insert(id) }
             if p.proxy != nil { BeaconStore.note(p.proxy, in: &pairProxies, pair: id) } else { BeaconStore.note(p.server, in: &pairServers, pair: id) }
@@ -161,7 +183,8 @@ final class BeaconStore {
             rowTime.append(p.ts)
             rowBytes.append(p.bytes)
         }
-        pending = [:]
+        pendingRows = []
+        pendingIndex = FastIndex(capacity: 16)
     }
 
     /// A scored (or strobe) pair.

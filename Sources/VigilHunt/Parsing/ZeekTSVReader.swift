@@ -94,9 +94,11 @@ final class ZeekTSVReader {
         return UnsafeRawBufferPointer(start: out, count: o)
     }
 
-    /// Decodes a header value such as `\x09` to its bytes.
+    /// Decodes a header value such as `\x09` to its bytes; C-style `\t` (written by some tools, e.g.
+    /// RITA's dnscat2 test log) is accepted too.
     private func headerValue(_ b: UnsafeRawBufferPointer) -> [UInt8] {
-        Array(unescape(b))
+        if b.equals("\\t") { return [0x09] }
+        return Array(unescape(b))
     }
 
     private func header(_ line: UnsafeRawBufferPointer) -> String? {

@@ -3,6 +3,7 @@ import Foundation
 import VigilDefaults
 import VigilFeeds
 import VigilHunt
+import VigilCore
 import VigilIndicators
 
 /// `vigil hunt`: indicator hits and beacons in network logs. A thin front end over `VigilHunt`.
@@ -15,8 +16,8 @@ struct Hunt: AsyncParsableCommand {
             (flow, dns v2/v3, http, tls, alert), Squid native access.log; gzip-compressed files are read directly. \
             Folders are searched recursively (rotated conn.*.log.gz included). Generic CSV or JSON lines need --map.
 
-            Indicators: the built-in 3CX set (unless --no-default-indicators) plus every --iocs file. Domains match \
-            with their subdomains; addresses match exactly or inside CIDRs; URLs only on cleartext HTTP/proxy logs.
+            Indicators: the built-in 3CX set (unless --no-default-indicators), every feed stored with 'vigil feed add', \
+            and every --iocs file. Domains match with their subdomains; addresses match exactly or inside CIDRs; URLs only on cleartext HTTP/proxy logs.
 
             Beacons are scored as RITA v5 does (timestamp, data size, histogram, duration; mean of the four) per \
             (client, FQDN) and (client, address), proxied connections folded to the real target. Allow-listed \
@@ -46,6 +47,8 @@ struct Hunt: AsyncParsableCommand {
 
     @Flag(help: "Do not use the built-in 3CX indicators.")
     var noDefaultIndicators = false
+
+    @OptionGroup var storeOptions: StoreOptions
 
     @Option(help: "Field mapping for generic CSV / JSON lines, e.g. ts=time,src=client,dst_host=host.")
     var map: String?
@@ -90,6 +93,14 @@ struct Hunt: AsyncParsableCommand {
 
     private func hunt() throws {
         var indicators = noDefaultIndicators ? IndicatorSet() : DefaultIndicators.indicatorSet
+        // Stored feeds ('vigil feed add'): a damaged store is reported, and the hunt goes on without it.
+        var setupDiagnostics: [Diagnostic] = []
+        do {
+            indicators.formUnion(try storeOptions.feedStore.loadAll())
+        } catch {
+            setupDiagnostics.append(Diagnostic(
+                kind: "feed-store", path: storeOptions.feedStore.directory.path, message: "stored feeds not loaded: \(error)"))
+        }
         for file in iocFiles {
             let url = URL(fileURLWithPath: file)
             let imported = try FeedReader.read(contentsOf: url, feed: url.deletingPathExtension().lastPathComponent)
@@ -98,6 +109,7 @@ struct Hunt: AsyncParsableCommand {
             indicators.formUnion(imported.indicators)
         }
         var options = HuntOptions(indicators: indicators)
+        options.setupDiagnostics = setupDiagnostics
         if let map { options.mapping = try FieldMapping(parsing: map) }
         if !internalNetworks.isEmpty {
             options.internalNetworks = try internalNetworks.map { text in
