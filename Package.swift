@@ -82,7 +82,7 @@ let package = Package(
             name: "vigil",
             dependencies: [
                 "VigilCore", "VigilScan", "VigilFormats", "VigilFeeds", "VigilIndicators", "VigilHunt",
-                "VigilDiff", "VigilOutput", "VigilDefaults",
+                "VigilDiff", "VigilOutput", "VigilDefaults", "VigilDetections",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VigilCore
+import VigilDetections
 import VigilFeeds
 import VigilIndicators
 import VigilOutput
@@ -62,6 +63,11 @@ struct Scan: ParsableCommand {
     @Option(help: "Output format: text, json, jsonl or sarif.")
     var format: OutputFormatArgument = .text
 
+    @Option(name: .customLong("hijacklibs"), help: ArgumentHelp(
+        "HijackLibs data (its yml/ folder or a JSON conversion) for known vulnerable program and DLL pairs found outside their expected folders.",
+        valueName: "path"))
+    var hijackLibsPath: String?
+
     @OptionGroup var storeOptions: StoreOptions
 
     func validate() throws {
@@ -95,6 +101,15 @@ struct Scan: ParsableCommand {
             throw ValidationError(error.message)
         }
         if let storeProblem { configuration.setupDiagnostics.append(storeProblem) }
+        if let hijackLibsPath {
+            do {
+                let loaded = try DetectionOptions.loading(hijackLibsPath: hijackLibsPath)
+                configuration.detections = DetectionEngine(options: loaded.options)
+                configuration.setupDiagnostics += loaded.diagnostics
+            } catch {
+                throw ValidationError("--hijacklibs: \(error)")
+            }
+        }
         let engine = ScanEngine(configuration: configuration)
         let showProgress = standardErrorIsTerminal
         let result = engine.scan(paths, progress: showProgress ? { printProgress($0) } : nil)
