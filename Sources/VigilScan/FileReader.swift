@@ -40,7 +40,9 @@ enum FileReader {
     /// Chunk size for reading and hashing (keeps each chunk in cache between the two steps).
     static let chunkSize = 1 << 20
 
-    static func read(_ item: WorkItem, maxFileSize: Int, largeFileGate: LargeFileGate) throws(ReadRefusal) -> ReadFile {
+    static func read(
+        _ item: WorkItem, maxFileSize: Int, extraDigests: ExtraDigests = [.md5, .sha1], largeFileGate: LargeFileGate
+    ) throws(ReadRefusal) -> ReadFile {
         let path = item.path
         var flags = O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC
         if !item.mayFollow { flags |= O_NOFOLLOW }
@@ -71,7 +73,7 @@ enum FileReader {
         if large { largeFileGate.enter() }
         defer { if large { largeFileGate.leave() } }
 
-        var hasher = MultiHasher()
+        var hasher = MultiHasher(extra: extraDigests)
         var readError: Int32 = 0
         var bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
             var offset = 0

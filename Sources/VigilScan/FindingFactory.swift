@@ -35,7 +35,10 @@ enum FindingFactory {
             attack: builtIn ? [supplyChain] : [],
             source: sourceText(indicator),
             indicator: indicator.value,
-            evidence: ["md5": .string(hashes.md5), "sha1": .string(hashes.sha1), "sha256": .string(hashes.sha256), "hash_type": .string(indicator.kind.rawValue)]
+            evidence: [
+                "md5": .string(hashes.md5 ?? ""), "sha1": .string(hashes.sha1 ?? ""), "sha256": .string(hashes.sha256),
+                "hash_type": .string(indicator.kind.rawValue),
+            ]
         )
     }
 

@@ -41,7 +41,9 @@ final class Worker {
 
         let file: ReadFile
         do {
-            file = try FileReader.read(item, maxFileSize: engine.configuration.options.maxFileSize, largeFileGate: gate)
+            file = try FileReader.read(
+                item, maxFileSize: engine.configuration.options.maxFileSize,
+                extraDigests: engine.configuration.extraDigests, largeFileGate: gate)
         } catch {
             switch error {
             case .diagnostic(let d):
@@ -58,7 +60,7 @@ final class Worker {
 
         let indicators = engine.configuration.indicators
         for hit in indicators.matchHashes(md5: file.hashes.md5, sha1: file.hashes.sha1, sha256: file.hashes.sha256) {
-            findings.append(FindingFactory.hashHit(hit, path: path, hashes: file.hashes))
+            findings.append(FindingFactory.hashHit(hit, path: path, hashes: file.hashes.completed(from: file.bytes)))
         }
 
         let format = FileFormat.identify(file.bytes.prefix(64 * 1024))

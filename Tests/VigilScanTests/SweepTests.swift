@@ -134,6 +134,23 @@ struct SweepTests {
         #expect(result.statistics.filesScanned == 1)
     }
 
+    @Test func onlyTheDigestsALoadedIndicatorNeedsAreComputedDuringTheRead() throws {
+        let dir = try Scratch()
+        let path = try dir.write("abc.txt", "abc")
+        let item = WorkItem(path: RawPath(path), mayFollow: false)
+        let sha256Only = try FileReader.read(item, maxFileSize: 1 << 20, extraDigests: [], largeFileGate: LargeFileGate())
+        #expect(sha256Only.hashes == FileHashes(md5: nil, sha1: nil, sha256: Self.abcSHA256))
+        #expect(sha256Only.hashes.completed(from: sha256Only.bytes) == FileHashes(md5: Self.abcMD5, sha1: Self.abcSHA1, sha256: Self.abcSHA256))
+        // The configuration asks for MD5 or SHA-1 only when such an indicator is loaded.
+        var set = IndicatorSet()
+        set.insert(Indicator(kind: .sha256, value: Self.abcSHA256))
+        #expect(ScanConfiguration(indicators: set).extraDigests == [])
+        set.insert(Indicator(kind: .sha1, value: Self.abcSHA1))
+        #expect(ScanConfiguration(indicators: set).extraDigests == [.sha1])
+        set.insert(Indicator(kind: .md5, value: Self.abcMD5))
+        #expect(ScanConfiguration(indicators: set).extraDigests == [.md5, .sha1])
+    }
+
     @Test func fifoAppearingAfterTheWalkIsNotBlockedOn() throws {
         let dir = try Scratch()
         let fifo = dir.path + "/late-pipe"
