@@ -13,7 +13,7 @@ target=${1:?usage: fuzz/run.sh pe|signeddata SECONDS}
 seconds=${2:?usage: fuzz/run.sh pe|signeddata SECONDS}
 shift 2
 root=$(cd .. && pwd)
-nice -n 19 swift build -c release --product "fuzz-$target" -Xswiftc -sanitize=fuzzer,address >&2
+nice -n 19 swift build -c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld >&2
 bin=$(swift build -c release --show-bin-path)/fuzz-$target
 out=$root/fuzz-out/$target
 mkdir -p "$out/corpus"
