@@ -7,13 +7,14 @@
 //   VigilBinary          bounds-checked byte reader, entropy (no Foundation in hot paths)
 //   VigilFormats         PE + Authenticode, Mach-O + code signature, ICO, PNG      -> VigilBinary, swift-certificates, swift-crypto
 //   CYara -> YaraKit     libyara, fenced off: no YR_* type or pointer escapes YaraKit
+//   CVigilZlib -> VigilGzip  zlib streaming gzip decoding (rotated logs, .tar.gz releases)
 //   VigilIndicators      indicator model, normalisation, matchers                 -> VigilCore
 //   VigilFeeds           feed readers, feed store, blocklist export               -> VigilIndicators
 //   VigilDefaults        the built-in 3CX indicator set and YARA rules            -> VigilIndicators
 //   VigilDetections      structural supply-chain checks                           -> VigilFormats, VigilCore
 //   VigilScan            file sweep: walk, hash, IoCs, YARA, detections           -> all of the above
-//   VigilDiff            release comparison                                       -> VigilFormats, VigilDetections, ZIPFoundation
-//   VigilHunt            network log readers, indicator hits, beacon scoring      -> VigilIndicators
+//   VigilDiff            release comparison                                       -> VigilFormats, VigilDetections, VigilGzip, ZIPFoundation
+//   VigilHunt            network log readers, indicator hits, beacon scoring      -> VigilIndicators, VigilGzip
 //   VigilOutput          text / JSON / JSONL / SARIF renderers for findings       -> VigilCore
 //   vigil                the thin command-line front end
 import PackageDescription
@@ -54,6 +55,8 @@ let package = Package(
             providers: [.apt(["libyara-dev"]), .brew(["yara"])]
         ),
         .target(name: "YaraKit", dependencies: ["CYara"]),
+        .systemLibrary(name: "CVigilZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
+        .target(name: "VigilGzip", dependencies: ["CVigilZlib"]),
         .target(name: "VigilIndicators", dependencies: ["VigilCore"]),
         .target(name: "VigilFeeds", dependencies: ["VigilIndicators", "VigilCore"]),
         .target(name: "VigilDefaults", dependencies: ["VigilIndicators"]),
@@ -68,31 +71,34 @@ let package = Package(
         .target(
             name: "VigilDiff",
             dependencies: [
-                "VigilCore", "VigilFormats", "VigilDetections", "VigilIndicators",
+                "VigilCore", "VigilBinary", "VigilFormats", "VigilDetections", "VigilIndicators", "VigilGzip",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
         ),
-        .target(name: "VigilHunt", dependencies: ["VigilIndicators", "VigilCore"]),
+        .target(name: "VigilHunt", dependencies: ["VigilIndicators", "VigilDefaults", "VigilGzip", "VigilCore"]),
         .target(name: "VigilOutput", dependencies: ["VigilCore"]),
         .executableTarget(
             name: "vigil",
             dependencies: [
                 "VigilCore", "VigilScan", "VigilFormats", "VigilFeeds", "VigilIndicators", "VigilHunt",
-                "VigilDiff", "VigilOutput", "VigilDefaults",
+                "VigilDiff", "VigilOutput", "VigilDefaults", "VigilDetections",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Matcher benchmark (benchmarks/matchers.sh): 1M indicators, lookup rates.
+        .executableTarget(name: "vigil-matcher-bench", dependencies: ["VigilIndicators"], path: "benchmarks/matcher-bench"),
         .target(name: "_VigilTestSupport", dependencies: ["VigilCore"], path: "Tests/_VigilTestSupport"),
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"]),
         .testTarget(name: "VigilBinaryTests", dependencies: ["VigilBinary"]),
         .testTarget(name: "VigilFormatsTests", dependencies: ["VigilFormats", "_VigilTestSupport"]),
         .testTarget(name: "YaraKitTests", dependencies: ["YaraKit"]),
-        .testTarget(name: "VigilIndicatorsTests", dependencies: ["VigilIndicators"]),
+        .testTarget(name: "VigilIndicatorsTests", dependencies: ["VigilIndicators", "VigilDefaults"]),
         .testTarget(name: "VigilFeedsTests", dependencies: ["VigilFeeds", "_VigilTestSupport"]),
         .testTarget(name: "VigilDetectionsTests", dependencies: ["VigilDetections", "_VigilTestSupport"]),
         .testTarget(name: "VigilScanTests", dependencies: ["VigilScan", "_VigilTestSupport"]),
         .testTarget(name: "VigilDiffTests", dependencies: ["VigilDiff", "_VigilTestSupport"]),
+        .testTarget(name: "VigilGzipTests", dependencies: ["VigilGzip"]),
         .testTarget(name: "VigilHuntTests", dependencies: ["VigilHunt", "_VigilTestSupport"]),
         .testTarget(name: "VigilCLITests", dependencies: ["_VigilTestSupport"]),
     ]

@@ -57,3 +57,6 @@ printf '%-26s %8s %8s %14s %14s\n' tool wall-s cpu-s MiB/wall-s MiB/cpu-s
 printf '%-26s %8.2f %8.2f %14.1f %14.1f\n' "vigil inspect (release)" "$vw" "$vc" "$(echo "$mib / $vw" | bc -l)" "$(echo "$mib / $vc" | bc -l)"
 printf '%-26s %8.2f %8.2f %14.1f %14.1f\n' "pefile 2023.2.7" "$pw" "$pc" "$(echo "$mib / $pw" | bc -l)" "$(echo "$mib / $pc" | bc -l)"
 printf 'ratio (pefile CPU time / vigil CPU time): %.2fx\n' "$(echo "$pc / $vc" | bc -l)"
+
+# Mach-O: the same measurement on real macOS binaries from PyPI wheels (benchmarks/formats-macho.sh).
+[ "${VIGIL_SKIP_MACHO:-0}" = 1 ] || benchmarks/formats-macho.sh

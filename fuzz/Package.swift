@@ -21,5 +21,20 @@ let package = Package(
             name: "fuzz-signeddata",
             dependencies: ["CFuzzDriver", .product(name: "VigilFormats", package: "Vigil")]
         ),
+        .executableTarget(
+            name: "fuzz-macho",
+            dependencies: [.product(name: "VigilFormats", package: "Vigil")],
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+        ),
+        .executableTarget(
+            name: "fuzz-ico",
+            dependencies: [.product(name: "VigilFormats", package: "Vigil")],
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+        ),
+        .executableTarget(
+            name: "fuzz-png",
+            dependencies: [.product(name: "VigilFormats", package: "Vigil")],
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+        ),
     ]
 )

@@ -2,15 +2,15 @@
 # Builds the libFuzzer targets (release, -sanitize=fuzzer,address) and runs one of them.
 #
 #   fuzz/run.sh TARGET SECONDS [extra libFuzzer flags]
-#   TARGET: pe | signeddata
+#   TARGET: pe | signeddata | macho | ico | png
 #
 # The corpus lives in fuzz-out/TARGET/corpus (git-ignored), seeded from Fixtures/build/pe (run
 # scripts/build-fixtures.sh first for a good seed; it works without). Crashes are written to
 # fuzz-out/TARGET/. The run's last line with "#N" gives the execution count. Runs under nice -n 19.
 set -euo pipefail
 cd "$(dirname "$0")"
-target=${1:?usage: fuzz/run.sh pe|signeddata SECONDS}
-seconds=${2:?usage: fuzz/run.sh pe|signeddata SECONDS}
+target=${1:?usage: fuzz/run.sh pe|signeddata|macho|ico|png SECONDS}
+seconds=${2:?usage: fuzz/run.sh pe|signeddata|macho|ico|png SECONDS}
 shift 2
 root=$(cd .. && pwd)
 nice -n 19 swift build -c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld >&2
@@ -18,8 +18,16 @@ bin=$(swift build -c release --show-bin-path)/fuzz-$target
 out=$root/fuzz-out/$target
 mkdir -p "$out/corpus"
 fixtures=$root/Fixtures/build/pe
+# Mach-O, ICO and PNG targets are seeded from their own fixture folders (thin and fat, signed and not).
+case $target in
+    macho) fixtures=$root/Fixtures/build/macho ;;
+    ico | png) fixtures=$root/Fixtures/build/images ;;
+esac
 if [ -d "$fixtures" ] && [ -z "$(ls -A "$out/corpus")" ]; then
     case $target in
+        macho) find "$fixtures" -maxdepth 1 -type f \( -name 'app-*' -o -name 'lib*' \) -size -80k -exec cp {} "$out/corpus/" \; ;;
+        ico) cp "$fixtures"/*.ico "$out/corpus/" ;;
+        png) cp "$fixtures"/*.png "$out/corpus/" ;;
         pe) find "$fixtures" -type f \( -name '*.exe' -o -name '*.dll' \) -exec cp {} "$out/corpus/" \; ;;
         signeddata)
             # Seed with the PKCS#7 blobs cut out of the signed fixtures.

@@ -12,6 +12,32 @@ public enum FeedFormat: String, Codable, Sendable, CaseIterable {
     case lokiFilename = "loki-filename"
     /// Loki/THOR `c2-iocs.txt`: `domain-or-IP[;score]` under `# description` lines.
     case lokiC2 = "loki-c2"
+    /// A typed indicator table: SophosLabs `Indicator_type,Data,Note`, Volexity
+    /// `value,entity_type,description` and similar header spellings.
+    case csv
+    /// STIX 2.1: a bundle, a single object, a JSON array of objects, or JSON Lines.
+    case stix
+    /// A MISP event (`{"Event":…}` or `{"response":[{"Event":…}]}`); a folder with `manifest.json`
+    /// is a MISP feed.
+    case misp
+    /// OpenIOC 1.0 (`<ioc>`) or 1.1 (`<OpenIOC>`) XML.
+    case openioc
+}
+
+/// Settings that change what an import keeps.
+public struct FeedReadOptions: Sendable {
+    /// The time STIX `valid_from`/`valid_until` are compared with.
+    public var now: Date
+    /// Keep STIX indicators whose validity window has ended (counted, not dropped, either way).
+    public var includeExpired: Bool
+    /// Keep MISP attributes with `to_ids=false`.
+    public var includeNonIDS: Bool
+
+    public init(now: Date = Date(), includeExpired: Bool = false, includeNonIDS: Bool = false) {
+        self.now = now
+        self.includeExpired = includeExpired
+        self.includeNonIDS = includeNonIDS
+    }
 }
 
 /// Per-kind counts of what an import accepted, merged as duplicates, or rejected.
@@ -20,12 +46,24 @@ public struct ImportSummary: Sendable, Codable, Hashable {
     public var duplicates: [IndicatorKind: Int] = [:]
     /// Rejected rows, keyed by the type the row claimed (or `unknown`).
     public var rejected: [String: Int] = [:]
+    /// Records deliberately not imported, keyed by reason: `to_ids=false`, `expired`, `type text`,
+    /// `description row`… Each is also listed as a diagnostic of kind `skipped`.
+    public var skipped: [String: Int] = [:]
 
     public init() {}
+
+    /// Adds another summary's counts to this one.
+    public mutating func add(_ other: ImportSummary) {
+        for (k, v) in other.accepted { accepted[k, default: 0] += v }
+        for (k, v) in other.duplicates { duplicates[k, default: 0] += v }
+        for (k, v) in other.rejected { rejected[k, default: 0] += v }
+        for (k, v) in other.skipped { skipped[k, default: 0] += v }
+    }
 
     public var totalAccepted: Int { accepted.values.reduce(0, +) }
     public var totalDuplicates: Int { duplicates.values.reduce(0, +) }
     public var totalRejected: Int { rejected.values.reduce(0, +) }
+    public var totalSkipped: Int { skipped.values.reduce(0, +) }
 }
 
 /// The result of reading one feed file: its indicators (distinct, provenance merged), every rejected
@@ -56,6 +94,27 @@ public struct FeedImport: Sendable {
         summary.rejected[claimedType, default: 0] += 1
         diagnostics.append(Diagnostic(kind: "rejected-row", path: path, line: line, message: message))
     }
+
+    /// Records a record deliberately not imported (not an error), counted under `reason`.
+    public mutating func skip(path: String, line: Int?, reason: String, _ message: String) {
+        summary.skipped[reason, default: 0] += 1
+        diagnostics.append(Diagnostic(kind: "skipped", path: path, line: line, message: message))
+    }
+
+    /// Records a problem that is neither a rejected row nor a skip (e.g. a pattern warning).
+    public mutating func warn(path: String, line: Int?, _ message: String) {
+        diagnostics.append(Diagnostic(kind: "warning", path: path, line: line, message: message))
+    }
+
+    /// Merges another import into this one (indicators, counts and diagnostics). A value new in
+    /// `other` but already present here counts as a duplicate.
+    public mutating func merge(_ other: FeedImport) {
+        for i in other.indicators.indicators { accept(i) }
+        for (k, v) in other.summary.duplicates { summary.duplicates[k, default: 0] += v }
+        for (k, v) in other.summary.rejected { summary.rejected[k, default: 0] += v }
+        for (k, v) in other.summary.skipped { summary.skipped[k, default: 0] += v }
+        diagnostics += other.diagnostics
+    }
 }
 
 /// Why a feed file could not be read at all (a rejected row is not an error: see ``FeedImport``).
@@ -78,28 +137,121 @@ public enum FeedReader {
     ///   - format: the format, or `nil` to detect it.
     /// - Throws: ``FeedError`` when the file cannot be read or is not a feed at all.
     public static func read(contentsOf url: URL, feed: String, format: FeedFormat? = nil) throws -> FeedImport {
+        try read(contentsOf: url, feed: feed, format: format, options: FeedReadOptions())
+    }
+
+    /// Reads one feed file or folder with explicit options. A folder holding `manifest.json` is read
+    /// as a MISP feed; any other folder is read file by file (see ``readDirectory(_:feed:format:options:)``).
+    public static func read(contentsOf url: URL, feed: String, format: FeedFormat?, options: FeedReadOptions) throws -> FeedImport {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+            throw FeedError(path: url.path, message: "no such file or folder")
+        }
+        if isDirectory.boolValue {
+            if FileManager.default.fileExists(atPath: url.appendingPathComponent("manifest.json").path) {
+                return try MISPReader.readFeedFolder(url, feed: feed, options: options)
+            }
+            return try readDirectory(url, feed: feed, format: format, options: options)
+        }
         let data: Data
-        do { data = try Data(contentsOf: url) } catch {
+        do { data = try readCapped(url) } catch let error as FeedError { throw error } catch {
             throw FeedError(path: url.path, message: "cannot read: \(error.localizedDescription)")
         }
         let text = String(decoding: data, as: UTF8.self)
         let chosen = format ?? detect(text: text, fileName: url.lastPathComponent)
-        return read(text: text, path: url.path, feed: feed, format: chosen)
+        return try parse(text: text, path: url.path, feed: feed, format: chosen, options: options)
     }
 
-    /// Reads feed text that is already in memory.
+    /// The largest feed file Vigil reads (hostile input; real feeds are far smaller).
+    public static let maxFileBytes = 512 << 20
+
+    static func readCapped(_ url: URL) throws -> Data {
+        let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
+        guard size <= maxFileBytes else {
+            throw FeedError(path: url.path, message: "file is \(size) bytes, larger than the \(maxFileBytes)-byte limit")
+        }
+        return try Data(contentsOf: url)
+    }
+
+    /// Reads every regular file under `directory` (recursively, in name order, hidden files and
+    /// licence/readme files skipped) and merges them. Files that are not feeds become diagnostics;
+    /// the call throws only when no file at all could be read as a feed.
+    public static func readDirectory(_ directory: URL, feed: String, format: FeedFormat?, options: FeedReadOptions) throws -> FeedImport {
+        var result = FeedImport(format: format ?? .plain)
+        let files = feedFiles(in: directory)
+        var readAny = false
+        for file in files {
+            do {
+                let one = try read(contentsOf: file, feed: feed, format: format, options: options)
+                result.merge(one)
+                readAny = true
+            } catch let error as FeedError {
+                result.diagnostics.append(Diagnostic(kind: "not-a-feed", path: error.path, message: error.message))
+            }
+        }
+        guard readAny else {
+            throw FeedError(path: directory.path, message: "no feed file in this folder (\(files.count) files looked at)")
+        }
+        return result
+    }
+
+    /// Regular files under `directory` that may be feeds, sorted by path.
+    static func feedFiles(in directory: URL) -> [URL] {
+        let skippedNames: Set<String> = ["license", "license.txt", "license.md", "readme", "readme.md", "copying", "notice"]
+        guard let walker = FileManager.default.enumerator(
+            at: directory, includingPropertiesForKeys: [.isRegularFileKey], options: [.skipsHiddenFiles])
+        else { return [] }
+        var files: [URL] = []
+        for case let url as URL in walker {
+            guard (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true else { continue }
+            let name = url.lastPathComponent.lowercased()
+            if skippedNames.contains(name) || name.hasPrefix("license") || name.hasSuffix(".xsd") || name.hasSuffix(".md") { continue }
+            files.append(url)
+        }
+        return files.sorted { $0.path < $1.path }
+    }
+
+    /// Reads feed text that is already in memory. A file that is not a feed of the given format
+    /// yields an import with one `malformed` diagnostic (use ``parse(text:path:feed:format:options:)``
+    /// to get the error instead).
     public static func read(text: String, path: String, feed: String, format: FeedFormat) -> FeedImport {
+        do {
+            return try parse(text: text, path: path, feed: feed, format: format, options: FeedReadOptions())
+        } catch {
+            var result = FeedImport(format: format)
+            result.diagnostics.append(Diagnostic(kind: "malformed", path: path, message: String(describing: error)))
+            return result
+        }
+    }
+
+    /// Parses feed text in the given format.
+    /// - Throws: ``FeedError`` when the text is not a feed of that format at all (e.g. a CSV without
+    ///   type and value columns, JSON that does not parse, XML that is not OpenIOC).
+    public static func parse(text: String, path: String, feed: String, format: FeedFormat, options: FeedReadOptions) throws -> FeedImport {
         switch format {
         case .plain: return readPlain(text: text, path: path, feed: feed)
         case .lokiHash: return readLokiHash(text: text, path: path, feed: feed)
         case .lokiFilename: return readLokiFilename(text: text, path: path, feed: feed)
         case .lokiC2: return readLokiC2(text: text, path: path, feed: feed)
+        case .csv: return try TypedCSVReader.read(text: text, path: path, feed: feed)
+        case .stix: return try STIXReader.read(text: text, path: path, feed: feed, options: options)
+        case .misp: return try MISPReader.readEvent(text: text, path: path, feed: feed, options: options)
+        case .openioc: return try OpenIOCReader.read(text: text, path: path, feed: feed)
         }
     }
 
-    /// Guesses the format from the file name (Loki's own convention) and the first data lines.
+    /// Guesses the format from the content first (JSON, XML, a CSV header), then from the file name
+    /// (Loki's own convention), falling back to a plain list.
     public static func detect(text: String, fileName: String) -> FeedFormat {
         let name = fileName.lowercased()
+        let head = String(text.prefix(4096)).trimmingCharacters(in: CharacterSet.whitespacesAndNewlines.union(CharacterSet(charactersIn: "\u{FEFF}")))
+        if head.hasPrefix("{") || head.hasPrefix("[{") || head.hasPrefix("[\n") || head.hasPrefix("[ ") || head == "[" {
+            if head.contains("\"Event\"") || head.contains("\"response\"") { return .misp }
+            if head.contains("\"type\"") || head.contains("\"spec_version\"") { return .stix }
+            return name.contains("misp") ? .misp : .stix
+        }
+        if head.hasPrefix("<") { return .openioc }
+        if name.hasSuffix(".csv") || TypedCSVReader.looksLikeHeader(firstLine: head) { return .csv }
         if name.contains("hash") && name.hasSuffix(".txt") { return .lokiHash }
         if name.contains("filename") && name.hasSuffix(".txt") { return .lokiFilename }
         if name.contains("c2") && name.hasSuffix(".txt") { return .lokiC2 }
@@ -120,22 +272,39 @@ public enum FeedReader {
         return lines
     }
 
+    /// One or more values per line (MISP "freetext" feeds separate them with spaces), `#`, `//` and
+    /// `<!--` comments, hosts-file lines (`0.0.0.0 name`); each value's type is detected on its own.
     static func readPlain(text: String, path: String, feed: String) -> FeedImport {
         var result = FeedImport(format: .plain)
         for (number, line) in numberedLines(text) {
             var value = line.trimmingCharacters(in: .whitespaces)
-            if value.isEmpty || value.hasPrefix("#") || value.hasPrefix("//") { continue }
-            // hosts-file lines: "0.0.0.0 name" or "127.0.0.1 name".
-            let fields = value.split(whereSeparator: { $0 == " " || $0 == "\t" })
-            if fields.count == 2, fields[0] == "0.0.0.0" || fields[0] == "127.0.0.1" { value = String(fields[1]) }
-            if let comment = value.firstIndex(of: "#"), !value.contains("://") {
-                value = value[..<comment].trimmingCharacters(in: .whitespaces)
+            if value.isEmpty || value.hasPrefix("#") || value.hasPrefix("//") || value.hasPrefix("<!--") { continue }
+            if let comment = value.range(of: " #") ?? value.range(of: "\t#") {
+                value = value[..<comment.lowerBound].trimmingCharacters(in: .whitespaces)
             }
-            guard let (kind, canonical) = Normalizer.classify(value) else {
-                result.reject(path: path, line: number, "not a hash, domain, URL, IP address, CIDR or e-mail: \(value)")
+            // Refang first so that "evil[.] com" stays one value, then split on whitespace.
+            var fields = Normalizer.refang(value).split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+            // hosts-file lines: "0.0.0.0 name" or "127.0.0.1 name [alias…]".
+            if fields.count >= 2, ["0.0.0.0", "127.0.0.1", "::", "::1"].contains(fields[0]) { fields.removeFirst() }
+            let classified = fields.map { Normalizer.classify($0) }
+            // A path regex (one hash, domain or path regex per line; it may hold spaces): a line that
+            // is not all indicator values, holds a path separator and compiles as a regex becomes a
+            // case-insensitive file name indicator.
+            if classified.contains(where: { $0 == nil }), value.contains("/") || value.contains("\\"),
+                (try? NSRegularExpression(pattern: value, options: [.caseInsensitive])) != nil
+            {
+                result.accept(Indicator(kind: .filename, value: value, provenance: [Provenance(feed: feed, file: path, line: number)]))
                 continue
             }
-            result.accept(Indicator(kind: kind, value: canonical, provenance: [Provenance(feed: feed, file: path, line: number)]))
+            for (field, match) in zip(fields, classified) {
+                guard let (kind, canonical) = match else {
+                    result.reject(path: path, line: number, "not a hash, domain, URL, IP address, CIDR, e-mail or path regex: \(field)")
+                    continue
+                }
+                result.accept(Indicator(kind: kind, value: canonical, provenance: [
+                    Provenance(feed: feed, file: path, line: number, original: field == canonical ? nil : field),
+                ]))
+            }
         }
         return result
     }

@@ -40,11 +40,14 @@ public enum FileFormat: String, Codable, Sendable, CaseIterable {
             switch magic {
             case 0xFEED_FACE, 0xFEED_FACF, 0xCEFA_EDFE, 0xCFFA_EDFE: return .macho
             case 0xCAFE_BABE, 0xCAFE_BABF:
-                // Java class files share 0xCAFEBABE; a fat header has a small architecture count.
-                if let n = u32be(4), n > 0, n < 64 { return .machoFat }
+                // Java class files share 0xCAFEBABE, followed by minor and major version (major >= 45),
+                // so the same word reads 45 or more; a fat header counts a few architectures (as file(1)
+                // decides: fewer than 20).
+                if let n = u32be(4), n > 0, n < 20 { return .machoFat }
             case 0x7F45_4C46: return .elf
             case 0x8950_4E47: if u32be(4) == 0x0D0A_1A0A { return .png }
-            case 0x0000_0100: if b.count >= 6, b[4] != 0 || b[5] != 0 { return .ico }
+            // ICO (type 1) and CUR (type 2) share one layout; both need at least one image.
+            case 0x0000_0100, 0x0000_0200: if b.count >= 6, b[4] != 0 || b[5] != 0 { return .ico }
             case 0x504B_0304, 0x504B_0506: return .zip
             default: break
             }

@@ -18,6 +18,12 @@ public struct InspectionResult: Codable, Sendable, Hashable {
     public var pe: PEFile?
     /// The Authenticode signatures of a PE file, if it has a certificate table.
     public var authenticode: AuthenticodeReport?
+    /// The Mach-O structure, for `macho` and `macho-fat` files.
+    public var macho: MachOFile?
+    /// The icon directory, for `ico` files.
+    public var ico: ICOFile?
+    /// The PNG chunks, for `png` files.
+    public var png: PNGImage?
     /// Problems that are not specific to one parser (e.g. no parser for the format).
     public var issues: [FormatIssue]
 
@@ -37,7 +43,8 @@ public struct InspectionResult: Codable, Sendable, Hashable {
 
     /// Every issue from every parser, in order.
     public var allIssues: [FormatIssue] {
-        issues + (pe?.issues ?? []) + (authenticode?.issues ?? [])
+        issues + (pe?.issues ?? []) + (authenticode?.issues ?? []) + (macho?.allProblems ?? []) + (ico?.problems ?? [])
+            + (png?.problems ?? [])
     }
 }
 
@@ -67,8 +74,9 @@ public enum Inspection {
         case .pe:
             result.pe = PEParser.parse(bytes)
             if let pe = result.pe { result.authenticode = Authenticode.analyze(bytes, pe: pe) }
-        // Mach-O, ICO and PNG parsers add their case here, e.g.
-        // `case .macho, .machoFat: result.macho = MachOParser.parse(bytes)`.
+        case .macho, .machoFat: result.macho = MachOFile.parse(bytes)
+        case .ico: result.ico = ICOFile.parse(bytes)
+        case .png: result.png = PNGImage.parse(bytes)
         default:
             break
         }

@@ -17,6 +17,22 @@ public enum IndicatorKind: String, Codable, Sendable, CaseIterable, Comparable {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
     }
 
+    /// A small stable number for this kind (used in lookup keys).
+    public var ordinal: Int {
+        switch self {
+        case .md5: 0
+        case .sha1: 1
+        case .sha256: 2
+        case .domain: 3
+        case .url: 4
+        case .ipv4: 5
+        case .ipv6: 6
+        case .cidr: 7
+        case .filename: 8
+        case .email: 9
+        }
+    }
+
     /// Whether this kind is a file hash.
     public var isHash: Bool { self == .md5 || self == .sha1 || self == .sha256 }
 }
@@ -33,13 +49,22 @@ public struct Provenance: Codable, Sendable, Hashable {
     public var description: String?
     /// When the indicator was first seen or published, ISO 8601, when known.
     public var firstSeen: String?
+    /// The value as published, when it differs from the normalised value (defanged, mixed case…).
+    public var original: String?
+    /// Labels the publisher attached (MISP tags, STIX labels and indicator types), when any.
+    public var tags: [String]?
 
-    public init(feed: String, file: String? = nil, line: Int? = nil, description: String? = nil, firstSeen: String? = nil) {
+    public init(
+        feed: String, file: String? = nil, line: Int? = nil, description: String? = nil, firstSeen: String? = nil,
+        original: String? = nil, tags: [String]? = nil
+    ) {
         self.feed = feed
         self.file = file
         self.line = line
         self.description = description
         self.firstSeen = firstSeen
+        self.original = original
+        self.tags = tags
     }
 }
 
@@ -70,3 +95,6 @@ public struct Indicator: Codable, Sendable, Hashable {
         return provenance.map(\.feed).filter { seen.insert($0).inserted }
     }
 }
+
+/// Dictionaries keyed by kind encode as JSON objects (`{"md5": 4}`), not as key/value arrays.
+extension IndicatorKind: CodingKeyRepresentable {}

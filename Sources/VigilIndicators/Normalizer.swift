@@ -12,26 +12,58 @@ import Darwin
 /// strips brackets wholesale, so a value that is not defanged in a known way stays as published and
 /// then fails validation visibly instead of being "repaired" into something else.
 public enum Normalizer {
-    /// Undoes the common defanging conventions.
+    /// The defanging tokens Vigil undoes, in the order they are applied (longer tokens first).
+    /// Brackets that are not one of these tokens (`c:\\users\\[username]\\…`) are left alone.
+    public static let refangTokens: [(defanged: String, fanged: String)] = [
+        ("[://]", "://"), ("[:]//", "://"), ("[:]", ":"),
+        ("[.] ", "."), ("[.]", "."), ("(.)", "."), ("{.}", "."), ("[dot]", "."), ("(dot)", "."), ("{dot}", "."),
+        ("[@]", "@"), ("[at]", "@"), ("(at)", "@"), ("[/]", "/"),
+    ]
+
+    /// Undoes the common defanging conventions: the ``refangTokens`` and the defanged schemes
+    /// `hxxp`, `hxxps`, `hXXp`, `fxp` (where a `:` follows). Zero-width marks and a BOM are removed.
     public static func refang(_ raw: String) -> String {
         var s = raw.trimmingWhitespace()
-        // Scheme tokens first (case-insensitive): hxxp, hXXp, hxxps, fxp.
-        let schemes: [(String, String)] = [("hxxps", "https"), ("hxxp", "http"), ("fxp", "ftp")]
-        for (from, to) in schemes where s.lowercased().hasPrefix(from) {
-            s = to + s.dropFirst(from.count)
-            break
+        if s.unicodeScalars.contains(where: { $0 == "\u{200E}" || $0 == "\u{200F}" || $0 == "\u{FEFF}" || $0 == "\u{200B}" }) {
+            s.unicodeScalars.removeAll { $0 == "\u{200E}" || $0 == "\u{200F}" || $0 == "\u{FEFF}" || $0 == "\u{200B}" }
         }
-        let tokens: [(String, String)] = [
-            ("[://]", "://"), ("[:]//", "://"), ("[:]", ":"), ("[.]", "."), ("(.)", "."), ("{.}", "."),
-            ("[dot]", "."), ("(dot)", "."), ("{dot}", "."), ("[@]", "@"), ("[at]", "@"), ("(at)", "@"),
-            ("[/]", "/"),
-        ]
-        for (from, to) in tokens {
+        for (from, to) in refangTokens {
             s = s.replacingAll(from, with: to, caseInsensitive: true)
         }
-        // Spaces next to a refanged dot ("example. com", "example .com") are part of the defanging.
-        s = s.replacingAll(". ", with: ".", caseInsensitive: false).replacingAll(" .", with: ".", caseInsensitive: false)
-        return s
+        return refangSchemes(s)
+    }
+
+    /// Replaces `hxxp`/`hxxps`/`fxp`/`fxps` (any case) with `http`/`https`/`ftp`/`ftps` where a `:`
+    /// follows, anywhere in the text (a URL may embed another defanged URL in its path).
+    static func refangSchemes(_ s: String) -> String {
+        let lower = s.lowercased()
+        guard lower.contains("hxxp") || lower.contains("fxp"), lower.utf8.count == s.utf8.count else { return s }
+        let src = Array(s.utf8), low = Array(lower.utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(src.count)
+        var i = 0
+        func matches(_ token: String, at i: Int) -> Bool {
+            let t = Array(token.utf8)
+            return i + t.count <= low.count && Array(low[i..<(i + t.count)]) == t
+        }
+        while i < src.count {
+            var replaced = false
+            for (from, to) in [("hxxps", "https"), ("hxxp", "http"), ("fxps", "ftps"), ("fxp", "ftp")] where matches(from, at: i) {
+                let next = i + from.utf8.count
+                let boundary = i == 0 || !(src[i - 1].isLetter)
+                if boundary, next < src.count, src[next] == UInt8(ascii: ":") {
+                    out += Array(to.utf8)
+                    i = next
+                    replaced = true
+                }
+                break
+            }
+            if !replaced {
+                out.append(src[i])
+                i += 1
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Classifies one refanged value and returns its kind and canonical form, or `nil` when it is not
@@ -69,6 +101,7 @@ public enum Normalizer {
     /// A DNS name in lowercase ASCII without a trailing dot, or `nil` when it is not a valid
     /// host name of at least two labels. Non-ASCII names are converted with IDNA (Punycode).
     public static func normalizeDomain(_ raw: String) -> String? {
+        if let ascii = normalizeASCIIDomain(raw) { return ascii.isEmpty ? nil : ascii }
         var s = raw.lowercased()
         if s.hasSuffix(".") { s.removeLast() }
         if s.hasPrefix("*.") { s.removeFirst(2) }
@@ -88,6 +121,42 @@ public enum Normalizer {
         if out.last!.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) { return nil }
         let joined = out.joined(separator: ".")
         return joined.utf8.count <= 253 ? joined : nil
+    }
+
+    /// One pass over a plain ASCII name (the common case): `nil` when the name has non-ASCII bytes
+    /// or a `*.` prefix (the general path handles those), `""` when it is ASCII but invalid, else the
+    /// lowercase name without a trailing dot. Same rules as ``normalizeDomain(_:)``.
+    static func normalizeASCIIDomain(_ raw: String) -> String? {
+        var raw = raw
+        return raw.withUTF8 { bytes -> String? in
+            var n = bytes.count
+            if n > 0, bytes[n - 1] == UInt8(ascii: ".") { n -= 1 }
+            guard n > 0, n <= 253 else { return bytes.allSatisfy { $0 < 0x80 } && !(n > 1 && bytes[0] == UInt8(ascii: "*")) ? "" : nil }
+            if bytes[0] == UInt8(ascii: "*") { return nil }
+            var out = [UInt8](repeating: 0, count: n)
+            var labels = 0, labelLength = 0, lastLabelAllDigits = true
+            var previous: UInt8 = UInt8(ascii: ".")
+            for i in 0..<n {
+                let b = bytes[i]
+                if b >= 0x80 { return nil }
+                if b == UInt8(ascii: ".") {
+                    guard labelLength > 0, previous != UInt8(ascii: "-") else { return "" }
+                    labels += 1
+                    labelLength = 0
+                    lastLabelAllDigits = true
+                } else {
+                    guard b.isHostnameByte else { return "" }
+                    if labelLength == 0, b == UInt8(ascii: "-") { return "" }
+                    labelLength += 1
+                    guard labelLength <= 63 else { return "" }
+                    if !(b >= 0x30 && b <= 0x39) { lastLabelAllDigits = false }
+                }
+                out[i] = b >= 0x41 && b <= 0x5a ? b | 0x20 : b
+                previous = b
+            }
+            guard labelLength > 0, previous != UInt8(ascii: "-"), labels >= 1, !lastLabelAllDigits else { return "" }
+            return String(decoding: out, as: UTF8.self)
+        }
     }
 
     /// Dotted-quad IPv4 in canonical form (no leading zeros), or `nil`.

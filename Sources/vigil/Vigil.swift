@@ -26,14 +26,16 @@ struct Vigil: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+        } catch let status as ExitCode {
+            // A command chose its status: 0 clean, 1 findings, 2 error.
+            Foundation_exit(status.rawValue)
         } catch {
-            let code = exitCode(for: error)
-            if code == .success || code.rawValue == VigilExitCode.findings.rawValue {
-                exit(withError: error)
-            }
-            // Print the message the way ArgumentParser would, then exit 2 for every failure.
+            // --help and --version arrive as errors that exit 0.
+            if exitCode(for: error) == .success { exit(withError: error) }
+            // Every other failure (usage, validation, I/O) prints its message and exits 2, never 1:
+            // 1 means "something was found".
             let message = fullMessage(for: error)
-            if !message.isEmpty { printToStandardError(message) }
+            printToStandardError(message.isEmpty ? "error: \(error)" : message)
             Foundation_exit(VigilExitCode.error.rawValue)
         }
     }

@@ -19,7 +19,7 @@ import Testing
         #expect(result?.value == value)
     }
 
-    @Test(arguments: ["", "not a value", "01.2.3.4", "-bad-.com", "com", "1.2.3.4.5", "g" + String(repeating: "0", count: 31)])
+    @Test(arguments: ["", "not a value", "01.2.3.4", "-bad-.com", "com", "1.2.3.4.5", "a..b.com", "a-.com", "x.123", ".", "a_b.c-", String(repeating: "a", count: 64) + ".com", "g" + String(repeating: "0", count: 31)])
     func rejects(raw: String) {
         #expect(Normalizer.classify(raw) == nil)
     }

@@ -1,10 +1,91 @@
 import ArgumentParser
+import Foundation
+import VigilFeeds
+import VigilIndicators
 
-// Owned by the 'block' work; replaced by the real command.
+extension BlocklistFormat: ExpressibleByArgument {}
+
+/// `vigil block`: turn the stored feeds (and extra IoC files) into a blocklist for a DNS server or IDS.
 struct Block: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "block", abstract: "(block is being built)")
+    static let configuration = CommandConfiguration(
+        commandName: "block",
+        abstract: "Write a blocklist (hosts, dnsmasq, unbound, rpz, suricata, zeek-intel, csv) from the stored feeds.",
+        discussion: """
+            Domain indicators and the hosts of URL indicators are blocked with their subdomains (except in \
+            hosts files, which match exact names only). Shared infrastructure named in a URL indicator \
+            (raw.githubusercontent.com, github.com, CDNs, cloud storage, file sharing) is never blocked \
+            domain-wide: such URLs go to URL-capable outputs only (suricata, zeek-intel, csv) and the \
+            decision is reported on standard error, as is every allowlist decision.
+
+            Examples:
+              vigil block --format unbound > /etc/unbound/unbound.conf.d/vigil.conf
+              vigil block --format rpz --output /etc/bind/rpz.local
+              vigil block --format dnsmasq --allow allow.txt
+              vigil block --format suricata --iocs "3CX IoCs 2023-03.csv" --no-store
+              vigil block --format zeek-intel --feed sophos-3cx
+            """
+    )
+
+    @Option(help: "Output format: \(BlocklistFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var format: BlocklistFormat
+
+    @Option(name: .customLong("iocs"), help: ArgumentHelp("Also read this indicator file (any feed format); repeatable.", valueName: "FILE"))
+    var iocs: [String] = []
+
+    @Option(name: .customLong("feed"), help: ArgumentHelp("Use only this stored feed; repeatable (default: all).", valueName: "NAME"))
+    var feeds: [String] = []
+
+    @Flag(name: .customLong("no-store"), help: "Do not read the feed store (only --iocs files).")
+    var noStore = false
+
+    @Option(help: ArgumentHelp("Names, URLs or addresses never to block, one per line.", valueName: "FILE"))
+    var allow: String?
+
+    @Option(help: ArgumentHelp("Write to this file instead of standard output.", valueName: "FILE"))
+    var output: String?
+
+    @Option(help: "First Suricata sid.")
+    var sidBase = 9_100_001
+
+    @OptionGroup var storeOptions: StoreOptions
 
     func run() async throws {
-        throw ValidationError("'vigil block' is not available in this build")
+        var set = IndicatorSet()
+        let store = storeOptions.feedStore
+        if !noStore {
+            if feeds.isEmpty {
+                set = try storeCall { try store.loadAll() }
+            } else {
+                for name in feeds {
+                    for i in try storeCall({ try store.feed(named: name) }).indicators { set.insert(i) }
+                }
+            }
+        }
+        for path in iocs {
+            let imported = try storeCall { try FeedReader.read(contentsOf: URL(fileURLWithPath: path), feed: "cli:" + (path as NSString).lastPathComponent) }
+            for d in imported.diagnostics where d.kind != "skipped" { printToStandardError(d.description) }
+            set.formUnion(imported.indicators)
+        }
+        guard !set.isEmpty else {
+            printToStandardError("vigil block: no indicators (the store at \(store.directory.path) is empty and no --iocs file was given)")
+            throw ExitCode(2)
+        }
+        var allowSet = IndicatorSet()
+        if let allow {
+            let imported = try storeCall { try FeedReader.read(contentsOf: URL(fileURLWithPath: allow), feed: "allowlist", format: .plain) }
+            for d in imported.diagnostics { printToStandardError("allowlist: \(d.description)") }
+            allowSet = imported.indicators
+        }
+        let plan = BlocklistBuilder.plan(set, allow: allowSet)
+        for decision in plan.decisions { printToStandardError(decision) }
+        let text = BlocklistBuilder.render(plan, as: format, sidBase: sidBase)
+        if let output {
+            do { try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic) } catch {
+                printToStandardError("vigil block: cannot write \(output): \(error.localizedDescription)")
+                throw ExitCode(2)
+            }
+        } else {
+            print(text, terminator: "")
+        }
     }
 }

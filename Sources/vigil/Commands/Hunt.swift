@@ -1,10 +1,137 @@
 import ArgumentParser
+import Foundation
+import VigilDefaults
+import VigilFeeds
+import VigilHunt
+import VigilCore
+import VigilIndicators
 
-// Owned by the 'hunt' work; replaced by the real command.
+/// `vigil hunt`: indicator hits and beacons in network logs. A thin front end over `VigilHunt`.
 struct Hunt: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "hunt", abstract: "(hunt is being built)")
+    static let configuration = CommandConfiguration(
+        commandName: "hunt",
+        abstract: "Find C2 contact and beaconing in Zeek, Suricata EVE, Squid and mapped CSV/JSON logs.",
+        discussion: """
+            Formats are detected from the content: Zeek TSV and JSON (conn, dns, http, ssl), Suricata EVE JSON \
+            (flow, dns v2/v3, http, tls, alert), Squid native access.log; gzip-compressed files are read directly. \
+            Folders are searched recursively (rotated conn.*.log.gz included). Generic CSV or JSON lines need --map.
+
+            Indicators: the built-in 3CX set (unless --no-default-indicators), every feed stored with 'vigil feed add', \
+            and every --iocs file. Domains match with their subdomains; addresses match exactly or inside CIDRs; URLs only on cleartext HTTP/proxy logs.
+
+            Beacons are scored as RITA v5 does (timestamp, data size, histogram, duration; mean of the four) per \
+            (client, FQDN) and (client, address), proxied connections folded to the real target. Allow-listed \
+            destinations are listed as suppressed with the reason.
+
+            Exit status: 0 nothing found, 1 something found, 2 error.
+
+            Examples:
+              vigil hunt /var/log/zeek/2023-03-29/
+              vigil hunt conn.log dns.log http.log ssl.log --format json
+              vigil hunt eve.json --iocs extra-c2.txt --min-score 0.8
+              vigil hunt access.log                      (Squid)
+              vigil hunt fw.csv --map ts=time,src=client,dst=server,bytes=sent
+              vigil hunt proxy.jsonl --map ts=@timestamp,src=client_ip,dst_host=host,url=url
+            """
+    )
+
+    enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+        case text, json, jsonl
+    }
+
+    @Argument(help: "Log files or folders.")
+    var paths: [String]
+
+    @Option(name: .customLong("iocs"), help: "Indicator file (plain list, Loki c2/hash files); repeatable.")
+    var iocFiles: [String] = []
+
+    @Flag(help: "Do not use the built-in 3CX indicators.")
+    var noDefaultIndicators = false
+
+    @OptionGroup var storeOptions: StoreOptions
+
+    @Option(help: "Field mapping for generic CSV / JSON lines, e.g. ts=time,src=client,dst_host=host.")
+    var map: String?
+
+    @Option(name: .customLong("internal"), help: "Internal network (CIDR); repeatable. Default: RFC 1918 and fd00::/8.")
+    var internalNetworks: [String] = []
+
+    @Option(help: "Allow-list a domain (with subdomains) or CIDR for beacons; repeatable.")
+    var allow: [String] = []
+
+    @Flag(help: "Do not use the built-in allowlist of update, time and CDN services.")
+    var noDefaultAllowlist = false
+
+    @Option(help: "Report beacons with at least this score (0…1).")
+    var minScore: Double = 0.5
+
+    @Flag(help: "Only match indicators; skip beacon scoring.")
+    var noBeacons = false
+
+    @Option(help: "Output format: text, json or jsonl.")
+    var format: OutputFormat = .text
+
+    @Option(help: "Beacons listed in text output.")
+    var top: Int = 25
+
+    func validate() throws {
+        guard (0...1).contains(minScore) else { throw ValidationError("--min-score must be between 0 and 1") }
+        guard top > 0 else { throw ValidationError("--top must be positive") }
+    }
 
     func run() async throws {
-        throw ValidationError("'vigil hunt' is not available in this build")
+        do {
+            try hunt()
+        } catch let code as ExitCode {
+            throw code
+        } catch {
+            // Every failure is exit status 2 (1 means "found something").
+            printToStandardError("error: \(error)")
+            throw VigilExitCode.error
+        }
+    }
+
+    private func hunt() throws {
+        var indicators = noDefaultIndicators ? IndicatorSet() : DefaultIndicators.indicatorSet
+        // Stored feeds ('vigil feed add'): a damaged store is reported, and the hunt goes on without it.
+        var setupDiagnostics: [Diagnostic] = []
+        do {
+            indicators.formUnion(try storeOptions.feedStore.loadAll())
+        } catch {
+            setupDiagnostics.append(Diagnostic(
+                kind: "feed-store", path: storeOptions.feedStore.directory.path, message: "stored feeds not loaded: \(error)"))
+        }
+        for file in iocFiles {
+            let url = URL(fileURLWithPath: file)
+            let imported = try FeedReader.read(contentsOf: url, feed: url.deletingPathExtension().lastPathComponent)
+            for d in imported.diagnostics.prefix(20) { printToStandardError("warning: \(d)") }
+            if imported.diagnostics.count > 20 { printToStandardError("warning: \(imported.diagnostics.count - 20) more rejected rows in \(file)") }
+            indicators.formUnion(imported.indicators)
+        }
+        var options = HuntOptions(indicators: indicators)
+        options.setupDiagnostics = setupDiagnostics
+        if let map { options.mapping = try FieldMapping(parsing: map) }
+        if !internalNetworks.isEmpty {
+            options.internalNetworks = try internalNetworks.map { text in
+                guard let n = IPNetwork(text) else { throw ValidationError("--internal: '\(text)' is not an address or CIDR") }
+                return n
+            }
+        }
+        var allowlist = noDefaultAllowlist ? Allowlist() : Allowlist.builtIn
+        for value in allow where !allowlist.add(.init(value: value, reason: "allow-listed with --allow")) {
+            throw ValidationError("--allow: '\(value)' is neither a domain nor a CIDR")
+        }
+        options.allowlist = allowlist
+        options.minimumBeaconScore = minScore
+        options.beacons = !noBeacons
+        if standardErrorIsTerminal { options.progress = { printToStandardError($0) } }
+
+        let report = try HuntEngine(options: options).run(paths: paths)
+        switch format {
+        case .text: print(report.renderText(top: top), terminator: "")
+        case .json: print(try report.renderJSON(), terminator: "")
+        case .jsonl: print(try report.renderJSONLines(), terminator: "")
+        }
+        if report.foundSomething { throw VigilExitCode.findings }
     }
 }

@@ -14,6 +14,11 @@ struct Inspect: AsyncParsableCommand {
             bytes after its signature (the 3CX d3dcompiler_47.dll technique). For signed files it computes
             the Authenticode image digest and says whether it matches the signed one.
 
+            For Mach-O files (thin and fat) it shows every slice's load commands, dylibs, rpaths, segments
+            with entropy and the code signature (identifier, team, flags, ad-hoc or certificate-signed, CMS
+            signer) with a re-check of every signed page's hash. For ICO and PNG files it shows the images
+            and chunks and any bytes after the last image or IEND, with their entropy and encoding.
+
             Without --trust-store, a signature is reported as "signed by X, digest matches" and nothing
             more: no chain of trust is checked. With --trust-store ROOTS.pem, each signer's chain is
             validated against those roots (RFC 5280, at the timestamp's time, else now).
@@ -24,6 +29,7 @@ struct Inspect: AsyncParsableCommand {
               vigil inspect d3dcompiler_47.dll
               vigil inspect --format json app.exe ffmpeg.dll
               vigil inspect --trust-store roots.pem --format jsonl *.dll
+              vigil inspect "Fixture App.app/Contents/MacOS/Fixture App" icon.ico
             """
     )
 

@@ -9,6 +9,12 @@ struct InspectTextRenderer {
         var out: [String] = ["\(r.path)", "  format: \(r.format.rawValue), \(r.size) bytes, sha256 \(r.sha256)"]
         if let pe = r.pe { out += renderPE(pe) }
         if let a = r.authenticode { out += renderAuthenticode(a) }
+        for report in [
+            r.macho?.textReport(includeProblems: false), r.ico?.textReport(includeProblems: false),
+            r.png?.textReport(includeProblems: false),
+        ].compactMap({ $0 }) {
+            out += report.split(separator: "\n").map { "  " + $0 }
+        }
         let issues = r.allIssues
         if !issues.isEmpty {
             out.append("  issues (\(issues.count)):")

@@ -1,0 +1,316 @@
+import Foundation
+import VigilCore
+import VigilFormats
+import VigilGzip
+import ZIPFoundation
+
+/// Reads one side of a release diff (a folder, a ZIP-based package, a tar or tar.gz, an Electron
+/// asar) member by member, opening nested archives within ``ExpansionLimits``.
+///
+/// Nothing is ever written to disk: members are decompressed into memory, handed to `visit`, and
+/// dropped. Hostile inputs (traversal names, absolute names, links leaving the tree, bombs) make
+/// ``read(_:visit:)`` throw a ``ReleaseError`` that names the member; nothing has been written.
+public struct ReleaseReader: Sendable {
+    public var limits: ExpansionLimits
+
+    public init(limits: ExpansionLimits = .standard) { self.limits = limits }
+
+    /// Reads the release at `path` and calls `visit` for every member, in a stable order.
+    /// - Returns: a summary of the source and the non-fatal problems met (unreadable files,
+    ///   damaged nested archives, oversized members that were hashed but not analysed).
+    /// - Throws: ``ReleaseError`` when the input is refused or unreadable, or what `visit` throws.
+    public func read(_ path: String, visit: (ReleaseMember) throws -> Void) throws -> (ReleaseSource, [Diagnostic]) {
+        try withoutActuallyEscaping(visit) { visit in
+            try readEscaping(path, visit: visit)
+        }
+    }
+
+    private func readEscaping(_ path: String, visit: @escaping (ReleaseMember) throws -> Void) throws -> (ReleaseSource, [Diagnostic]) {
+        let session = ReadSession(limits: limits, visit: visit)
+        let url = URL(fileURLWithPath: path)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw ReleaseError.unreadable(path: path, reason: "no such file or folder")
+        }
+        let kind: String
+        if isDirectory.boolValue {
+            kind = "folder"
+            try FolderWalker(root: url, session: session).walk()
+        } else {
+            kind = try session.openTopLevelFile(url)
+        }
+        var source = session.source
+        source.path = path
+        source.kind = kind
+        return (source, session.diagnostics)
+    }
+}
+
+/// State shared while reading one release: budget, counters, diagnostics, the visitor.
+final class ReadSession {
+    let limits: ExpansionLimits
+    let budget: ExpansionBudget
+    let visit: (ReleaseMember) throws -> Void
+    var diagnostics: [Diagnostic] = []
+    var source = ReleaseSource(path: "", kind: "")
+    private var seen: Set<String> = []
+
+    init(limits: ExpansionLimits, visit: @escaping (ReleaseMember) throws -> Void) {
+        self.limits = limits
+        self.budget = ExpansionBudget(limits: limits)
+        self.visit = visit
+    }
+
+    /// Opens a release given as one archive file and returns its kind.
+    func openTopLevelFile(_ url: URL) throws -> String {
+        let name = url.lastPathComponent
+        guard let handle = try? FileHandle(forReadingFrom: url) else {
+            throw ReleaseError.unreadable(path: url.path, reason: "cannot open the file")
+        }
+        defer { try? handle.close() }
+        let head = [UInt8]((try? handle.read(upToCount: 512)) ?? Data())
+        let format = FileFormat.identify(head)
+        if format == .zip {
+            let archive: Archive
+            do { archive = try Archive(url: url, accessMode: .read) } catch {
+                throw ReleaseError.malformed(archive: name, member: nil, reason: "not a readable ZIP archive (\(error))")
+            }
+            try readZip(archive, display: name, prefix: "", depth: 0)
+            return "zip"
+        }
+        let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
+        guard size <= limits.maxTotalBytes else {
+            throw ReleaseError.bomb(archive: name, member: name, reason: "is larger than \(limits.maxTotalBytes) bytes")
+        }
+        try handle.seek(toOffset: 0)
+        let bytes = [UInt8]((try? handle.readToEnd()) ?? Data())
+        if format == .gzip {
+            let inner = try gunzip(bytes, display: name, member: name, keep: limits.maxTotalBytes)
+            guard TarReader.looksLikeTar(inner) else {
+                throw ReleaseError.unsupported(path: url.path, reason: "the gzip data does not hold a tar archive")
+            }
+            try readTar(inner, display: name, prefix: "", depth: 0)
+            return "tar.gz"
+        }
+        if TarReader.looksLikeTar(bytes) {
+            try readTar(bytes, display: name, prefix: "", depth: 0)
+            return "tar"
+        }
+        if AsarReader.looksLikeAsar(bytes) {
+            try readAsar(bytes, display: name, prefix: "", depth: 0)
+            return "asar"
+        }
+        // Any other file is a one-file release (`vigil diff old/ffmpeg.dll new/ffmpeg.dll`).
+        let sink = MemberSink(keep: limits.maxMemberBytes, budget: budget, archive: name, member: name, compressedSize: nil, budgeted: false)
+        try sink.append(bytes)
+        try emitFile(path: name, sink: sink, depth: 0)
+        return "file"
+    }
+
+    // MARK: - Members
+
+    /// Hands a regular file to the visitor, then opens it if it is an archive and depth allows.
+    func emitFile(path: String, sink: MemberSink, depth: Int) throws {
+        let name = uniqueName(path)
+        let bytes = sink.bytes
+        source.fileCount += 1
+        source.totalBytes += sink.size
+        if !sink.complete {
+            diagnostics.append(
+                Diagnostic(kind: "skipped-size", path: name, message: "larger than \(limits.maxMemberBytes) bytes: hashed but only the first \(bytes.count) bytes analysed"))
+        }
+        try visit(ReleaseMember(path: name, content: .file(bytes: bytes, size: sink.size, sha256: sink.finish(), complete: sink.complete), depth: depth))
+        if sink.complete { try openNested(bytes, path: name, depth: depth) }
+    }
+
+    /// Hands a link (already checked to stay inside the tree) to the visitor.
+    func emitLink(path: String, target: String, depth: Int) throws {
+        source.linkCount += 1
+        try visit(ReleaseMember(path: uniqueName(path), content: .symlink(target: target), depth: depth))
+    }
+
+    private func uniqueName(_ path: String) -> String {
+        guard seen.contains(path) else {
+            seen.insert(path)
+            return path
+        }
+        var n = 2
+        while seen.contains("\(path) (duplicate \(n))") { n += 1 }
+        let name = "\(path) (duplicate \(n))"
+        diagnostics.append(Diagnostic(kind: "duplicate-member", path: path, message: "the archive holds this name more than once; later copy reported as '\(name)'"))
+        seen.insert(name)
+        return name
+    }
+
+    // MARK: - Nested archives
+
+    private func openNested(_ bytes: [UInt8], path: String, depth: Int) throws {
+        let format = FileFormat.identify(bytes)
+        let isAsar = path.lowercased().hasSuffix(".asar") && AsarReader.looksLikeAsar(bytes)
+        let isTar = format == .tar || (format == .unknown && path.lowercased().hasSuffix(".tar") && TarReader.looksLikeTar(bytes))
+        guard format == .zip || format == .gzip || isTar || isAsar else { return }
+        guard depth < limits.maxDepth else {
+            diagnostics.append(Diagnostic(kind: "nesting-limit", path: path, message: "archive nested deeper than \(limits.maxDepth) levels was not opened"))
+            return
+        }
+        let prefix = path + "!/"
+        source.archivesOpened += 1
+        do {
+            switch format {
+            case .zip:
+                let archive = try Archive(data: Data(bytes), accessMode: .read)
+                try readZip(archive, display: path, prefix: prefix, depth: depth + 1)
+            case .gzip:
+                let inner = try gunzip(bytes, display: path, member: path, keep: limits.maxMemberBytes)
+                if TarReader.looksLikeTar(inner) {
+                    try readTar(inner, display: path, prefix: prefix, depth: depth + 1)
+                } else {
+                    let sink = MemberSink(keep: limits.maxMemberBytes, budget: budget, archive: path, member: path, compressedSize: nil)
+                    try sink.append(inner)
+                    var base = String(path.split(separator: "/").last ?? "content")
+                    if base.lowercased().hasSuffix(".gz") { base.removeLast(3) }
+                    try emitFile(path: prefix + base, sink: sink, depth: depth + 1)
+                }
+            default:
+                if isAsar {
+                    try readAsar(bytes, display: path, prefix: prefix, depth: depth + 1)
+                } else {
+                    try readTar(bytes, display: path, prefix: prefix, depth: depth + 1)
+                }
+            }
+        } catch let error as ReleaseError {
+            switch error {
+            case .malformed, .unsupported, .unreadable:
+                // A damaged nested archive is still a file of the release; say so and go on.
+                diagnostics.append(Diagnostic(kind: "malformed", path: path, message: error.description))
+            default:
+                throw error
+            }
+        } catch {
+            diagnostics.append(Diagnostic(kind: "malformed", path: path, message: "nested archive could not be read: \(error)"))
+        }
+    }
+
+    /// Decompresses gzip data into memory, refusing bombs (ratio, total budget) and keeping at most
+    /// `keep` bytes (a larger result is refused too: it cannot be opened as an archive).
+    private func gunzip(_ bytes: [UInt8], display: String, member: String, keep: Int) throws -> [UInt8] {
+        let sink = MemberSink(keep: keep, budget: budget, archive: display, member: member, compressedSize: bytes.count)
+        do {
+            let decoder = try GzipDecoder(maxOutput: keep.adding(1) ?? Int.max)
+            try decoder.decompress(bytes) { chunk in try sink.append(chunk) }
+            try decoder.finish()
+        } catch let error as ReleaseError {
+            throw error
+        } catch {
+            if sink.size >= keep {
+                throw ReleaseError.bomb(archive: display, member: member, reason: "expands past \(keep) bytes")
+            }
+            throw ReleaseError.malformed(archive: display, member: member, reason: "gzip data is damaged: \(error)")
+        }
+        return sink.bytes
+    }
+
+    // MARK: - Formats
+
+    func readZip(_ archive: Archive, display: String, prefix: String, depth: Int) throws {
+        for entry in archive {
+            let raw = entry.path
+            try budget.countEntry(archive: display, member: raw)
+            let name: String
+            switch MemberPath.normalize(raw) {
+            case .success(let n): name = n
+            case .failure(let refusal):
+                if entry.type == .directory, raw == "/" || raw == "./" { continue }
+                throw ReleaseError.unsafePath(archive: display, member: raw, reason: refusal.reason)
+            }
+            switch entry.type {
+            case .directory:
+                continue
+            case .symlink:
+                guard entry.compressedSize <= 4096 else {
+                    throw ReleaseError.malformed(archive: display, member: raw, reason: "symbolic link target longer than 4096 bytes")
+                }
+                var target = Data()
+                _ = try archive.extract(entry, skipCRC32: true) { target.append($0) }
+                let text = String(decoding: target, as: UTF8.self)
+                guard MemberPath.resolveLink(name, target: text) != nil else {
+                    throw ReleaseError.linkOutOfTree(archive: display, member: raw, target: text)
+                }
+                try emitLink(path: prefix + name, target: text, depth: depth)
+            case .file:
+                let sink = MemberSink(
+                    keep: limits.maxMemberBytes, budget: budget, archive: display, member: raw,
+                    compressedSize: entry.isCompressed ? Int(clamping: entry.compressedSize) : nil)
+                do {
+                    _ = try archive.extract(entry, skipCRC32: false) { chunk in try sink.append(chunk) }
+                } catch let error as ReleaseError {
+                    throw error
+                } catch {
+                    throw ReleaseError.malformed(archive: display, member: raw, reason: "cannot decompress (\(error))")
+                }
+                try emitFile(path: prefix + name, sink: sink, depth: depth)
+            }
+        }
+    }
+
+    func readTar(_ bytes: [UInt8], display: String, prefix: String, depth: Int) throws {
+        try TarReader(bytes: bytes, archiveName: display).forEach { entry in
+            try budget.countEntry(archive: display, member: entry.name)
+            let name: String
+            switch MemberPath.normalize(entry.name) {
+            case .success(let n): name = n
+            case .failure(let refusal):
+                if case .directory = entry.kind, entry.name == "./" || entry.name == "." { return }
+                throw ReleaseError.unsafePath(archive: display, member: entry.name, reason: refusal.reason)
+            }
+            switch entry.kind {
+            case .directory:
+                return
+            case .symlink:
+                guard MemberPath.resolveLink(name, target: entry.linkTarget) != nil else {
+                    throw ReleaseError.linkOutOfTree(archive: display, member: entry.name, target: entry.linkTarget)
+                }
+                try emitLink(path: prefix + name, target: entry.linkTarget, depth: depth)
+            case .hardlink:
+                // A hard link names another member by its path from the archive root.
+                guard case .success = MemberPath.normalize(entry.linkTarget) else {
+                    throw ReleaseError.linkOutOfTree(archive: display, member: entry.name, target: entry.linkTarget)
+                }
+                try emitLink(path: prefix + name, target: entry.linkTarget, depth: depth)
+            case .file:
+                let sink = MemberSink(keep: limits.maxMemberBytes, budget: budget, archive: display, member: entry.name, compressedSize: nil)
+                try sink.append(bytes[entry.data])
+                try emitFile(path: prefix + name, sink: sink, depth: depth)
+            case .other(let type):
+                diagnostics.append(
+                    Diagnostic(kind: "special-file", path: prefix + name, message: "tar entry of type '\(Character(UnicodeScalar(type)))' (device, FIFO…) not read"))
+            }
+        }
+    }
+
+    func readAsar(_ bytes: [UInt8], display: String, prefix: String, depth: Int) throws {
+        try AsarReader(bytes: bytes, archiveName: display).forEach { entry in
+            try budget.countEntry(archive: display, member: entry.name)
+            let name: String
+            switch MemberPath.normalize(entry.name) {
+            case .success(let n): name = n
+            case .failure(let refusal):
+                throw ReleaseError.unsafePath(archive: display, member: entry.name, reason: refusal.reason)
+            }
+            switch entry.kind {
+            case .file(let range):
+                let sink = MemberSink(keep: limits.maxMemberBytes, budget: budget, archive: display, member: entry.name, compressedSize: nil)
+                try sink.append(bytes[range])
+                try emitFile(path: prefix + name, sink: sink, depth: depth)
+            case .symlink(let target):
+                guard MemberPath.resolveLink(name, target: target) != nil else {
+                    throw ReleaseError.linkOutOfTree(archive: display, member: entry.name, target: target)
+                }
+                try emitLink(path: prefix + name, target: target, depth: depth)
+            case .unpacked:
+                diagnostics.append(
+                    Diagnostic(kind: "asar-unpacked", path: prefix + name, message: "stored outside the archive in '\(display).unpacked/'; compare that folder too"))
+            }
+        }
+    }
+}

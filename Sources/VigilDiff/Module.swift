@@ -1,3 +1,0 @@
-// VigilDiff
-//
-// Release comparison behind vigil diff.

@@ -1,3 +1,0 @@
-// VigilHunt
-//
-// Network log readers, indicator matching and beacon scoring behind vigil hunt.

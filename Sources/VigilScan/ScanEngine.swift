@@ -1,0 +1,170 @@
+import Foundation
+import Synchronization
+import VigilCore
+import VigilDetections
+import VigilFormats
+import VigilIndicators
+import YaraKit
+
+/// The file sweep behind `vigil scan`: walks paths, reads each file once (capped), hashes it, and
+/// matches hash, filename and YARA indicators plus the structural checks, on all cores.
+///
+/// CPU-bound and blocking (libyara, `pread`): ``scan(_:progress:)`` runs on its own threads and
+/// blocks the caller until done. Memory stays bounded: a fixed-size work queue between the walker
+/// and the workers, files above ``ScanOptions/maxFileSize`` are never read, and only one worker at a
+/// time holds a file above 32 MiB.
+public final class ScanEngine: Sendable {
+    public let configuration: ScanConfiguration
+    let filenames: FilenameMatcher
+
+    public init(configuration: ScanConfiguration) {
+        self.configuration = configuration
+        self.filenames = FilenameMatcher(indicators: configuration.indicators.filenamePatterns)
+    }
+
+    /// Worker threads for this machine: one per active core, at most libyara's 32 per rule set.
+    public var threadCount: Int {
+        let wanted = configuration.options.threads ?? ProcessInfo.processInfo.activeProcessorCount
+        return min(max(1, wanted), CompiledRules.maximumConcurrentScanners)
+    }
+
+    /// Sweeps `paths` (files or folders) and returns every finding, diagnostic and count.
+    /// - Parameters:
+    ///   - paths: files and folders; a missing one becomes a diagnostic.
+    ///   - progress: called about twice a second on the calling thread while the sweep runs.
+    public func scan(_ paths: [String], progress: ((ScanProgress) -> Void)? = nil) -> ScanResult {
+        let started = ContinuousClock.now
+        let queue = BoundedQueue<WorkItem>(capacity: 512)
+        let counters = Counters()
+        let outputs = Mutex<[WorkerOutput]>([])
+        let walkerOutput = Mutex(WalkerOutput())
+        let gate = LargeFileGate()
+        let cwd = currentDirectory()
+        let group = DispatchGroup()
+        let options = configuration.options
+
+        group.enter()
+        let walkerThread = Thread {
+            var diagnostics: [Diagnostic] = []
+            var walker = FileWalker(
+                followSymlinks: options.followSymlinks,
+                emit: { queue.push($0) },
+                report: { diagnostics.append($0); counters.diagnostics.add(1, ordering: .relaxed) })
+            for path in paths { walker.walk(path) }
+            queue.close()
+            let result = WalkerOutput(diagnostics: diagnostics, directories: walker.directories, symlinksNotFollowed: walker.symlinksNotFollowed)
+            walkerOutput.withLock { $0 = result }
+            group.leave()
+        }
+        walkerThread.name = "vigil-walk"
+        walkerThread.start()
+
+        let workers = threadCount
+        for index in 0..<workers {
+            group.enter()
+            let thread = Thread { [self] in
+                let worker = Worker(engine: self, cwd: cwd, counters: counters, gate: gate)
+                while let item = queue.pop() { worker.process(item) }
+                let output = worker.output
+                outputs.withLock { $0.append(output) }
+                group.leave()
+            }
+            thread.name = "vigil-scan-\(index)"
+            thread.stackSize = 8 << 20  // libyara's regex engine recurses
+            thread.start()
+        }
+
+        while group.wait(timeout: .now() + .milliseconds(500)) == .timedOut {
+            progress?(counters.snapshot(since: started))
+        }
+
+        return assemble(
+            outputs: outputs.withLock { $0 }, walker: walkerOutput.withLock { $0 }, workers: workers,
+            duration: started.duration(to: .now))
+    }
+
+    private func assemble(outputs: [WorkerOutput], walker: WalkerOutput, workers: Int, duration: Duration) -> ScanResult {
+        var findings: [Finding] = []
+        var diagnostics = configuration.setupDiagnostics + walker.diagnostics
+        for rejected in filenames.rejected {
+            let p = rejected.indicator.provenance.first
+            diagnostics.append(Diagnostic(kind: "rejected-row", path: p?.file ?? p?.feed ?? "indicators", line: p?.line, message: rejected.reason))
+        }
+        var stats = ScanStatistics()
+        var analysesByFolder: [String: [FileAnalysis]] = [:]
+        for o in outputs {
+            findings += o.findings
+            diagnostics += o.diagnostics
+            stats.filesScanned += o.files
+            stats.bytesScanned += o.bytes
+            stats.filesSkippedForSize += o.skippedForSize
+            for a in o.analyses { analysesByFolder[folder(of: a.path), default: []].append(a) }
+        }
+        // Folder-level checks, once per folder walked (and per folder of a file given directly).
+        var folders = walker.directories
+        let walked = Set(folders)
+        folders += analysesByFolder.keys.filter { !walked.contains($0) }.sorted()
+        for f in folders {
+            findings += configuration.detections.analyzeFolder(f, files: analysesByFolder[f] ?? [])
+        }
+        findings.sort { a, b in
+            if a.path != b.path { return a.path < b.path }
+            if a.severity != b.severity { return a.severity > b.severity }
+            if (a.score ?? 0) != (b.score ?? 0) { return (a.score ?? 0) > (b.score ?? 0) }
+            return a.check < b.check
+        }
+        diagnostics.sort { $0.path == $1.path ? $0.kind < $1.kind : $0.path < $1.path }
+
+        stats.directoriesScanned = walker.directories.count
+        stats.symlinksNotFollowed = walker.symlinksNotFollowed
+        stats.findings = findings.count
+        stats.filesWithFindings = Set(findings.map(\.path)).count
+        stats.diagnostics = diagnostics.count
+        for d in diagnostics { stats.diagnosticsByKind[d.kind, default: 0] += 1 }
+        stats.yaraRules = configuration.rules?.ruleCount ?? 0
+        stats.yaraRuleSources = configuration.ruleSourceCount
+        for (kind, n) in configuration.indicators.countsByKind where kind.isHash || kind == .filename {
+            stats.indicators[kind.rawValue] = n
+        }
+        stats.threads = workers
+        stats.durationSeconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        return ScanResult(findings: findings, diagnostics: diagnostics, statistics: stats)
+    }
+}
+
+func folder(of path: String) -> String {
+    guard let slash = path.lastIndex(of: "/") else { return "." }
+    return slash == path.startIndex ? "/" : String(path[..<slash])
+}
+
+/// Live counters for progress displays.
+final class Counters: Sendable {
+    let files = Atomic<Int>(0)
+    let bytes = Atomic<Int>(0)
+    let findings = Atomic<Int>(0)
+    let diagnostics = Atomic<Int>(0)
+
+    func snapshot(since start: ContinuousClock.Instant) -> ScanProgress {
+        let d = start.duration(to: .now)
+        return ScanProgress(
+            files: files.load(ordering: .relaxed), bytes: bytes.load(ordering: .relaxed),
+            findings: findings.load(ordering: .relaxed), diagnostics: diagnostics.load(ordering: .relaxed),
+            elapsedSeconds: Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
+    }
+}
+
+struct WalkerOutput: Sendable {
+    var diagnostics: [Diagnostic] = []
+    var directories: [String] = []
+    var symlinksNotFollowed = 0
+}
+
+struct WorkerOutput: Sendable {
+    var findings: [Finding] = []
+    var diagnostics: [Diagnostic] = []
+    /// Analyses with facts, kept (without file contents) for the folder-level checks.
+    var analyses: [FileAnalysis] = []
+    var files = 0
+    var bytes = 0
+    var skippedForSize = 0
+}

@@ -1,0 +1,42 @@
+import VigilCore
+
+/// Counts describing one sweep.
+public struct ScanStatistics: Sendable, Codable, Hashable {
+    /// Regular files read and checked.
+    public var filesScanned = 0
+    /// Bytes read from those files.
+    public var bytesScanned = 0
+    /// Folders walked.
+    public var directoriesScanned = 0
+    /// Files not read because they exceed `--max-file-size` (each also a diagnostic).
+    public var filesSkippedForSize = 0
+    /// Symbolic links inside folders that were not followed (without `--follow-symlinks`).
+    public var symlinksNotFollowed = 0
+    /// Findings produced.
+    public var findings = 0
+    /// Files with at least one finding.
+    public var filesWithFindings = 0
+    /// Diagnostics (errors and skipped items), total and per kind.
+    public var diagnostics = 0
+    public var diagnosticsByKind: [String: Int] = [:]
+    /// YARA rules loaded, and the rule sources they came from.
+    public var yaraRules = 0
+    public var yaraRuleSources = 0
+    /// Indicators loaded, per kind (`sha256`, `filename`, …).
+    public var indicators: [String: Int] = [:]
+    /// Worker threads used.
+    public var threads = 0
+    /// Wall-clock duration of the sweep in seconds.
+    public var durationSeconds = 0.0
+
+    public init() {}
+}
+
+/// Everything a sweep produced: findings, diagnostics (never silently dropped) and statistics.
+public struct ScanResult: Sendable {
+    /// Findings sorted by path, then by descending severity and score.
+    public var findings: [Finding]
+    /// Problems that did not stop the sweep, sorted by path.
+    public var diagnostics: [Diagnostic]
+    public var statistics: ScanStatistics
+}

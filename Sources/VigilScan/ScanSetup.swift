@@ -1,0 +1,84 @@
+import Foundation
+import VigilCore
+import VigilDefaults
+import VigilFeeds
+import VigilIndicators
+import YaraKit
+
+/// Why a sweep could not be prepared (a missing rules path, an unreadable indicator file).
+public struct ScanSetupError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Builds a ``ScanConfiguration`` from what the user asked for: built-in indicators and rules,
+/// `--iocs` files and `--rules` files or folders.
+public enum ScanSetup {
+    /// Rule file extensions picked up from folders.
+    public static let ruleExtensions: Set<String> = ["yar", "yara"]
+
+    /// Loads indicators and compiles rules once.
+    /// - Parameters:
+    ///   - rulePaths: YARA rule files, or folders searched recursively for `.yar`/`.yara` files.
+    ///   - indicatorFiles: plain lists or Loki `hash-iocs.txt` / `filename-iocs.txt` / `c2-iocs.txt` files.
+    ///   - extraIndicators: indicators from elsewhere (for example a feed store).
+    ///   - useDefaults: include the built-in 3CX indicators and rules.
+    /// - Throws: ``ScanSetupError`` when a given path does not exist or cannot be read at all.
+    ///   A rule file that does not compile is not an error: it becomes a `rule-error` diagnostic.
+    public static func prepare(
+        rulePaths: [String], indicatorFiles: [String], extraIndicators: IndicatorSet = IndicatorSet(),
+        useDefaults: Bool, options: ScanOptions
+    ) throws -> ScanConfiguration {
+        var diagnostics: [Diagnostic] = []
+        var indicators = useDefaults ? DefaultIndicators.indicatorSet : IndicatorSet()
+        indicators.formUnion(extraIndicators)
+        for file in indicatorFiles {
+            guard FileManager.default.isReadableFile(atPath: file) else {
+                throw ScanSetupError("cannot read indicator file: \(file)")
+            }
+            let url = URL(fileURLWithPath: file)
+            let imported: FeedImport
+            do {
+                imported = try FeedReader.read(contentsOf: url, feed: "iocs:" + url.lastPathComponent)
+            } catch {
+                throw ScanSetupError("cannot read indicator file \(file): \(error)")
+            }
+            diagnostics += imported.diagnostics
+            indicators.formUnion(imported.indicators)
+        }
+
+        var sources: [RuleSource] = []
+        if useDefaults { sources += DefaultRules.ruleSets.map { RuleSource.text($0.text, name: $0.name) } }
+        for path in rulePaths { sources += try ruleFiles(at: path).map(RuleSource.file) }
+        var rules: CompiledRules?
+        var loaded = 0
+        if !sources.isEmpty {
+            let compilation = RuleCompiler.compile(sources)
+            rules = compilation.rules
+            loaded = compilation.loadedSources.count
+            for e in compilation.errors {
+                diagnostics.append(Diagnostic(kind: "rule-error", path: e.source, line: e.line, message: "rule file not loaded: \(e.message)"))
+            }
+        }
+        return ScanConfiguration(indicators: indicators, rules: rules, ruleSourceCount: loaded, setupDiagnostics: diagnostics, options: options)
+    }
+
+    /// The rule files at `path`: the file itself, or every `.yar`/`.yara` file below a folder, sorted.
+    public static func ruleFiles(at path: String) throws -> [String] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw ScanSetupError("rules path does not exist: \(path)")
+        }
+        guard isDirectory.boolValue else { return [path] }
+        guard let enumerator = FileManager.default.enumerator(atPath: path) else {
+            throw ScanSetupError("cannot list rules folder: \(path)")
+        }
+        var files: [String] = []
+        while let relative = enumerator.nextObject() as? String {
+            let ext = (relative as NSString).pathExtension.lowercased()
+            if ruleExtensions.contains(ext) { files.append((path as NSString).appendingPathComponent(relative)) }
+        }
+        return files.sorted()
+    }
+}

@@ -1,3 +1,0 @@
-// YaraKit
-//
-// Swift wrapper around libyara. No YR_* type or unsafe pointer leaves this module.

@@ -1,1 +1,0 @@
-// Tests for VigilCLI live in this folder.

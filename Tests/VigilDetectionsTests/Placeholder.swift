@@ -1,1 +1,0 @@
-// Tests for VigilDetections live in this folder.

@@ -1,1 +1,0 @@
-// Tests for VigilDiff live in this folder.

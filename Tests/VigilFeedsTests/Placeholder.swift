@@ -1,1 +1,0 @@
-// Tests for VigilFeeds live in this folder.

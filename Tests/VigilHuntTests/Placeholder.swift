@@ -1,1 +1,0 @@
-// Tests for VigilHunt live in this folder.

@@ -1,1 +1,0 @@
-// Tests for VigilScan live in this folder.

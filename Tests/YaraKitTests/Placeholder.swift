@@ -1,1 +1,0 @@
-// Tests for YaraKit live in this folder.

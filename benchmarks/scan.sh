@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Sweep throughput of `vigil scan` against Debian's yara, and hashing against sha256sum/openssl.
+#
+#   benchmarks/scan.sh [CORPUS_MB]      (default 400)
+#
+# 1. Builds a corpus of about CORPUS_MB MB by copying files from /usr/lib (symlinks not copied)
+#    into $BENCH_DIR (default /tmp/vigil-bench/corpus), once.
+# 2. Rules: the two bundled 3CX rule files (shared/data/yara or the repository's generated copy),
+#    compiled by both tools with the five Loki externals.
+# 3. Warms the page cache, then runs each command twice and keeps the faster run:
+#    - vigil scan --no-default-indicators --rules <rules>: SHA-256 of every file too (a sweep computes
+#      MD5 and SHA-1 only when such an indicator is loaded), and again with one MD5 and one SHA-1
+#      indicator loaded, so every file gets all three digests
+#    - yara -r -p 2 -d filename= … <rules> <corpus>
+#    - vigil scan --no-default-indicators without rules: read + SHA-256, and read + three digests
+#    - sha256sum, and openssl dgst -sha256 / -md5 / -sha1, over the same files (xargs, 1 and 2 processes)
+# Prints wall seconds, user+sys CPU seconds, MB/s and the ratios (wall and CPU). Run under `nice` on a
+# shared machine; there CPU seconds are the stable comparison, wall time depends on the other load.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CORPUS_MB="${1:-400}"
+BENCH_DIR="${BENCH_DIR:-/tmp/vigil-bench}"
+CORPUS="$BENCH_DIR/corpus"
+mkdir -p "$BENCH_DIR"
+
+command -v yara >/dev/null || scripts/install-deps.sh
+swift build -c release --product vigil >&2
+VIGIL="$(swift build -c release --show-bin-path)/vigil"
+
+if [ ! -f "$BENCH_DIR/corpus.done" ]; then
+    echo "building a ${CORPUS_MB} MB corpus from /usr/lib in $CORPUS…" >&2
+    rm -rf "$CORPUS"; mkdir -p "$CORPUS"
+    limit=$((CORPUS_MB * 1000 * 1000))
+    total=0
+    while IFS= read -r -d '' f; do
+        size=$(stat -c %s "$f")
+        [ "$size" -gt 67108864 ] && continue          # keep single files below 64 MiB
+        [ $((total + size)) -gt "$limit" ] && break
+        dest="$CORPUS/${f#/usr/lib/}"
+        mkdir -p "$(dirname "$dest")"
+        cp "$f" "$dest" 2>/dev/null && total=$((total + size))
+    done < <(find /usr/lib -type f -readable -print0 | sort -z)
+    touch "$BENCH_DIR/corpus.done"
+fi
+FILES=$(find "$CORPUS" -type f | wc -l)
+BYTES=$(find "$CORPUS" -type f -printf '%s\n' | awk '{s+=$1} END {print s}')
+MB=$(awk -v b="$BYTES" 'BEGIN {printf "%.1f", b/1e6}')
+echo "corpus: $CORPUS, $FILES files, $MB MB"
+
+RULES_DIR="$BENCH_DIR/rules"
+mkdir -p "$RULES_DIR"
+if [ -f ../shared/data/yara/volexity-3cx.yar ]; then
+    cp ../shared/data/yara/volexity-3cx.yar ../shared/data/yara/signature-base-3cx.yar "$RULES_DIR/"
+else
+    python3 - "$RULES_DIR" <<'PY'
+import re, sys
+src = open("Sources/VigilDefaults/ThreeCXRules.swift").read()
+for name, text in zip(["volexity-3cx.yar", "signature-base-3cx.yar"], re.findall(r'text: ##"""\n(.*?)\n"""##', src, re.S)):
+    open(f"{sys.argv[1]}/{name}", "w").write(text + "\n")
+PY
+fi
+EXTERNALS=(-d filename= -d filepath= -d extension= -d filetype= -d owner=)
+
+warm() { find "$CORPUS" -type f -print0 | xargs -0 cat > /dev/null; }
+
+# run LABEL CMD... : best of two runs; prints wall and CPU seconds.
+declare -A WALL CPU
+run() {
+    local label="$1"; shift
+    local best_wall="" best_cpu=""
+    for _ in 1 2; do
+        warm
+        /usr/bin/time -f '%e %U %S' -o "$BENCH_DIR/time.txt" "$@" > /dev/null 2>&1 || true  # vigil exits 1 on findings
+        local w u s; read -r w u s < "$BENCH_DIR/time.txt"
+        local c; c=$(awk -v u="$u" -v s="$s" 'BEGIN {printf "%.2f", u+s}')
+        if [ -z "$best_wall" ] || awk -v a="$w" -v b="$best_wall" 'BEGIN {exit !(a<b)}'; then best_wall=$w; best_cpu=$c; fi
+    done
+    WALL[$label]=$best_wall; CPU[$label]=$best_cpu
+    printf '%-34s wall %7.2f s  cpu %7.2f s  %7.1f MB/s\n' "$label" "$best_wall" "$best_cpu" "$(awk -v m="$MB" -v w="$best_wall" 'BEGIN {print m/w}')"
+}
+ratio() { awk -v a="${WALL[$1]}" -v b="${WALL[$2]}" -v c="${CPU[$1]}" -v d="${CPU[$2]}" 'BEGIN {printf "%.2f by wall time, %.2f by CPU time", a/b, c/d}'; }
+
+command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (apt-get install time)" >&2; exit 2; }
+echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+# One MD5 and one SHA-1 indicator (matching nothing) make the sweep compute all three digests.
+THREE="$BENCH_DIR/three-digests.txt"
+printf '%s\n' 00000000000000000000000000000000 0000000000000000000000000000000000000000 > "$THREE"
+echo "== YARA sweep: the two 3CX rule files =="
+run "vigil scan --rules (+SHA-256)" "$VIGIL" scan --no-default-indicators --rules "$RULES_DIR" --format jsonl "$CORPUS"
+run "vigil scan --rules (+3 hashes)" "$VIGIL" scan --no-default-indicators --iocs "$THREE" --rules "$RULES_DIR" --format jsonl "$CORPUS"
+run "yara -r -p 2" yara -r -p 2 "${EXTERNALS[@]}" "$RULES_DIR/volexity-3cx.yar" "$RULES_DIR/signature-base-3cx.yar" "$CORPUS"
+echo "ratio yara/vigil (+SHA-256):  $(ratio 'yara -r -p 2' 'vigil scan --rules (+SHA-256)')  (>= 1.00: vigil at least as fast)"
+echo "ratio yara/vigil (+3 hashes): $(ratio 'yara -r -p 2' 'vigil scan --rules (+3 hashes)')"
+echo
+echo "== Hashing, no rules =="
+run "vigil scan (SHA-256)" "$VIGIL" scan --no-default-indicators --format jsonl "$CORPUS"
+run "vigil scan (MD5+SHA-1+SHA-256)" "$VIGIL" scan --no-default-indicators --iocs "$THREE" --format jsonl "$CORPUS"
+run "sha256sum (1 process)" sh -c "find '$CORPUS' -type f -print0 | xargs -0 sha256sum"
+run "openssl dgst -sha256 (1 process)" sh -c "find '$CORPUS' -type f -print0 | xargs -0 openssl dgst -sha256"
+run "openssl dgst -sha256 (-P 2)" sh -c "find '$CORPUS' -type f -print0 | xargs -0 -P 2 -n 64 openssl dgst -sha256"
+run "openssl md5+sha1+sha256 (-P 2)" sh -c "for d in md5 sha1 sha256; do find '$CORPUS' -type f -print0 | xargs -0 -P 2 -n 64 openssl dgst -\$d; done"
+if [ -f ../shared/data/iocs-loki/filename-iocs.txt ]; then
+    run "vigil scan + Loki filename+hash IoCs" "$VIGIL" scan --no-default-indicators --iocs ../shared/data/iocs-loki/filename-iocs.txt \
+        --iocs ../shared/data/iocs-loki/hash-iocs.txt --format jsonl "$CORPUS"
+    echo "cost of signature-base's 3,828 filename regexes + 3,053 hashes: $(awk -v a="${CPU['vigil scan + Loki filename+hash IoCs']}" -v b="${CPU['vigil scan (MD5+SHA-1+SHA-256)']}" 'BEGIN {printf "%+.2f CPU s", a-b}')"
+fi
+echo "ratio openssl-sha256(1 process)/vigil(SHA-256): $(ratio 'openssl dgst -sha256 (1 process)' 'vigil scan (SHA-256)')"
+echo "ratio openssl-sha256(-P 2)/vigil(SHA-256):      $(ratio 'openssl dgst -sha256 (-P 2)' 'vigil scan (SHA-256)')"
+echo "ratio sha256sum/vigil(SHA-256):                 $(ratio 'sha256sum (1 process)' 'vigil scan (SHA-256)')"
+echo "ratio openssl-3-digests(-P 2)/vigil(3 digests): $(ratio 'openssl md5+sha1+sha256 (-P 2)' 'vigil scan (MD5+SHA-1+SHA-256)')  (same work)"
+echo "(ratios >= 0.80 meet the hashing target; vigil also identifies formats and runs the structural checks)"
