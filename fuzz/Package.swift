@@ -8,16 +8,18 @@ let package = Package(
     platforms: [.macOS(.v15)],
     dependencies: [.package(name: "Vigil", path: "..")],
     targets: [
-        // One executable per parser; each defines LLVMFuzzerTestOneInput and no main (libFuzzer's).
+        // Declares libFuzzer's LLVMFuzzerRunDriver for Swift.
+        .target(name: "CFuzzDriver"),
+        // One executable per parser. SwiftPM renames each executable's entry point and aliases
+        // `main` to it, so libFuzzer's own main is never linked: the top-level code calls
+        // LLVMFuzzerRunDriver with the target's test function instead.
         .executableTarget(
             name: "fuzz-pe",
-            dependencies: [.product(name: "VigilFormats", package: "Vigil")],
-            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+            dependencies: ["CFuzzDriver", .product(name: "VigilFormats", package: "Vigil")]
         ),
         .executableTarget(
             name: "fuzz-signeddata",
-            dependencies: [.product(name: "VigilFormats", package: "Vigil")],
-            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+            dependencies: ["CFuzzDriver", .product(name: "VigilFormats", package: "Vigil")]
         ),
         .executableTarget(
             name: "fuzz-macho",

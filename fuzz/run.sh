@@ -13,7 +13,7 @@ target=${1:?usage: fuzz/run.sh pe|signeddata|macho|ico|png SECONDS}
 seconds=${2:?usage: fuzz/run.sh pe|signeddata|macho|ico|png SECONDS}
 shift 2
 root=$(cd .. && pwd)
-nice -n 19 swift build -c release --product "fuzz-$target" -Xswiftc -sanitize=fuzzer,address >&2
+nice -n 19 swift build -c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld >&2
 bin=$(swift build -c release --show-bin-path)/fuzz-$target
 out=$root/fuzz-out/$target
 mkdir -p "$out/corpus"
@@ -39,8 +39,10 @@ lfanew = struct.unpack_from("<I", d, 0x3C)[0]
 opt = lfanew + 24
 secdir = opt + (112 if struct.unpack_from("<H", d, opt)[0] == 0x20B else 96) + 32
 off, size = struct.unpack_from("<II", d, secdir)
-length = struct.unpack_from("<I", d, off)[0]
-open(sys.argv[2], "wb").write(d[off + 8:off + length])
+blob = d[off + 8:off + struct.unpack_from("<I", d, off)[0]]
+n = blob[1] & 0x7F if blob[1] & 0x80 else 0  # keep exactly the DER element, not the slack after it
+der_len = 2 + n + (int.from_bytes(blob[2:2 + n], "big") if n else blob[1])
+open(sys.argv[2], "wb").write(blob[:der_len])
 PY
             done ;;
     esac

@@ -29,6 +29,14 @@ struct AuthenticodeSignedDataTests {
         #expect(signed.messageDigestMatches(signer, content: [1, 2, 3]) == false)
     }
 
+    @Test("zero padding after the DER element (WIN_CERTIFICATE slack, Mach-O blob wrapper) is ignored")
+    func trailingPadding() throws {
+        let padded = try blob() + [0, 0, 0, 0, 0, 0, 0]
+        let signed = try SignedData(contentInfoDER: padded)
+        #expect(signed.signers.count == 1)
+        #expect(signed.signatureIsValid(try #require(signed.signers.first)) == true)
+    }
+
     @Test("a flipped signature byte fails verification")
     func flippedSignature() throws {
         let signed = try SignedData(contentInfoDER: try blob())

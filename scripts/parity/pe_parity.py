@@ -31,17 +31,18 @@ def _exports_agree_without_pefile_cap(path, mine, ref):
 EXPLAINED = [
     ("exports", _exports_agree_without_pefile_cap,
      "pefile caps named exports at 8192 (MAX_SYMBOL_EXPORT_COUNT); with the cap raised it agrees"),
-    ("signature", lambda p, v, r: r.get("osslsigncode") == "no signature" and v.get("signatures", 0) >= 1
+    ("signature", lambda p, v, r: r.get("osslsigncode") == "corrupted attribute certificate table"
+        and v.get("entries", 0) >= 2 and not v.get("sizeMismatch") and all(v.get("matches", [])),
+     "two WIN_CERTIFICATE entries (Microsoft UEFI CA 2011 + 2023 on shim): osslsigncode 2.9 reports "
+     "'Corrupted attribute certificate table'; Vigil reads both entries and both digests match"),
+    ("signature", lambda p, v, r: r.get("osslsigncode") == "no signature" and v.get("bytesAfter", 0) > 0
         and v.get("matches") == [False],
      "bytes after the certificate table: osslsigncode ignores a signature not at end of file; Vigil hashes "
      "the trailing bytes like LIEF, so the digest mismatches (overlay-after fixture)"),
-    ("signature", lambda p, v, r: r.get("osslsigncode") == "corrupted attribute certificate table",
+    ("signature", lambda p, v, r: r.get("osslsigncode") == "corrupted attribute certificate table"
+        and v.get("sizeMismatch") and v.get("entries") == 1,
      "directory Size grown without dwLength (pad-dironly): osslsigncode rejects the table; Vigil reads the "
      "first entry, reports 'sum of aligned dwLengths != size' and the digest still matches"),
-    ("signature", lambda p, v, r: r.get("osslsigncode") == "unable to extract existing signature"
-        and v.get("signatures", 0) >= 2,
-     "osslsigncode 2.9 cannot read a table with two WIN_CERTIFICATE entries (shimx64.efi.signed); "
-     "Vigil reads both and their digests match (SUPPLY-CHAIN.md §3.1)"),
 ]
 
 
@@ -180,9 +181,12 @@ def vigil_signature(r):
     a = r.get("authenticode")
     if not a:
         return {"osslsigncode": "no signature"}
-    top = [x for x in a["signatures"]]
+    top = [x for x in a["signatures"] if x["nestingLevel"] == 0]
+    t = (r.get("pe") or {}).get("certificateTable") or {}
     return {"signed": [x["signedDigest"] for x in top], "computed": [x["computedDigest"] for x in top],
-            "matches": [x["digestMatches"] for x in top], "signatures": len(top)}
+            "matches": [x["digestMatches"] for x in top], "signatures": len(top),
+            "entries": len(t.get("entries", [])), "sizeMismatch": t.get("sumOfAlignedLengths") != t.get("size"),
+            "bytesAfter": t.get("bytesAfter", 0)}
 
 
 def compare(path, r, counts, diffs):

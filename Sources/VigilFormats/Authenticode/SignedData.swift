@@ -39,10 +39,16 @@ public struct SignedData: Sendable, Hashable {
     public var signers: [SignerInfo]
 
     /// Parses a `ContentInfo` whose content type is `signedData` (1.2.840.113549.1.7.2).
-    /// - Parameter contentInfoDER: The DER (or BER) bytes of exactly one ContentInfo.
+    ///
+    /// Bytes after the first DER element are ignored: a WIN_CERTIFICATE or a Mach-O CMS blob wrapper
+    /// often carries zero padding after it. Measure such slack separately (``DERLength``).
+    /// - Parameter contentInfoDER: The DER (or BER) bytes of one ContentInfo, possibly followed by padding.
     /// - Throws: ``SignedDataError`` or a swift-asn1 / swift-certificates error when malformed.
     public init(contentInfoDER: some Collection<UInt8>) throws {
-        let bytes = Array(contentInfoDER)
+        var bytes = Array(contentInfoDER)
+        if let length = DERLength.ofFirstElement(bytes, at: 0, limit: bytes.count), length < bytes.count {
+            bytes.removeSubrange(length...)
+        }
         let root: ASN1Node
         do { root = try DER.parse(bytes) } catch { root = try BER.parse(bytes) }
         let info = try root.children()

@@ -1,8 +1,14 @@
+import CFuzzDriver
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 import VigilFormats
 
-/// libFuzzer entry point: the CMS SignedData parser and its checks on arbitrary DER/BER.
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzSignedData(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+/// One input: the CMS SignedData parser and its checks on arbitrary DER/BER.
+func fuzzSignedData(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     guard let data else { return 0 }
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
     guard let signed = try? SignedData(contentInfoDER: bytes) else { return 0 }
@@ -15,3 +21,7 @@ public func fuzzSignedData(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 
     }
     return 0
 }
+
+var argc = CommandLine.argc
+var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
+exit(LLVMFuzzerRunDriver(&argc, &argv) { fuzzSignedData($0, $1) })

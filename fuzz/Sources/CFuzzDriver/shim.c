@@ -1,0 +1,2 @@
+// Empty: CFuzzDriver only exports the LLVMFuzzerRunDriver declaration to Swift.
+#include "CFuzzDriver.h"
