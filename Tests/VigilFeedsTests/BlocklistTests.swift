@@ -165,23 +165,7 @@ func allowSet(_ values: [String]) -> IndicatorSet {
             script += "echo \"\(name) \(type) => $(\(dig) \(digArgs) \(name) \(type) 2>/dev/null | head -1)\"\n"
         }
         script += "kill -9 $(cat \(pidFile)) 2>/dev/null; wait\n"
-        let outputFile = dir.appendingPathComponent("answers")
-        FileManager.default.createFile(atPath: outputFile.path, contents: nil)
-        let out = try FileHandle(forWritingTo: outputFile)
-        let runner = Process()
-        runner.executableURL = URL(fileURLWithPath: "/bin/bash")
-        runner.arguments = ["-c", script]
-        runner.standardOutput = out
-        runner.standardError = FileHandle.nullDevice
-        runner.standardInput = FileHandle.nullDevice
-        try runner.run()
-        runner.waitUntilExit()
-        try out.close()
-        var answers: [String: String] = [:]
-        for line in try String(contentsOf: outputFile, encoding: .utf8).split(separator: "\n") {
-            let parts = line.components(separatedBy: " => ")
-            if parts.count == 2 { answers[parts[0]] = parts[1] }
-        }
+        let answers = try runDNSScript(script, in: dir)
         func query(_ name: String, _ type: String = "A") -> String { answers["\(name) \(type)"] ?? "no answer" }
         #expect(query("akamaicontainer.com") == "0.0.0.0")
         #expect(query("www.akamaicontainer.com") == "0.0.0.0")
@@ -234,23 +218,7 @@ func allowSet(_ values: [String]) -> IndicatorSet {
             script += "echo \"\(n) => $(\(dig) \(q) \(n) A 2>/dev/null | grep -oE 'status: [A-Z]+') $(\(dig) \(q) +short \(n) A 2>/dev/null | head -1)\"\n"
         }
         script += "kill -9 $(cat \(dir.path)/unbound.pid) 2>/dev/null; kill -9 %1 2>/dev/null; wait\n"
-        let output = dir.appendingPathComponent("answers")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
-        let out = try FileHandle(forWritingTo: output)
-        let runner = Process()
-        runner.executableURL = URL(fileURLWithPath: "/bin/bash")
-        runner.arguments = ["-c", script]
-        runner.standardOutput = out
-        runner.standardError = FileHandle.nullDevice
-        runner.standardInput = FileHandle.nullDevice
-        try runner.run()
-        runner.waitUntilExit()
-        try out.close()
-        var answers: [String: String] = [:]
-        for line in try String(contentsOf: output, encoding: .utf8).split(separator: "\n") {
-            let parts = line.components(separatedBy: " => ")
-            if parts.count == 2 { answers[parts[0]] = parts[1].trimmingCharacters(in: .whitespaces) }
-        }
+        let answers = try runDNSScript(script, in: dir)
         #expect(answers["akamaicontainer.com"] == "status: NXDOMAIN")
         #expect(answers["www.akamaicontainer.com"] == "status: NXDOMAIN")
         #expect(answers["allowed.example"] == "status: NOERROR 192.0.2.7")
@@ -283,4 +251,28 @@ func allowSet(_ values: [String]) -> IndicatorSet {
         let expected = text.split(separator: "\n").filter { $0.hasPrefix("alert ") }.count
         #expect(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "\(expected) \(expected) ['dns', 'http', 'ip', 'tls']")
     }
+}
+
+/// Runs a bash script that starts a DNS server on loopback, queries it and prints `question => answer`
+/// lines; returns the answers by question. The script's output goes to a file (a pipe would keep the
+/// test waiting on the server's inherited descriptors).
+func runDNSScript(_ script: String, in dir: URL) throws -> [String: String] {
+    let output = dir.appendingPathComponent("answers")
+    FileManager.default.createFile(atPath: output.path, contents: nil)
+    let out = try FileHandle(forWritingTo: output)
+    let runner = Process()
+    runner.executableURL = URL(fileURLWithPath: "/bin/bash")
+    runner.arguments = ["-c", script]
+    runner.standardOutput = out
+    runner.standardError = FileHandle.nullDevice
+    runner.standardInput = FileHandle.nullDevice
+    try runner.run()
+    runner.waitUntilExit()
+    try out.close()
+    var answers: [String: String] = [:]
+    for line in try String(contentsOf: output, encoding: .utf8).split(separator: "\n") {
+        let parts = line.components(separatedBy: " => ")
+        if parts.count == 2 { answers[parts[0]] = parts[1].trimmingCharacters(in: .whitespaces) }
+    }
+    return answers
 }
