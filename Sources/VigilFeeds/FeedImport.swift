@@ -336,33 +336,43 @@ public enum FeedReader {
 
     static func readLokiFilename(text: String, path: String, feed: String) -> FeedImport {
         var result = FeedImport(format: .lokiFilename)
-        var description: String?
-        for (number, line) in numberedLines(text) {
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
-            if trimmed.isEmpty { continue }
-            if trimmed.hasPrefix("#") {
-                let d = trimmed.dropFirst().trimmingCharacters(in: .whitespaces)
-                if !d.isEmpty { description = d }
-                continue
-            }
-            let fields = trimmed.split(separator: ";", omittingEmptySubsequences: false).map(String.init)
+        for row in lokiRows(text) {
+            let fields = row.fields
             guard fields.count >= 2, let score = Int(fields[1].trimmingCharacters(in: .whitespaces)) else {
-                result.reject(path: path, line: number, claimedType: "filename", "expected REGEX;SCORE[;FALSE_POSITIVE_REGEX]")
+                result.reject(path: path, line: row.number, claimedType: "filename", "expected REGEX;SCORE[;FALSE_POSITIVE_REGEX]")
                 continue
             }
             guard (try? NSRegularExpression(pattern: fields[0], options: [.caseInsensitive])) != nil else {
-                result.reject(path: path, line: number, claimedType: "filename", "regex does not compile: \(fields[0])")
+                result.reject(path: path, line: row.number, claimedType: "filename", "regex does not compile: \(fields[0])")
                 continue
             }
             result.accept(Indicator(
                 kind: .filename, value: fields[0], score: score,
-                provenance: [Provenance(feed: feed, file: path, line: number, description: description)]))
+                provenance: [Provenance(feed: feed, file: path, line: row.number, description: row.description)]))
         }
         return result
     }
 
     static func readLokiC2(text: String, path: String, feed: String) -> FeedImport {
         var result = FeedImport(format: .lokiC2)
+        for row in lokiRows(text) {
+            let fields = row.fields
+            let score = fields.count >= 2 ? Int(fields[1].trimmingCharacters(in: .whitespaces)) : nil
+            guard let (kind, value) = Normalizer.classify(fields[0]), [.domain, .ipv4, .ipv6, .cidr, .url].contains(kind) else {
+                result.reject(path: path, line: row.number, claimedType: "c2", "not a domain, IP address or CIDR: \(fields[0])")
+                continue
+            }
+            result.accept(Indicator(
+                kind: kind, value: value, score: score,
+                provenance: [Provenance(feed: feed, file: path, line: row.number, description: row.description)]))
+        }
+        return result
+    }
+
+    /// The data rows of a Loki filename or C2 file: `;`-separated fields, with the last `# comment`
+    /// line above them as their description (decoration lines of dashes are not descriptions).
+    static func lokiRows(_ text: String) -> [(number: Int, fields: [String], description: String?)] {
+        var rows: [(number: Int, fields: [String], description: String?)] = []
         var description: String?
         for (number, line) in numberedLines(text) {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
@@ -372,16 +382,8 @@ public enum FeedReader {
                 if !d.isEmpty, !d.allSatisfy({ $0 == "-" }) { description = d }
                 continue
             }
-            let fields = trimmed.split(separator: ";", omittingEmptySubsequences: false).map(String.init)
-            let score = fields.count >= 2 ? Int(fields[1].trimmingCharacters(in: .whitespaces)) : nil
-            guard let (kind, value) = Normalizer.classify(fields[0]), [.domain, .ipv4, .ipv6, .cidr, .url].contains(kind) else {
-                result.reject(path: path, line: number, claimedType: "c2", "not a domain, IP address or CIDR: \(fields[0])")
-                continue
-            }
-            result.accept(Indicator(
-                kind: kind, value: value, score: score,
-                provenance: [Provenance(feed: feed, file: path, line: number, description: description)]))
+            rows.append((number, trimmed.split(separator: ";", omittingEmptySubsequences: false).map(String.init), description))
         }
-        return result
+        return rows
     }
 }

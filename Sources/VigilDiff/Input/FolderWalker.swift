@@ -59,8 +59,17 @@ struct FolderWalker {
         }
         defer { try? handle.close() }
         let sink = MemberSink(keep: session.limits.maxMemberBytes, budget: session.budget, archive: root.path, member: relative, compressedSize: nil, budgeted: false)
-        while let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty {
-            try sink.append(chunk)
+        // A read error part-way is reported and the file left out: a truncated copy would be compared
+        // as if it were the whole file.
+        do {
+            while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+                try sink.append(chunk)
+            }
+        } catch let error as ReleaseError {
+            throw error
+        } catch {
+            session.diagnostics.append(Diagnostic(kind: "unreadable", path: relative, message: "read failed: \(error.localizedDescription)"))
+            return
         }
         try session.emitFile(path: relative, sink: sink, depth: 0)
     }

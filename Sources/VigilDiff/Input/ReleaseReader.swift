@@ -83,7 +83,10 @@ final class ReadSession {
             throw ReleaseError.bomb(archive: name, member: name, reason: "is larger than \(limits.maxTotalBytes) bytes")
         }
         try handle.seek(toOffset: 0)
-        let bytes = [UInt8]((try? handle.readToEnd()) ?? Data())
+        let bytes: [UInt8]
+        do { bytes = [UInt8](try handle.readToEnd() ?? Data()) } catch {
+            throw ReleaseError.unreadable(path: url.path, reason: "read failed: \(error.localizedDescription)")
+        }
         if format == .gzip {
             let inner = try gunzip(bytes, display: name, member: name, keep: limits.maxTotalBytes)
             guard TarReader.looksLikeTar(inner) else {
