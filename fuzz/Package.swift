@@ -23,18 +23,15 @@ let package = Package(
         ),
         .executableTarget(
             name: "fuzz-macho",
-            dependencies: [.product(name: "VigilFormats", package: "Vigil")],
-            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+            dependencies: ["CFuzzDriver", .product(name: "VigilFormats", package: "Vigil")]
         ),
         .executableTarget(
             name: "fuzz-ico",
-            dependencies: [.product(name: "VigilFormats", package: "Vigil")],
-            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+            dependencies: ["CFuzzDriver", .product(name: "VigilFormats", package: "Vigil")]
         ),
         .executableTarget(
             name: "fuzz-png",
-            dependencies: [.product(name: "VigilFormats", package: "Vigil")],
-            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+            dependencies: ["CFuzzDriver", .product(name: "VigilFormats", package: "Vigil")]
         ),
     ]
 )
