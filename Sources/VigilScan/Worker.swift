@@ -13,6 +13,7 @@ final class Worker {
     private let scanner: YaraScanner?
     private var scannerError: Diagnostic?
     private var owners = OwnerNames()
+    private var buffer = ReadBuffer()
     private(set) var output = WorkerOutput()
 
     init(engine: ScanEngine, cwd: String, counters: Counters, gate: LargeFileGate) {
@@ -39,19 +40,28 @@ final class Worker {
         var findings = engine.filenames.matches(path: absolute).map { FindingFactory.filenameHit($0, path: path) }
         defer { record(findings) }
 
-        let file: ReadFile
+        var heldGate = false
         do {
-            file = try FileReader.read(
+            let file = try FileReader.read(
                 item, maxFileSize: engine.configuration.options.maxFileSize,
-                extraDigests: engine.configuration.extraDigests, largeFileGate: gate)
+                extraDigests: engine.configuration.extraDigests, largeFileGate: gate,
+                into: &buffer)
+            heldGate = file.holdsLargeFileGate
+            findings += examine(file, path: path, absolute: absolute)
         } catch {
             switch error {
             case .diagnostic(let d):
                 if d.kind == "skipped-size" { output.skippedForSize += 1 }
                 report(d)
             }
-            return
         }
+        // `file` is out of scope here, so nothing uses the gate's storage any more.
+        if heldGate { gate.leave() }
+    }
+
+    /// Hash, YARA and structural checks of one file that was read.
+    private func examine(_ file: ReadFile, path: String, absolute: String) -> [Finding] {
+        var findings: [Finding] = []
         if let note = file.changeNote { report(Diagnostic(kind: "changed", path: path, message: note)) }
         output.files += 1
         output.bytes += file.bytes.count
@@ -85,6 +95,7 @@ final class Worker {
         findings += analysis.findings
         for d in analysis.diagnostics { report(d) }
         if analysis.facts != nil { output.analyses.append(analysis) }
+        return findings
     }
 
     private func record(_ findings: [Finding]) {
