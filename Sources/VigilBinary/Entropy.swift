@@ -22,9 +22,30 @@ public struct ByteStatistics: Sendable, Hashable {
             self.allZero = true
             return
         }
+        // Four interleaved tables: consecutive equal bytes (zero padding, long runs) would otherwise make
+        // every increment wait for the previous store to the same counter.
         var counts = [Int](repeating: 0, count: 256)
-        counts.withUnsafeMutableBufferPointer { c in
-            for byte in bytes { c[Int(byte)] &+= 1 }
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: 4 * 256) { tables in
+            tables.initialize(repeating: 0)
+            let t = tables.baseAddress!
+            let base = bytes.baseAddress!
+            let n = bytes.count
+            var i = 0
+            while i + 4 <= n {
+                let word = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt32.self))
+                t[Int(word & 0xFF)] &+= 1
+                t[256 + Int((word >> 8) & 0xFF)] &+= 1
+                t[512 + Int((word >> 16) & 0xFF)] &+= 1
+                t[768 + Int(word >> 24)] &+= 1
+                i += 4
+            }
+            while i < n {
+                t[Int(base.load(fromByteOffset: i, as: UInt8.self))] &+= 1
+                i += 1
+            }
+            for b in 0..<256 {
+                counts[b] = t[b] + t[256 + b] + t[512 + b] + t[768 + b]
+            }
         }
         let n = Double(bytes.count)
         var h = 0.0

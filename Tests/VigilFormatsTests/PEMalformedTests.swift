@@ -182,6 +182,62 @@ struct PEMalformedTests {
         #expect(PEChecksumCalculator.compute([0xFF, 0xFF, 0x01, 0x00], checksumOffset: nil) == 0x0001 + 4)
     }
 
+    /// The checksum as `CheckSumMappedFile` defines it: one 16-bit word at a time, carry folded after
+    /// each, skipping words whose offset lies in the 4 checksum bytes.
+    static func referenceChecksum(_ bytes: [UInt8], checksumOffset: Int?) -> UInt32 {
+        var sum: UInt64 = 0
+        let skip = checksumOffset ?? -8
+        var i = 0
+        while i + 1 < bytes.count {
+            if !(i >= skip && i < skip + 4) {
+                sum += UInt64(bytes[i]) | UInt64(bytes[i + 1]) << 8
+                sum = (sum & 0xFFFF) + (sum >> 16)
+            }
+            i += 2
+        }
+        let n = bytes.count
+        if n % 2 == 1, !(n - 1 >= skip && n - 1 < skip + 4) {
+            sum += UInt64(bytes[n - 1])
+            sum = (sum & 0xFFFF) + (sum >> 16)
+        }
+        sum = (sum & 0xFFFF) + (sum >> 16)
+        return UInt32(truncatingIfNeeded: (sum & 0xFFFF) + UInt64(n))
+    }
+
+    @Test("8-bytes-at-a-time checksum equals the word-by-word definition for any length and checksum offset")
+    func checksumMatchesWordByWordDefinition() {
+        var rng = SplitMix64(seed: 0x3C3C)
+        for length in [0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 63, 64, 65, 255, 4096, 4099] {
+            // Random bytes, all-0xFF bytes (sums that hit the one's-complement 0xFFFF case) and zeros.
+            let inputs: [[UInt8]] = [
+                (0..<length).map { _ in UInt8(truncatingIfNeeded: rng.next()) },
+                [UInt8](repeating: 0xFF, count: length),
+                [UInt8](repeating: 0, count: length),
+            ]
+            let offsets: [Int?] = [nil, -3, 0, 1, 2, 5, 6, length - 5, length - 4, length - 3, length - 1, length, length + 7]
+            for bytes in inputs {
+                for offset in offsets {
+                    #expect(
+                        PEChecksumCalculator.compute(bytes, checksumOffset: offset) == Self.referenceChecksum(bytes, checksumOffset: offset),
+                        "length \(length), checksum offset \(String(describing: offset))")
+                }
+            }
+        }
+    }
+
+    /// A small deterministic generator for test inputs.
+    struct SplitMix64 {
+        var state: UInt64
+        init(seed: UInt64) { state = seed }
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
     @Test("DER length reader rejects indefinite, oversized and truncated headers")
     func derLength() {
         #expect(DERLength.ofFirstElement([0x30, 0x03, 1, 2, 3], at: 0, limit: 5) == 5)

@@ -133,27 +133,50 @@ public enum PEChecksumCalculator {
     ///   - checksumOffset: File offset of the stored checksum (skipped), or `nil`.
     /// - Returns: The checksum the file should carry.
     public static func compute(_ bytes: [UInt8], checksumOffset: Int?) -> UInt32 {
-        var sum: UInt64 = 0
+        // Folding the carry after every word gives the one's-complement sum of the words, which is
+        // the same whether it is folded per word or at the end, and whether it is summed 16 or 64 bits
+        // at a time (RFC 1071, section 2); summing 8 bytes at a time is about 8 times faster.
+        // Words are at even offsets; a word is skipped when its offset lies in the 4 checksum bytes.
+        let n = bytes.count
         let skip = checksumOffset ?? -8
-        bytes.withUnsafeBufferPointer { p in
-            var i = 0
-            let n = p.count
-            while i + 1 < n {
-                if i >= skip && i < skip + 4 {
-                    i += 2
-                    continue
-                }
-                sum += UInt64(p[i]) | UInt64(p[i + 1]) << 8
-                sum = (sum & 0xFFFF) + (sum >> 16)
-                i += 2
-            }
-            if n % 2 == 1, !(n - 1 >= skip && n - 1 < skip + 4) {
-                sum += UInt64(p[n - 1])
-                sum = (sum & 0xFFFF) + (sum >> 16)
-            }
+        let firstSkipped = min(max(0, skip + (skip & 1)), n & ~1)  // first even offset >= skip
+        let endSkipped = min(max(firstSkipped, skip + 4 + (skip & 1)), n & ~1)  // first even offset >= skip + 4
+        var sum: UInt64 = 0
+        bytes.withUnsafeBytes { p in
+            sum = onesComplementAdd(sum, onesComplementSum(p, from: 0, to: firstSkipped))
+            sum = onesComplementAdd(sum, onesComplementSum(p, from: endSkipped, to: n & ~1))
+            if n % 2 == 1, !(n - 1 >= skip && n - 1 < skip + 4) { sum = onesComplementAdd(sum, UInt64(p[n - 1])) }
         }
-        sum = (sum & 0xFFFF) + (sum >> 16)
-        return UInt32(truncatingIfNeeded: (sum & 0xFFFF) + UInt64(bytes.count))
+        return UInt32(truncatingIfNeeded: UInt64(fold16(sum)) + UInt64(n))
+    }
+
+    /// One's-complement sum of the little-endian 16-bit words in `start..<end` (both even), as 64-bit
+    /// lanes with end-around carry.
+    private static func onesComplementSum(_ p: UnsafeRawBufferPointer, from start: Int, to end: Int) -> UInt64 {
+        guard start < end, let base = p.baseAddress else { return 0 }
+        var sum: UInt64 = 0
+        var i = start
+        while i + 8 <= end {
+            sum = onesComplementAdd(sum, UInt64(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt64.self)))
+            i += 8
+        }
+        while i + 2 <= end {
+            sum = onesComplementAdd(sum, UInt64(p[i]) | UInt64(p[i + 1]) << 8)
+            i += 2
+        }
+        return sum
+    }
+
+    @inline(__always) private static func onesComplementAdd(_ a: UInt64, _ b: UInt64) -> UInt64 {
+        let (s, carry) = a.addingReportingOverflow(b)
+        return s &+ (carry ? 1 : 0)
+    }
+
+    /// Folds a 64-bit one's-complement sum to 16 bits.
+    private static func fold16(_ value: UInt64) -> UInt16 {
+        var v = value
+        while v > 0xFFFF { v = (v & 0xFFFF) + (v >> 16) }
+        return UInt16(v)
     }
 }
 
