@@ -123,6 +123,25 @@ import VigilFormats
         #expect(slice.problems.filter { $0.message.contains("entropy is no longer measured") }.count == 1)
     }
 
+    @Test func structureOnlyParseSkipsEntropyButStillReportsRangesOutsideTheSlice() {
+        // One segment inside the file and one whose file range runs past its end.
+        func le64(_ v: UInt64) -> [UInt8] { (0..<8).map { UInt8(truncatingIfNeeded: v >> (8 * $0)) } }
+        func segment(_ name: UInt8, offset: UInt64, size: UInt64) -> [UInt8] {
+            var seg = Self.le32(0x19) + Self.le32(72) + [UInt8](repeating: name, count: 16)
+            seg += le64(0) + le64(size) + le64(offset) + le64(size) + Self.le32(5) + Self.le32(5) + Self.le32(0) + Self.le32(0)
+            return seg
+        }
+        var bytes = Self.thin(ncmds: 2, commands: segment(0x41, offset: 0, size: 512) + segment(0x42, offset: 256, size: 1 << 20))
+        bytes += [UInt8](repeating: 0x5A, count: 1024 - bytes.count)
+        let complete = MachOFile.parse(bytes).slices[0]
+        let structure = MachOFile.parse(bytes, options: .structure).slices[0]
+        #expect(complete.segments.first?.entropy != nil)
+        #expect(structure.segments.allSatisfy { $0.entropy == nil })
+        let outside = { (s: MachOSlice) in s.problems.filter { $0.message.contains("lies outside the slice") }.count }
+        #expect(outside(complete) == 1)
+        #expect(outside(structure) == 1)
+    }
+
     @Test func duplicateCodeDirectorySlotsAreIgnored() throws {
         var bytes = try #require(FixtureFiles.bytes("macho", "libffmpeg-arm64-signed.dylib"))
         let sig = try #require(MachOFile.parse(bytes).slices.first?.codeSignature)

@@ -207,7 +207,7 @@ struct DylibHijackCheck {
             let size = attributes[.size] as? Int, size <= options.maxDylibReadSize,
             let data = FileManager.default.contents(atPath: path)
         else { return nil }
-        guard let facts = MachOAnalyzer.machOFacts(MachOFile.parse([UInt8](data))) else { return nil }
+        guard let facts = MachOAnalyzer.machOFacts(MachOFile.parse([UInt8](data), options: .structure)) else { return nil }
         cache.insert(facts, for: path)
         return facts
     }

@@ -4,7 +4,7 @@ import VigilFormats
 /// Per-file Mach-O work: the page-hash check (check 5, per file) and the facts the dylib checks need.
 enum MachOAnalyzer {
     static func analyze(_ file: ScannedFile) -> (findings: [Finding], facts: BinaryFacts) {
-        let parsed = MachOFile.parse(file.bytes)
+        let parsed = MachOFile.parse(file.bytes, options: .structure)
         let findings = pageHashFindings(parsed, path: file.path)
         var facts = BinaryFacts(format: file.format, macho: machOFacts(parsed))
         facts.tamperChecks = findings.filter { $0.severity >= .medium }.map(\.check)

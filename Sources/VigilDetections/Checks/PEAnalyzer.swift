@@ -10,7 +10,7 @@ enum PEAnalyzer {
     }
 
     static func analyze(_ file: ScannedFile) -> Result {
-        guard let pe = PEParser.parse(file.bytes) else {
+        guard let pe = PEParser.parse(file.bytes, options: .structure) else {
             return Result(findings: [], facts: nil, diagnostics: [
                 Diagnostic(kind: "malformed", path: file.path, offset: 0, message: "identified as PE but the PE headers do not parse"),
             ])

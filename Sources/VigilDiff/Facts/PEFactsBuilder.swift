@@ -41,7 +41,7 @@ enum PEFactsBuilder {
             let name = n == 0 ? section.name : "\(section.name)#\(n + 1)"
             sections.append(
                 SectionFacts(
-                    name: name, size: Int(section.sizeOfRawData), entropy: section.entropy, executable: section.isExecutable,
+                    name: name, size: Int(section.sizeOfRawData), entropy: section.entropy ?? 0, executable: section.isExecutable,  // parsed with .complete: always measured
                     sha256: SHA256.hash(data: Array(bytes[start..<start + length])).hexString))
         }
         let executable = ExecutableFacts(

@@ -12,12 +12,15 @@ struct LoadCommandContext {
     /// read each byte about twice (segment, then section).
     private var entropyBudget: Int
     private var entropyBudgetReported = false
+    /// ``ParseOptions/measuresSectionEntropy``.
+    private let measuresEntropy: Bool
 
-    init(reader: EndianReader, sliceBase: Int, sliceSize: Int, is64: Bool) {
+    init(reader: EndianReader, sliceBase: Int, sliceSize: Int, is64: Bool, options: ParseOptions) {
         self.reader = reader
         self.sliceBase = sliceBase
         self.sliceSize = sliceSize
         self.is64 = is64
+        self.measuresEntropy = options.measuresSectionEntropy
         self.entropyBudget = sliceSize.multiplying(4).flatMap { $0.adding(1 << 20) } ?? Int.max
     }
 
@@ -179,7 +182,7 @@ struct LoadCommandContext {
             name: name, vmAddress: vmAddress, vmSize: vmSize, fileOffset: fileOffset, fileSize: fileSize,
             maxProtection: maxProt, initialProtection: initProt, flags: flags,
             entropy: entropy(sliceOffset: fileOffset, size: fileSize, at: at, problems: &slice.problems), sections: [])
-        if fileSize > 0, segment.entropy == nil, !entropyBudgetReported {
+        if fileSize > 0, !sliceContains(offset: fileOffset, size: fileSize) {
             slice.problems.append(
                 FormatIssue(area: "mach-o", offset: at, message: "segment \(name) file range \(fileOffset)+\(fileSize) lies outside the slice"))
         }
@@ -216,7 +219,7 @@ struct LoadCommandContext {
             var sectEntropy: Double? = nil
             if !zeroFill, sectSize > 0 {
                 sectEntropy = entropy(sliceOffset: UInt64(offset), size: sectSize, at: s, problems: &slice.problems)
-                if sectEntropy == nil, !entropyBudgetReported {
+                if !sliceContains(offset: UInt64(offset), size: sectSize) {
                     slice.problems.append(
                         FormatIssue(area: "mach-o", offset: s, message: "section \(segName),\(sectName) range \(offset)+\(sectSize) lies outside the slice"))
                 }
@@ -229,9 +232,18 @@ struct LoadCommandContext {
         slice.segments.append(segment)
     }
 
-    /// Entropy of a slice-relative range, or `nil` if it is not inside the slice or the budget is spent.
+    /// Whether a slice-relative range lies inside the slice and the file.
+    private func sliceContains(offset: UInt64, size: UInt64) -> Bool {
+        guard let off = Int(exactly: offset), let len = Int(exactly: size), off <= sliceSize, len <= sliceSize - off else {
+            return false
+        }
+        return bytes.contains(offset: sliceBase + off, length: len)
+    }
+
+    /// Entropy of a slice-relative range, or `nil` if it is not inside the slice, the budget is spent
+    /// or the parse does not measure entropy.
     private mutating func entropy(sliceOffset: UInt64, size: UInt64, at: Int, problems: inout [FormatIssue]) -> Double? {
-        guard let off = Int(exactly: sliceOffset), let len = Int(exactly: size), off <= sliceSize, len <= sliceSize - off,
+        guard measuresEntropy, let off = Int(exactly: sliceOffset), let len = Int(exactly: size), off <= sliceSize, len <= sliceSize - off,
             let bytes = try? bytes.slice(at: sliceBase + off, length: len)
         else { return nil }
         guard len <= entropyBudget else {

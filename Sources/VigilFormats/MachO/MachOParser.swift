@@ -2,7 +2,10 @@ import VigilBinary
 
 extension MachOFile {
     /// Parses a thin or fat Mach-O file. Never throws: unreadable parts become ``FormatIssue``s.
-    public static func parse(_ bytes: [UInt8]) -> MachOFile {
+    /// - Parameters:
+    ///   - bytes: The whole file.
+    ///   - options: What to measure beyond the structure (segment and section entropy by default).
+    public static func parse(_ bytes: [UInt8], options: ParseOptions = .complete) -> MachOFile {
         let reader = ByteReader(bytes)
         var file = MachOFile(fileSize: bytes.count, fat: nil, slices: [], problems: [])
         guard let magic = try? reader.u32be(at: 0) else {
@@ -10,15 +13,15 @@ extension MachOFile {
             return file
         }
         if magic == MachOConstants.fatMagic || magic == MachOConstants.fatMagic64 {
-            parseFat(reader, is64Bit: magic == MachOConstants.fatMagic64, into: &file)
+            parseFat(reader, is64Bit: magic == MachOConstants.fatMagic64, options: options, into: &file)
         } else {
-            file.slices.append(MachOSliceParser.parse(reader, offset: 0, size: bytes.count))
+            file.slices.append(MachOSliceParser.parse(reader, offset: 0, size: bytes.count, options: options))
         }
         return file
     }
 
     /// Reads the fat header and each architecture's slice; checks slice bounds and overlaps.
-    private static func parseFat(_ reader: ByteReader, is64Bit: Bool, into file: inout MachOFile) {
+    private static func parseFat(_ reader: ByteReader, is64Bit: Bool, options: ParseOptions, into file: inout MachOFile) {
         guard let declared = try? reader.u32be(at: 4) else {
             file.problems.append(FormatIssue(area: "mach-o", offset: 4, message: "fat header truncated before nfat_arch"))
             return
@@ -87,7 +90,7 @@ extension MachOFile {
                     FormatIssue(area: "mach-o", offset: entryOffset, message: "slice \(index) offset \(start) is not aligned to 2^\(arch.align)"))
             }
             accepted.append((range, index))
-            var slice = MachOSliceParser.parse(reader, offset: start, size: size)
+            var slice = MachOSliceParser.parse(reader, offset: start, size: size, options: options)
             if let h = slice.header, h.cpuType != arch.cpuType {
                 slice.problems.append(
                     FormatIssue(area: "mach-o", offset: start,

@@ -16,7 +16,7 @@ struct EndianReader {
 
 /// Parses one thin Mach-O image located at `offset ..< offset + size` of the file.
 enum MachOSliceParser {
-    static func parse(_ reader: ByteReader, offset base: Int, size: Int) -> MachOSlice {
+    static func parse(_ reader: ByteReader, offset base: Int, size: Int, options: ParseOptions = .complete) -> MachOSlice {
         var slice = MachOSlice(offset: base, size: size)
         guard let magicLE = try? reader.u32le(at: base) else {
             slice.problems.append(FormatIssue(area: "mach-o", offset: base, message: "slice shorter than a Mach-O magic"))
@@ -48,7 +48,7 @@ enum MachOSliceParser {
             magic: bigEndian ? magicLE.byteSwapped : magicLE, is64Bit: is64, isBigEndian: bigEndian, cpuType: cpuType,
             cpuSubtype: cpuSubtype, fileType: fileType, numberOfCommands: ncmds, sizeOfCommands: sizeofcmds,
             flags: flags)
-        var context = LoadCommandContext(reader: r, sliceBase: base, sliceSize: size, is64: is64)
+        var context = LoadCommandContext(reader: r, sliceBase: base, sliceSize: size, is64: is64, options: options)
         context.readCommands(from: base + headerSize, count: ncmds, totalSize: sizeofcmds, into: &slice)
         CodeSignatureParser.attach(to: &slice, reader: reader)
         slice.trailing = trailingData(of: slice, reader: reader, headerEnd: headerSize + Int(sizeofcmds))

@@ -203,13 +203,14 @@ public struct PESection: Codable, Sendable, Hashable {
     public var pointerToRawData: UInt32
     /// IMAGE_SCN_* flags (0x20000000 execute, 0x80000000 write…).
     public var characteristics: UInt32
-    /// Shannon entropy (bits per byte) of the raw data present in the file.
-    public var entropy: Double
+    /// Shannon entropy (bits per byte) of the raw data present in the file; `nil` when the parse did
+    /// not measure it (``ParseOptions/structure``).
+    public var entropy: Double?
 
     /// Creates a section value.
     public init(
         name: String, virtualSize: UInt32, virtualAddress: UInt32, sizeOfRawData: UInt32, pointerToRawData: UInt32,
-        characteristics: UInt32, entropy: Double
+        characteristics: UInt32, entropy: Double?
     ) {
         self.name = name
         self.virtualSize = virtualSize

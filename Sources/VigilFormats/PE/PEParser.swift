@@ -5,10 +5,12 @@ import VigilBinary
 /// `PE\0\0` signature where `e_lfanew` points).
 public enum PEParser {
     /// Parses `bytes` as a PE file.
-    /// - Parameter bytes: The whole file.
+    /// - Parameters:
+    ///   - bytes: The whole file.
+    ///   - options: What to measure beyond the structure (section entropy by default).
     /// - Returns: The parsed file, or `nil` when there is no PE signature.
-    public static func parse(_ bytes: [UInt8]) -> PEFile? {
-        var context = PEParseContext(reader: ByteReader(bytes))
+    public static func parse(_ bytes: [UInt8], options: ParseOptions = .complete) -> PEFile? {
+        var context = PEParseContext(reader: ByteReader(bytes), options: options)
         return context.parse()
     }
 }
@@ -16,12 +18,16 @@ public enum PEParser {
 /// The state of one parse: the reader, the sections for RVA mapping and the issues collected.
 struct PEParseContext {
     let reader: ByteReader
+    let options: ParseOptions
     var issues: [FormatIssue] = []
     var sections: [PESection] = []
     var optional: OptionalHeader?
     var coffMachine: UInt16 = 0
 
-    init(reader: ByteReader) { self.reader = reader }
+    init(reader: ByteReader, options: ParseOptions = .complete) {
+        self.reader = reader
+        self.options = options
+    }
 
     mutating func note(_ area: String, _ offset: Int?, _ message: String) {
         issues.append(FormatIssue(area: area, offset: offset, message: message))
@@ -132,7 +138,9 @@ struct PEParseContext {
             do {
                 let rawSize = try reader.u32le(at: o + 16)
                 let rawPointer = try reader.u32le(at: o + 20)
-                let entropy = MeasuredRegion.measure(reader.bytes, offset: Int(rawPointer), size: Int(rawSize)).entropy
+                let entropy =
+                    options.measuresSectionEntropy
+                    ? MeasuredRegion.measure(reader.bytes, offset: Int(rawPointer), size: Int(rawSize)).entropy : nil
                 if !reader.contains(offset: Int(rawPointer), length: Int(rawSize)) {
                     note("sections", o, "section \(i) raw data [\(rawPointer), +\(rawSize)) extends past end of file")
                 }

@@ -46,7 +46,7 @@ struct InspectTextRenderer {
         for s in pe.sections {
             let flags = (s.characteristics & 0x4000_0000 != 0 ? "r" : "-") + (s.isWritable ? "w" : "-") + (s.isExecutable ? "x" : "-")
             out.append(
-                "    \(s.name.padding(8)) va \(hex(s.virtualAddress)) vsize \(hex(s.virtualSize)) raw \(hex(s.pointerToRawData))+\(hex(s.sizeOfRawData)) \(flags) entropy \(fixed(s.entropy))")
+                "    \(s.name.padding(8)) va \(hex(s.virtualAddress)) vsize \(hex(s.virtualSize)) raw \(hex(s.pointerToRawData))+\(hex(s.sizeOfRawData)) \(flags) entropy \(s.entropy.map(fixed) ?? "-")")
         }
         if !pe.imports.isEmpty {
             let total = pe.imports.reduce(0) { $0 + $1.functions.count }
