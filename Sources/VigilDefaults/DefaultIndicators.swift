@@ -22,7 +22,8 @@ public enum DefaultIndicators {
             }
             set.insert(Indicator(
                 kind: kind, value: value,
-                provenance: [Provenance(feed: feedName, file: entry.source, description: entry.description, firstSeen: "2023-03-29")]))
+                provenance: [Provenance(feed: feedName, file: entry.source, description: entry.description, firstSeen: "2023-03-29")],
+                sameFileSHA256: entry.sameFileSHA256.isEmpty ? nil : entry.sameFileSHA256))
         }
         return set
     }()

@@ -86,19 +86,21 @@ enum MISPReader {
         let eventTags = tagNames(event["Tag"])
         let info = event["info"] as? String
         let eventUUID = event["uuid"] as? String ?? "event"
-        var attributes: [(attribute: [String: Any], object: String?)] = []
+        var attributes: [(attribute: [String: Any], object: String?, objectIndex: Int?)] = []
         for a in (event["Attribute"] as? [Any]) ?? [] {
-            if let a = a as? [String: Any] { attributes.append((a, nil)) }
+            if let a = a as? [String: Any] { attributes.append((a, nil, nil)) }
         }
-        for o in (event["Object"] as? [Any]) ?? [] {
+        for (index, o) in ((event["Object"] as? [Any]) ?? []).enumerated() {
             guard let o = o as? [String: Any] else { continue }
             let name = o["name"] as? String
             if (o["deleted"] as? Bool) == true { continue }
             for a in (o["Attribute"] as? [Any]) ?? [] {
-                if let a = a as? [String: Any] { attributes.append((a, name)) }
+                if let a = a as? [String: Any] { attributes.append((a, name, index)) }
             }
         }
-        for (attribute, object) in attributes.prefix(maxAttributes) {
+        // Indicators of each `file` object, accepted together once their hashes are linked.
+        var fileObjects: [Int: [Indicator]] = [:]
+        for (attribute, object, objectIndex) in attributes.prefix(maxAttributes) {
             let type = attribute["type"] as? String ?? ""
             let value = attribute["value"] as? String ?? ""
             let uuid = attribute["uuid"] as? String ?? eventUUID
@@ -127,15 +129,24 @@ enum MISPReader {
                 switch IndicatorTypeName.normalize(partValue, claimedType: partType, allowed: allowed) {
                 case .success(let (kind, canonical)):
                     let description = [comment, info].compactMap { $0 }.joined(separator: " — ")
-                    result.accept(Indicator(kind: kind, value: canonical, provenance: [
+                    let indicator = Indicator(kind: kind, value: canonical, provenance: [
                         Provenance(feed: feed, file: path, line: nil, description: description.isEmpty ? nil : description,
                                    firstSeen: firstSeen, original: partValue == canonical ? nil : partValue,
                                    tags: (eventTags + tags).isEmpty ? nil : eventTags + tags),
-                    ]))
+                    ])
+                    if object == "file", let objectIndex {
+                        fileObjects[objectIndex, default: []].append(indicator)
+                    } else {
+                        result.accept(indicator)
+                    }
                 case .failure(let reason):
                     result.reject(path: path, line: nil, claimedType: type, "\(where_): \(reason.message)")
                 }
             }
+        }
+        // A MISP `file` object describes one file: its MD5 and SHA-1 are linked to its SHA-256.
+        for index in fileObjects.keys.sorted() {
+            for indicator in SameFile.link(fileObjects[index] ?? []) { result.accept(indicator) }
         }
     }
 

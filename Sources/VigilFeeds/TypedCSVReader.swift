@@ -82,10 +82,11 @@ enum TypedCSVReader {
             // A Volexity `file` cell packs several hashes; every other cell holds one value.
             let values = expected.allSatisfy(\.isHash) && raw.contains(",")
                 ? raw.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } : [raw]
+            var accepted: [Indicator] = []
             for value in values {
                 switch IndicatorTypeName.normalize(value, claimedType: claimed, allowed: expected) {
                 case .success(let (kind, canonical)):
-                    result.accept(Indicator(kind: kind, value: canonical, provenance: [
+                    accepted.append(Indicator(kind: kind, value: canonical, provenance: [
                         Provenance(feed: feed, file: path, line: record.line, description: description,
                                    original: value == canonical ? nil : value),
                     ]))
@@ -93,6 +94,8 @@ enum TypedCSVReader {
                     result.reject(path: path, line: record.line, claimedType: claimed.lowercased(), reason.message)
                 }
             }
+            // The digests packed in one cell are of one file.
+            for indicator in SameFile.link(accepted) { result.accept(indicator) }
         }
         return result
     }
@@ -172,5 +175,20 @@ enum IndicatorTypeName {
 extension UInt8 {
     var isHexDigitASCII: Bool {
         (self >= 0x30 && self <= 0x39) || (self >= 0x61 && self <= 0x66) || (self >= 0x41 && self <= 0x46)
+    }
+}
+
+/// Links the MD5 and SHA-1 indicators of one file to its SHA-256 (``Indicator/sameFileSHA256``).
+enum SameFile {
+    /// `indicators` published together for one file: when exactly one of them is a SHA-256, the MD5
+    /// and SHA-1 values among them are linked to it; otherwise they are returned unchanged.
+    static func link(_ indicators: [Indicator]) -> [Indicator] {
+        let sha256 = indicators.filter { $0.kind == .sha256 }
+        guard sha256.count == 1, let value = sha256.first?.value else { return indicators }
+        return indicators.map { indicator in
+            var linked = indicator
+            if indicator.kind == .md5 || indicator.kind == .sha1 { linked.sameFileSHA256 = value }
+            return linked
+        }
     }
 }

@@ -78,12 +78,19 @@ public struct Indicator: Codable, Sendable, Hashable {
     public var score: Int?
     /// Every source that published this value; merged when the same value comes from several feeds.
     public var provenance: [Provenance]
+    /// For an MD5 or SHA-1 indicator: the SHA-256 of the same file, when every source that published
+    /// the value also gave that SHA-256 with it (a Volexity `file` cell, a MISP `file` object). A sweep
+    /// that loads that SHA-256 finds the file by it and then reports this indicator too, so it need not
+    /// compute MD5 or SHA-1 for every file. `nil` when any source published the value on its own or the
+    /// sources disagree.
+    public var sameFileSHA256: String?
 
-    public init(kind: IndicatorKind, value: String, score: Int? = nil, provenance: [Provenance] = []) {
+    public init(kind: IndicatorKind, value: String, score: Int? = nil, provenance: [Provenance] = [], sameFileSHA256: String? = nil) {
         self.kind = kind
         self.value = value
         self.score = score
         self.provenance = provenance
+        self.sameFileSHA256 = sameFileSHA256
     }
 
     /// A short description for reports: the first non-empty provenance description.

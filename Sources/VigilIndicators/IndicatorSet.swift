@@ -100,6 +100,8 @@ public struct IndicatorSet: Sendable {
                 indicators[i].provenance.append(p)
             }
             if let s = indicator.score { indicators[i].score = max(indicators[i].score ?? s, s) }
+            // The same-file link holds only while every source gives the same one.
+            if indicators[i].sameFileSHA256 != indicator.sameFileSHA256 { indicators[i].sameFileSHA256 = nil }
             return .merged
         }
         let index = Int32(indicators.count)

@@ -69,8 +69,13 @@ final class Worker {
         counters.bytes.add(file.bytes.count, ordering: .relaxed)
 
         let indicators = engine.configuration.indicators
-        for hit in indicators.matchHashes(md5: file.hashes.md5, sha1: file.hashes.sha1, sha256: file.hashes.sha256) {
-            findings.append(FindingFactory.hashHit(hit, path: path, hashes: file.hashes.completed(from: file.bytes)))
+        var hits = indicators.matchHashes(md5: file.hashes.md5, sha1: file.hashes.sha1, sha256: file.hashes.sha256)
+        if !hits.isEmpty {
+            // A hit carries all three digests; matching them all also finds MD5 and SHA-1 indicators
+            // that were not computed during the read because their file's SHA-256 is loaded.
+            let all = file.hashes.completed(from: file.bytes)
+            if all != file.hashes { hits = indicators.matchHashes(md5: all.md5, sha1: all.sha1, sha256: all.sha256) }
+            for hit in hits { findings.append(FindingFactory.hashHit(hit, path: path, hashes: all)) }
         }
 
         let format = FileFormat.identify(file.bytes.prefix(64 * 1024))

@@ -42,6 +42,19 @@ import _VigilTestSupport
         let r = try FeedReader.parse(text: text, path: "v.csv", feed: "v", format: .csv, options: FeedReadOptions())
         #expect(r.summary.accepted == [.sha256: 1, .sha1: 1, .md5: 1, .domain: 1, .email: 1])
         #expect(r.indicators.lookup(.md5, "0eeb1c0133eb4d571178b2d9d14ce3e9")?.provenance.first?.line == 2)
+        // The three digests of the cell are one file: MD5 and SHA-1 are linked to its SHA-256.
+        let sha256 = "59e1edf4d82fae4978e97512b0331b7eb21dd4b838b850ba46794d9c7a2c0983"
+        #expect(r.indicators.lookup(.md5, "0eeb1c0133eb4d571178b2d9d14ce3e9")?.sameFileSHA256 == sha256)
+        #expect(r.indicators.lookup(.sha1, "bfecb8ce89a312d2ef4afc64a63847ae11c6f69e")?.sameFileSHA256 == sha256)
+        #expect(r.indicators.lookup(.sha256, sha256)?.sameFileSHA256 == nil)
+    }
+
+    @Test func hashesInSeparateRowsAreNotLinked() throws {
+        let text = "Indicator,Data,Note\nSHA256,59e1edf4d82fae4978e97512b0331b7eb21dd4b838b850ba46794d9c7a2c0983,MSI\n"
+            + "MD5,0eeb1c0133eb4d571178b2d9d14ce3e9,MSI\n"
+        let r = try FeedReader.parse(text: text, path: "s.csv", feed: "s", format: .csv, options: FeedReadOptions())
+        #expect(r.summary.accepted == [.sha256: 1, .md5: 1])
+        #expect(r.indicators.lookup(.md5, "0eeb1c0133eb4d571178b2d9d14ce3e9")?.sameFileSHA256 == nil)
     }
 
     @Test func tableWithoutTypeAndValueColumnsIsRejected() {
@@ -181,6 +194,33 @@ import _VigilTestSupport
         #expect(r.indicators.lookup(.sha256, "c485674ee63ec8d4e8fde9800788175a8b02d3f9416d0e763360fff7f8eb4e02")?.provenance.first?.tags == ["tlp:white"])
         let all = try FeedReader.parse(text: text, path: "e.json", feed: "m", format: .misp, options: FeedReadOptions(includeNonIDS: true))
         #expect(all.indicators.contains(.domain, "journalide.org"))
+    }
+
+    @Test func hashesOfOneFileObjectAreLinkedOthersAreNot() throws {
+        let sha256 = "c485674ee63ec8d4e8fde9800788175a8b02d3f9416d0e763360fff7f8eb4e02"
+        let text = """
+            {"Event":{"uuid":"e","info":"t","Attribute":[
+              {"type":"md5","value":"11bc82a9bd8297bd0823bce5d6202082","to_ids":true}],
+             "Object":[
+              {"name":"file","Attribute":[
+                {"type":"sha256","value":"\(sha256)","to_ids":true},
+                {"type":"sha1","value":"bf939c9c261d27ee7bb92325cc588624fca75429","to_ids":true},
+                {"type":"md5","value":"74bc2d0b6680faa1a5a76b27e5479cbc","to_ids":true}]},
+              {"name":"file","Attribute":[
+                {"type":"sha256","value":"7986bbaee8940da11ce089383521ab420c443ab7b15ed42aed91fd31ce833896","to_ids":true},
+                {"type":"sha256","value":"a64fa9f1c76457ecc58402142a8728ce34ccba378c17318b3340083eeb7acc67","to_ids":true},
+                {"type":"md5","value":"660ea9b8205fbd2da59fefd26ae5115c","to_ids":true}]},
+              {"name":"pe","Attribute":[
+                {"type":"sha256","value":"e6bbc33815b9f20b0cf832d7401dd893fbc467c800728b5891336706da0dbcec","to_ids":true},
+                {"type":"md5","value":"d5101c3b86d973a848ab7ed79cd11e5a","to_ids":true}]}]}}
+            """
+        let r = try FeedReader.parse(text: text, path: "e.json", feed: "m", format: .misp, options: FeedReadOptions())
+        #expect(r.summary.accepted == [.sha256: 4, .sha1: 1, .md5: 4])
+        #expect(r.indicators.lookup(.md5, "74bc2d0b6680faa1a5a76b27e5479cbc")?.sameFileSHA256 == sha256)
+        #expect(r.indicators.lookup(.sha1, "bf939c9c261d27ee7bb92325cc588624fca75429")?.sameFileSHA256 == sha256)
+        #expect(r.indicators.lookup(.md5, "11bc82a9bd8297bd0823bce5d6202082")?.sameFileSHA256 == nil)  // event attribute
+        #expect(r.indicators.lookup(.md5, "660ea9b8205fbd2da59fefd26ae5115c")?.sameFileSHA256 == nil)  // two SHA-256 in the object
+        #expect(r.indicators.lookup(.md5, "d5101c3b86d973a848ab7ed79cd11e5a")?.sameFileSHA256 == nil)  // not a file object
     }
 
     @Test func feedFolderThroughManifest() throws {

@@ -77,6 +77,19 @@ struct SharedFeedTests {
         }
     }
 
+    /// MD5/SHA-1 values linked to a loaded SHA-256 of the same file: Volexity packs each file's
+    /// digests in one cell (6 files); ESET's MISP events hold 7 `file` objects with one SHA-256 each
+    /// (counted independently with a short Python walk over the JSON), the backdoordiplomacy event
+    /// only loose attributes.
+    @Test(arguments: [("volexity/3cx-iocs.csv", 12), ("misp/eset", 14)])
+    func sameFileLinks(_ path: String, linked: Int) throws {
+        let url = try #require(Self.feeds).appendingPathComponent(path)
+        let set = try FeedReader.read(contentsOf: url, feed: "t").indicators
+        let links = set.indicators.filter { ($0.kind == .md5 || $0.kind == .sha1) && $0.sameFileSHA256 != nil }
+        #expect(links.count == linked)
+        #expect(links.allSatisfy { set.contains(.sha256, $0.sameFileSHA256 ?? "") })
+    }
+
     @Test func sunburstBlocklistIsRejectedWithAClearMessage() throws {
         let url = try #require(Self.feeds).appendingPathComponent("sophos/Sunburst_blocklists.csv")
         #expect(FeedReader.detect(text: try String(contentsOf: url, encoding: .utf8), fileName: url.lastPathComponent) == .csv)

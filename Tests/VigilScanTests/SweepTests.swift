@@ -151,6 +151,30 @@ struct SweepTests {
         #expect(ScanConfiguration(indicators: set).extraDigests == [.md5, .sha1])
     }
 
+    @Test func md5AndSHA1LinkedToALoadedSHA256AreFoundWithoutComputingThemForEveryFile() throws {
+        let dir = try Scratch()
+        try dir.write("abc.txt", "abc")
+        try dir.write("other.txt", "other")
+        let linkedMD5 = Indicator(kind: .md5, value: Self.abcMD5, provenance: [Provenance(feed: "t")], sameFileSHA256: Self.abcSHA256)
+        let linkedSHA1 = Indicator(kind: .sha1, value: Self.abcSHA1, provenance: [Provenance(feed: "t")], sameFileSHA256: Self.abcSHA256)
+        var set = IndicatorSet()
+        set.insert(linkedMD5)
+        set.insert(linkedSHA1)
+        // The linked SHA-256 is not loaded: the MD5 and SHA-1 must be computed.
+        #expect(ScanConfiguration(indicators: set).extraDigests == [.md5, .sha1])
+        set.insert(hashIndicator(.sha256, Self.abcSHA256))
+        #expect(ScanConfiguration(indicators: set).extraDigests == [])
+        // An unlinked MD5 of another file brings MD5 back, and only MD5.
+        set.insert(hashIndicator(.md5, "00000000000000000000000000000000"))
+        #expect(ScanConfiguration(indicators: set).extraDigests == [.md5])
+
+        let result = try scan([dir.path], indicators: [linkedMD5, linkedSHA1, hashIndicator(.sha256, Self.abcSHA256)])
+        #expect(result.findings.compactMap { $0.evidence["hash_type"] }.sorted { "\($0)" < "\($1)" }
+            == [.string("md5"), .string("sha1"), .string("sha256")])
+        #expect(Set(result.findings.map(\.path)) == [dir.path + "/abc.txt"])
+        #expect(result.findings.allSatisfy { $0.evidence["md5"] == .string(Self.abcMD5) && $0.evidence["sha1"] == .string(Self.abcSHA1) })
+    }
+
     @Test func fifoAppearingAfterTheWalkIsNotBlockedOn() throws {
         let dir = try Scratch()
         let fifo = dir.path + "/late-pipe"
