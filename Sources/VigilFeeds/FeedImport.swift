@@ -346,9 +346,16 @@ public enum FeedReader {
                 result.reject(path: path, line: row.number, claimedType: "filename", "regex does not compile: \(fields[0])")
                 continue
             }
+            // Loki splits on every ';', so a false-positive regex never contains one.
+            var falsePositive = fields.count >= 3 ? fields[2].trimmingCharacters(in: .whitespaces) : ""
+            if !falsePositive.isEmpty, (try? NSRegularExpression(pattern: falsePositive, options: [])) == nil {
+                result.warn(path: path, line: row.number, "false-positive regex does not compile, so hits of this indicator are not filtered: \(falsePositive)")
+                falsePositive = ""
+            }
             result.accept(Indicator(
                 kind: .filename, value: fields[0], score: score,
-                provenance: [Provenance(feed: feed, file: path, line: row.number, description: row.description)]))
+                provenance: [Provenance(feed: feed, file: path, line: row.number, description: row.description)],
+                falsePositivePattern: falsePositive.isEmpty ? nil : falsePositive))
         }
         return result
     }

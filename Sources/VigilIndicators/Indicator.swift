@@ -84,13 +84,21 @@ public struct Indicator: Codable, Sendable, Hashable {
     /// compute MD5 or SHA-1 for every file. `nil` when any source published the value on its own or the
     /// sources disagree.
     public var sameFileSHA256: String?
+    /// For a filename indicator: a regex over the same path that marks a match as a known false
+    /// positive (the third column of Loki's `filename-iocs.txt`). Kept only while every source gives
+    /// the same one, so a merge never suppresses more than each source asked for.
+    public var falsePositivePattern: String?
 
-    public init(kind: IndicatorKind, value: String, score: Int? = nil, provenance: [Provenance] = [], sameFileSHA256: String? = nil) {
+    public init(
+        kind: IndicatorKind, value: String, score: Int? = nil, provenance: [Provenance] = [], sameFileSHA256: String? = nil,
+        falsePositivePattern: String? = nil
+    ) {
         self.kind = kind
         self.value = value
         self.score = score
         self.provenance = provenance
         self.sameFileSHA256 = sameFileSHA256
+        self.falsePositivePattern = falsePositivePattern
     }
 
     /// A short description for reports: the first non-empty provenance description.

@@ -102,6 +102,7 @@ public struct IndicatorSet: Sendable {
             if let s = indicator.score { indicators[i].score = max(indicators[i].score ?? s, s) }
             // The same-file link holds only while every source gives the same one.
             if indicators[i].sameFileSHA256 != indicator.sameFileSHA256 { indicators[i].sameFileSHA256 = nil }
+            if indicators[i].falsePositivePattern != indicator.falsePositivePattern { indicators[i].falsePositivePattern = nil }
             return .merged
         }
         let index = Int32(indicators.count)

@@ -2,7 +2,8 @@ import Foundation
 import VigilIndicators
 
 /// Matches file paths against filename/path regex indicators (Loki `filename-iocs.txt` style),
-/// case-insensitively.
+/// case-insensitively; a match that the indicator's false-positive regex (Loki's third column,
+/// case-sensitive as in Loki) also matches is set aside.
 ///
 /// Thousands of regexes per file would make a sweep crawl, so each regex is indexed by a trigram
 /// of each literal it must contain (one of several for `\.(exe|dll)`; see ``RegexLiteral``): a
@@ -13,6 +14,8 @@ public struct FilenameMatcher: Sendable {
     struct Pattern: Sendable {
         var indicator: Indicator
         var regex: NSRegularExpression
+        /// ``Indicator/falsePositivePattern``, compiled: a path it matches is not a hit.
+        var falsePositive: NSRegularExpression?
         /// Lowercase ASCII literals one of which every match contains, if they were found.
         var literals: [[UInt8]]?
     }
@@ -38,7 +41,18 @@ public struct FilenameMatcher: Sendable {
             let source = Self.adaptToPlatform(indicator.value)
             do {
                 let regex = try NSRegularExpression(pattern: source, options: [.caseInsensitive])
-                compiled.append(Pattern(indicator: indicator, regex: regex, literals: RegexLiteral.alternatives(in: source)))
+                var falsePositive: NSRegularExpression?
+                if let fp = indicator.falsePositivePattern.map(Self.adaptToPlatform) {
+                    do {
+                        // Case-sensitive, as Loki compiles it: signature-base's `\\whatsapp\.exe` hit is a
+                        // false positive in a `\\WhatsApp` folder, which differs only by case.
+                        falsePositive = try NSRegularExpression(pattern: fp, options: [])
+                    } catch {
+                        rejected.append((indicator, "false-positive regex does not compile, so its hits are not filtered: \(fp)"))
+                    }
+                }
+                compiled.append(
+                    Pattern(indicator: indicator, regex: regex, falsePositive: falsePositive, literals: RegexLiteral.alternatives(in: source)))
             } catch {
                 rejected.append((indicator, "regex does not compile: \(source)"))
             }
@@ -62,9 +76,22 @@ public struct FilenameMatcher: Sendable {
         patterns = compiled
     }
 
-    /// The indicators whose regex matches `path` (searched anywhere in the path, case-insensitively).
-    public func matches(path: String) -> [Indicator] {
-        guard !patterns.isEmpty else { return [] }
+    /// The indicators whose regex matches `path` (searched anywhere in the path, case-insensitively)
+    /// and whose false-positive regex does not.
+    public func matches(path: String) -> [Indicator] { match(path: path).hits }
+
+    /// What the filename indicators say about one path.
+    public struct Match: Sendable {
+        /// Indicators whose regex matches the path.
+        public var hits: [Indicator] = []
+        /// Indicators whose regex matches but whose false-positive regex matches too (Loki's rule:
+        /// not reported as findings, counted in the statistics).
+        public var suppressed: [Indicator] = []
+    }
+
+    /// The indicators whose regex matches `path`, split by their false-positive regex.
+    public func match(path: String) -> Match {
+        guard !patterns.isEmpty else { return Match() }
         let lowered = path.utf8.map(RegexLiteral.lower)
         let ascii = lowered.allSatisfy { $0 < 0x80 }
         var candidates: [Int] = unfiltered
@@ -80,14 +107,19 @@ public struct FilenameMatcher: Sendable {
             // Non-ASCII paths: Unicode case folding is not byte-wise, so evaluate every pattern.
             candidates = Array(patterns.indices)
         }
-        guard !candidates.isEmpty else { return [] }
+        guard !candidates.isEmpty else { return Match() }
         var seen = Set<Int>()
-        var out: [Indicator] = []
+        var out = Match()
         let range = NSRange(path.startIndex..<path.endIndex, in: path)
         for index in candidates.sorted() where seen.insert(index).inserted {
             let p = patterns[index]
             if ascii, let literals = p.literals, !literals.contains(where: { Self.contains(lowered, $0) }) { continue }
-            if p.regex.firstMatch(in: path, options: [], range: range) != nil { out.append(p.indicator) }
+            guard p.regex.firstMatch(in: path, options: [], range: range) != nil else { continue }
+            if let fp = p.falsePositive, fp.firstMatch(in: path, options: [], range: range) != nil {
+                out.suppressed.append(p.indicator)
+            } else {
+                out.hits.append(p.indicator)
+            }
         }
         return out
     }

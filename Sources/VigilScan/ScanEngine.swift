@@ -98,6 +98,7 @@ public final class ScanEngine: Sendable {
             stats.filesScanned += o.files
             stats.bytesScanned += o.bytes
             stats.filesSkippedForSize += o.skippedForSize
+            stats.filenameHitsSuppressed += o.filenameHitsSuppressed
             for a in o.analyses { analysesByFolder[folder(of: a.path), default: []].append(a) }
         }
         // Folder-level checks, once per folder walked (and per folder of a file given directly).
@@ -167,4 +168,5 @@ struct WorkerOutput: Sendable {
     var files = 0
     var bytes = 0
     var skippedForSize = 0
+    var filenameHitsSuppressed = 0
 }

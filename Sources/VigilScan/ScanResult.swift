@@ -12,6 +12,9 @@ public struct ScanStatistics: Sendable, Codable, Hashable {
     public var filesSkippedForSize = 0
     /// Symbolic links inside folders that were not followed (without `--follow-symlinks`).
     public var symlinksNotFollowed = 0
+    /// File name indicator matches not reported because the indicator's false-positive regex matched
+    /// the path too (Loki's third column).
+    public var filenameHitsSuppressed = 0
     /// Findings produced.
     public var findings = 0
     /// Files with at least one finding.

@@ -37,7 +37,9 @@ final class Worker {
     func process(_ item: WorkItem) {
         let path = item.path.display
         let absolute = path.hasPrefix("/") ? path : cwd + "/" + path
-        var findings = engine.filenames.matches(path: absolute).map { FindingFactory.filenameHit($0, path: path) }
+        let names = engine.filenames.match(path: absolute)
+        output.filenameHitsSuppressed += names.suppressed.count
+        var findings = names.hits.map { FindingFactory.filenameHit($0, path: path) }
         defer { record(findings) }
 
         var heldGate = false

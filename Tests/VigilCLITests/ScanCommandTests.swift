@@ -102,6 +102,20 @@ struct ScanCommandTests {
         #expect(!r.stdout.contains("\u{1B}["))  // no colour when stdout is not a terminal
     }
 
+    @Test func lokiFalsePositiveColumnSetsMatchesAsideAndTheSummarySaysSo() throws {
+        let root = try TestSupport.makeTemporaryDirectory("vigil-cli-fp")
+        defer { try? FileManager.default.removeItem(at: root) }
+        try TestSupport.write(Array("x".utf8), to: "tree/AppData/Local/WhatsApp/WhatsApp.exe", in: root)
+        try TestSupport.write(Array("x".utf8), to: "tree/Downloads/whatsapp.exe", in: root)
+        let line = #"\\whatsapp\.exe;55;(\\WhatsApp|\\Prefetch\\)"# + "\n"
+        let iocs = try TestSupport.write(Array(("# WhatsApp look-alikes\n" + line).utf8), to: "filename-iocs.txt", in: root).path
+        let r = try runIsolated(["scan", "--no-default-indicators", "--iocs", iocs, root.path + "/tree"])
+        #expect(r.status == 1)
+        #expect(r.stdout.contains(root.path + "/tree/Downloads/whatsapp.exe\n"))
+        #expect(!r.stdout.contains("WhatsApp/WhatsApp.exe"))
+        #expect(r.stdout.contains("1 file name matches not reported: their indicator's false-positive regex matched too"))
+    }
+
     @Test func cleanScanExitsZero() throws {
         let (root, _, _) = try makeTree()
         defer { try? FileManager.default.removeItem(at: root) }

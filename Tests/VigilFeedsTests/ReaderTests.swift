@@ -80,6 +80,26 @@ import _VigilTestSupport
         #expect(r.diagnostics.map(\.line) == [5])
     }
 
+    @Test func lokiFilenameFileKeepsTheFalsePositiveColumn() {
+        let text = """
+            # WhatsApp look-alikes
+            \\\\whatsapp\\.exe;55;(\\\\WhatsApp|\\\\Prefetch\\\\)
+            \\\\3CXDesktopApp-18\\.12\\.416\\.msi;80
+            \\\\tmp\\.exe;60;([unclosed
+            \\\\empty\\.exe;40;
+            """
+        let r = FeedReader.read(text: text, path: "filename-iocs.txt", feed: "l", format: .lokiFilename)
+        #expect(r.summary.accepted == [.filename: 4])
+        let byValue = Dictionary(uniqueKeysWithValues: r.indicators.indicators.map { ($0.value, $0) })
+        #expect(byValue[#"\\whatsapp\.exe"#]?.falsePositivePattern == #"(\\WhatsApp|\\Prefetch\\)"#)
+        #expect(byValue[#"\\3CXDesktopApp-18\.12\.416\.msi"#]?.falsePositivePattern == nil)
+        #expect(byValue[#"\\empty\.exe"#]?.falsePositivePattern == nil)
+        // A broken false-positive regex keeps the indicator (unfiltered) and says so with its line.
+        #expect(byValue[#"\\tmp\.exe"#]?.falsePositivePattern == nil)
+        let warning = r.diagnostics.first { $0.message.contains("false-positive regex does not compile") }
+        #expect(warning?.line == 4)
+    }
+
     @Test func lokiHashFileWithScores() {
         let text = "# 3CX\nc485674ee63ec8d4e8fde9800788175a8b02d3f9416d0e763360fff7f8eb4e02;80;3CX ffmpeg\nbfecb8ce89a312d2ef4afc64a63847ae11c6f69e;3CX MSI\nzz;bad\n"
         let r = FeedReader.read(text: text, path: "hash-iocs.txt", feed: "l", format: .lokiHash)

@@ -90,6 +90,15 @@ struct SharedFeedTests {
         #expect(links.allSatisfy { set.contains(.sha256, $0.sameFileSHA256 ?? "") })
     }
 
+    /// signature-base's filename-iocs.txt: 3,711 distinct regexes, 30 with one false-positive regex
+    /// (a Python walk over the file gives the same).
+    @Test func lokiFalsePositiveColumnIsKept() throws {
+        let url = try #require(TestSupport.sharedData).appendingPathComponent("iocs-loki/filename-iocs.txt")
+        let set = try FeedReader.read(contentsOf: url, feed: "sb").indicators
+        #expect(set.countsByKind[.filename] == 3_711)
+        #expect(set.indicators.filter { $0.falsePositivePattern != nil }.count == 30)
+    }
+
     @Test func sunburstBlocklistIsRejectedWithAClearMessage() throws {
         let url = try #require(Self.feeds).appendingPathComponent("sophos/Sunburst_blocklists.csv")
         #expect(FeedReader.detect(text: try String(contentsOf: url, encoding: .utf8), fileName: url.lastPathComponent) == .csv)

@@ -67,6 +67,23 @@ struct SweepTests {
         #expect(result.findings.first?.severity == .high)
     }
 
+    @Test func aMatchAlsoMatchedByTheFalsePositiveRegexIsCountedNotReported() throws {
+        // signature-base's WhatsApp line: the real client's folders are known false positives.
+        let dir = try Scratch()
+        try dir.write("AppData/Local/WhatsApp/WhatsApp.exe", "x")
+        try dir.write("Downloads/whatsapp.exe", "x")
+        let indicator = Indicator(
+            kind: .filename, value: #"\\whatsapp\.exe"#, score: 55, provenance: [Provenance(feed: "t")],
+            falsePositivePattern: #"(\\WhatsApp|\\Prefetch\\|\\(Packages|WindowsApps)\\.{8}\.WhatsAppDesktop)"#)
+        let result = try scan([dir.path], indicators: [indicator])
+        #expect(result.findings.map(\.path) == [dir.path + "/Downloads/whatsapp.exe"])
+        #expect(result.statistics.filenameHitsSuppressed == 1)
+        // Without the column both are reported.
+        var plain = indicator
+        plain.falsePositivePattern = nil
+        #expect(try scan([dir.path], indicators: [plain]).findings.count == 2)
+    }
+
     @Test func yaraMatchCarriesStringOffsetsAndRuleMetadata() throws {
         let dir = try Scratch()
         try dir.write("payload.bin", Array("....EVIL-MARKER....EVIL-MARKER".utf8))
