@@ -3,15 +3,20 @@
 #
 #   benchmarks/scan.sh [CORPUS_MB]      (default 400)
 #
-# 1. Builds a corpus of about CORPUS_MB MB by copying files from /usr/lib (symlinks not copied)
-#    into $BENCH_DIR (default /tmp/vigil-bench/corpus), once.
+# 1. Builds two corpora of about CORPUS_MB MB each in $BENCH_DIR (default /tmp/vigil-bench), once, by
+#    copying regular files (no symlinks, each below 64 MiB):
+#    - corpus/:       from /usr/lib: shared libraries, compilers, mingw-w64 PE files (few, large files)
+#    - corpus-small/: from /usr/share: documentation, locales, scripts, icons (many small files)
 # 2. Rules: the two bundled 3CX rule files (shared/data/yara or the repository's generated copy),
 #    compiled by both tools with the five Loki externals.
-# 3. Warms the page cache, then runs each command twice and keeps the faster run:
+# 3. On each corpus, warms the page cache, then runs each command twice and keeps the faster run:
 #    - vigil scan --no-default-indicators --rules <rules>: SHA-256 of every file too (a sweep computes
 #      MD5 and SHA-1 only when such an indicator is loaded), and again with one MD5 and one SHA-1
 #      indicator loaded, so every file gets all three digests
-#    - yara -r -p 2 -d filename= … <rules> <corpus>
+#      (unlinked ones: see Indicator.sameFileSHA256), and once as a user runs it, with the built-in set
+#      (its MD5/SHA-1 are linked to loaded SHA-256, so SHA-256 only) and built-in rules (the same two files)
+#    - yara -N -r -p 2 -d filename= … <rules> <corpus>   (-N: no symlinks followed, like vigil)
+# 4. On the /usr/lib corpus, hashing without rules:
 #    - vigil scan --no-default-indicators without rules: read + SHA-256, and read + three digests
 #    - sha256sum, and openssl dgst -sha256 / -md5 / -sha1, over the same files (xargs, 1 and 2 processes)
 # Prints wall seconds, user+sys CPU seconds, MB/s and the ratios (wall and CPU). Run under `nice` on a
@@ -27,25 +32,33 @@ command -v yara >/dev/null || scripts/install-deps.sh
 swift build -c release --product vigil >&2
 VIGIL="$(swift build -c release --show-bin-path)/vigil"
 
-if [ ! -f "$BENCH_DIR/corpus.done" ]; then
-    echo "building a ${CORPUS_MB} MB corpus from /usr/lib in $CORPUS…" >&2
-    rm -rf "$CORPUS"; mkdir -p "$CORPUS"
-    limit=$((CORPUS_MB * 1000 * 1000))
-    total=0
+# build_corpus SOURCE DEST: copies regular files of SOURCE (sorted, each below 64 MiB) until CORPUS_MB.
+build_corpus() {
+    local source="$1" dest="$2"
+    [ -f "$dest.done" ] && return
+    echo "building a ${CORPUS_MB} MB corpus from $source in $dest…" >&2
+    rm -rf "$dest"; mkdir -p "$dest"
+    local limit=$((CORPUS_MB * 1000 * 1000)) total=0 f size target
     while IFS= read -r -d '' f; do
         size=$(stat -c %s "$f")
-        [ "$size" -gt 67108864 ] && continue          # keep single files below 64 MiB
+        [ "$size" -gt 67108864 ] && continue
         [ $((total + size)) -gt "$limit" ] && break
-        dest="$CORPUS/${f#/usr/lib/}"
-        mkdir -p "$(dirname "$dest")"
-        cp "$f" "$dest" 2>/dev/null && total=$((total + size))
-    done < <(find /usr/lib -type f -readable -print0 | sort -z)
-    touch "$BENCH_DIR/corpus.done"
-fi
-FILES=$(find "$CORPUS" -type f | wc -l)
-BYTES=$(find "$CORPUS" -type f -printf '%s\n' | awk '{s+=$1} END {print s}')
-MB=$(awk -v b="$BYTES" 'BEGIN {printf "%.1f", b/1e6}')
-echo "corpus: $CORPUS, $FILES files, $MB MB"
+        target="$dest/${f#"$source"/}"
+        mkdir -p "$(dirname "$target")"
+        cp "$f" "$target" 2>/dev/null && total=$((total + size))
+    done < <(find "$source" -type f -readable -print0 | sort -z)
+    touch "$dest.done"
+}
+build_corpus /usr/lib "$CORPUS"
+SMALL="$BENCH_DIR/corpus-small"
+build_corpus /usr/share "$SMALL"
+# describe DIR: sets FILES, BYTES, MB for DIR.
+describe() {
+    FILES=$(find "$1" -type f | wc -l)
+    BYTES=$(find "$1" -type f -printf '%s\n' | awk '{s+=$1} END {print s}')
+    MB=$(awk -v b="$BYTES" 'BEGIN {printf "%.1f", b/1e6}')
+    echo "corpus: $1, $FILES files, $MB MB"
+}
 
 RULES_DIR="$BENCH_DIR/rules"
 mkdir -p "$RULES_DIR"
@@ -61,7 +74,8 @@ PY
 fi
 EXTERNALS=(-d filename= -d filepath= -d extension= -d filetype= -d owner=)
 
-warm() { find "$CORPUS" -type f -print0 | xargs -0 cat > /dev/null; }
+WARM="$CORPUS"
+warm() { find "$WARM" -type f -print0 | xargs -0 cat > /dev/null; }
 
 # run LABEL CMD... : best of two runs; prints wall and CPU seconds.
 declare -A WALL CPU
@@ -86,13 +100,23 @@ echo
 # One MD5 and one SHA-1 indicator (matching nothing) make the sweep compute all three digests.
 THREE="$BENCH_DIR/three-digests.txt"
 printf '%s\n' 00000000000000000000000000000000 0000000000000000000000000000000000000000 > "$THREE"
-echo "== YARA sweep: the two 3CX rule files =="
-run "vigil scan --rules (+SHA-256)" "$VIGIL" scan --no-default-indicators --rules "$RULES_DIR" --format jsonl "$CORPUS"
-run "vigil scan --rules (+3 hashes)" "$VIGIL" scan --no-default-indicators --iocs "$THREE" --rules "$RULES_DIR" --format jsonl "$CORPUS"
-run "yara -r -p 2" yara -r -p 2 "${EXTERNALS[@]}" "$RULES_DIR/volexity-3cx.yar" "$RULES_DIR/signature-base-3cx.yar" "$CORPUS"
-echo "ratio yara/vigil (+SHA-256):  $(ratio 'yara -r -p 2' 'vigil scan --rules (+SHA-256)')  (>= 1.00: vigil at least as fast)"
-echo "ratio yara/vigil (+3 hashes): $(ratio 'yara -r -p 2' 'vigil scan --rules (+3 hashes)')"
-echo
+# sweep NAME DIR: the YARA sweep comparison on one corpus.
+sweep() {
+    local name="$1" dir="$2"
+    WARM="$dir"; describe "$dir"
+    echo "== YARA sweep of $name: the two 3CX rule files =="
+    run "vigil scan --rules (+SHA-256)" "$VIGIL" scan --no-default-indicators --rules "$RULES_DIR" --format jsonl "$dir"
+    run "vigil scan --rules (+3 hashes)" "$VIGIL" scan --no-default-indicators --iocs "$THREE" --rules "$RULES_DIR" --format jsonl "$dir"
+    run "vigil scan (built-in set+rules)" "$VIGIL" scan --format jsonl "$dir"
+    run "yara -N -r -p 2" yara -N -r -p 2 "${EXTERNALS[@]}" "$RULES_DIR/volexity-3cx.yar" "$RULES_DIR/signature-base-3cx.yar" "$dir"
+    echo "ratio yara/vigil (+SHA-256):  $(ratio 'yara -N -r -p 2' 'vigil scan --rules (+SHA-256)')  (>= 1.00: vigil at least as fast)"
+    echo "ratio yara/vigil (+3 hashes): $(ratio 'yara -N -r -p 2' 'vigil scan --rules (+3 hashes)')"
+    echo "ratio yara/vigil (built-in indicators + 3CX rules, as a user runs it): $(ratio 'yara -N -r -p 2' 'vigil scan (built-in set+rules)')"
+    echo
+}
+sweep "/usr/lib (large binaries)" "$CORPUS"
+sweep "/usr/share (many small files)" "$SMALL"
+WARM="$CORPUS"; describe "$CORPUS"
 echo "== Hashing, no rules =="
 run "vigil scan (SHA-256)" "$VIGIL" scan --no-default-indicators --format jsonl "$CORPUS"
 run "vigil scan (MD5+SHA-1+SHA-256)" "$VIGIL" scan --no-default-indicators --iocs "$THREE" --format jsonl "$CORPUS"
