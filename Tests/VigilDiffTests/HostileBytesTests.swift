@@ -7,19 +7,7 @@ import _VigilTestSupport
 /// fails with a ``ReleaseError`` naming the archive; none traps, hangs or throws anything else.
 @Suite("Hostile bytes")
 struct HostileBytesTests {
-    /// A small deterministic generator (SplitMix64) so failures reproduce.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
-    func mutate(_ bytes: [UInt8], _ rng: inout SplitMix) -> [UInt8] {
+    func mutate(_ bytes: [UInt8], _ rng: inout SeededRandom) -> [UInt8] {
         var out = bytes
         switch rng.next() % 4 {
         case 0: out = Array(out.prefix(Int(rng.next() % UInt64(out.count + 1))))
@@ -43,7 +31,7 @@ struct HostileBytesTests {
         let run = try TestSupport.run(URL(fileURLWithPath: "/usr/bin/tar"), ["--format=pax", "-cf", archive.path, "-C", dir.appendingPathComponent("tree").path, "."])
         guard run.status == 0 else { Issue.record("tar failed: \(run.stderr)"); return }
         let original = [UInt8](try Data(contentsOf: archive))
-        var rng = SplitMix(state: 42)
+        var rng = SeededRandom(seed: 42)
         var read = 0, refused = 0
         for _ in 0..<2000 {
             let bytes = mutate(original, &rng)
@@ -65,7 +53,7 @@ struct HostileBytesTests {
     func asar() throws {
         guard let path = DiffFixtures.path("app.asar") else { return }
         let original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-        var rng = SplitMix(state: 7)
+        var rng = SeededRandom(seed: 7)
         var outcomes = 0
         for _ in 0..<2000 {
             let bytes = mutate(original, &rng)

@@ -1,5 +1,6 @@
 import Testing
 import VigilFormats
+import _VigilTestSupport
 
 /// Hostile and broken PE files: the parser returns a partial result plus the reasons, never traps,
 /// loops or allocates without bound.
@@ -206,7 +207,7 @@ struct PEMalformedTests {
 
     @Test("8-bytes-at-a-time checksum equals the word-by-word definition for any length and checksum offset")
     func checksumMatchesWordByWordDefinition() {
-        var rng = SplitMix64(seed: 0x3C3C)
+        var rng = SeededRandom(seed: 0x3C3C)
         for length in [0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 63, 64, 65, 255, 4096, 4099] {
             // Random bytes, all-0xFF bytes (sums that hit the one's-complement 0xFFFF case) and zeros.
             let inputs: [[UInt8]] = [
@@ -222,19 +223,6 @@ struct PEMalformedTests {
                         "length \(length), checksum offset \(String(describing: offset))")
                 }
             }
-        }
-    }
-
-    /// A small deterministic generator for test inputs.
-    struct SplitMix64 {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
         }
     }
 
