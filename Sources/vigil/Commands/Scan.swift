@@ -13,9 +13,11 @@ struct Scan: ParsableCommand {
         commandName: "scan",
         abstract: "Sweep files and folders for indicator hashes, file names, YARA rules and supply-chain anomalies.",
         discussion: """
-            Every file is read once (up to --max-file-size) and its MD5, SHA-1 and SHA-256 are matched \
-            against the loaded hash indicators; every path is matched against the file name indicators \
-            (regular expressions, case-insensitive); every file is scanned with the YARA rules, with the \
+            Every file is read once (up to --max-file-size) and its SHA-256 is matched against the loaded \
+            hash indicators, with MD5 and SHA-1 too where an indicator needs them (a hit gets all three); \
+            every path is matched against the file name indicators (regular expressions, \
+            case-insensitive; a Loki false-positive regex in the third column sets a match aside, \
+            counted in the summary); every file is scanned with the YARA rules, with the \
             Loki/THOR external variables filename, filepath, extension, filetype and owner set per file, \
             so rule sets such as signature-base load as they are. The built-in 3CX indicators and YARA \
             rules are included unless --no-default-indicators is given; the indicators of every feed \
