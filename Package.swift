@@ -16,6 +16,8 @@
 //   VigilDiff            release comparison                                       -> VigilFormats, VigilDetections, VigilGzip, ZIPFoundation
 //   VigilHunt            network log readers, indicator hits, beacon scoring      -> VigilIndicators, VigilGzip
 //   VigilOutput          text / JSON / JSONL / SARIF renderers for findings       -> VigilCore
+//   VigilFleetProtocol   agent/server wire types and routes                        -> VigilCore
+//   VigilFleetStore      the fleet server's storage protocol and records           -> VigilFleetProtocol
 //   vigil                the thin command-line front end
 import PackageDescription
 
@@ -78,6 +80,8 @@ let package = Package(
         ),
         .target(name: "VigilHunt", dependencies: ["VigilIndicators", "VigilDefaults", "VigilGzip", "VigilCore"]),
         .target(name: "VigilOutput", dependencies: ["VigilCore"]),
+        .target(name: "VigilFleetProtocol", dependencies: ["VigilCore"]),
+        .target(name: "VigilFleetStore", dependencies: ["VigilFleetProtocol", "VigilCore"]),
         .executableTarget(
             name: "vigil",
             dependencies: [

@@ -1,0 +1,299 @@
+import Foundation
+import VigilCore
+import VigilFleetProtocol
+
+/// Where the fleet server keeps hosts, inventories, findings, feeds and credentials.
+///
+/// One protocol, two real back ends: SQLite through GRDB (the embedded default, one file under the
+/// data directory) and PostgreSQL through postgres-nio (several `vigil serve` processes may share one
+/// database, so an implementation keeps no state that only one process knows). The same test suite
+/// runs against both.
+///
+/// Rules every implementation keeps:
+/// - parameterised SQL only; values never spliced into statement text;
+/// - a write that returns has been committed durably (SQLite WAL with `synchronous=FULL`, PostgreSQL
+///   with its default `synchronous_commit`): the server acknowledges a batch only after that;
+/// - ``applyBatch(hostID:batch:serverFindings:receivedAt:)`` is one transaction, idempotent on
+///   `(hostID, batchID)`;
+/// - secrets arrive here only as hashes (SHA-256 of a random token).
+public protocol FleetStore: Sendable {
+    /// Brings the schema to the newest version (versioned migrations, safe to run from several
+    /// servers at once on one PostgreSQL database).
+    func migrate() async throws
+    /// Releases connections.
+    func close() async throws
+
+    // MARK: Enrolment secrets
+
+    func addEnrollmentSecret(name: String, secretHash: Data, at: Date) async throws -> EnrollmentSecretRecord
+    /// The unrevoked secret with this hash, if any.
+    func enrollmentSecret(hash: Data) async throws -> EnrollmentSecretRecord?
+    func enrollmentSecrets() async throws -> [EnrollmentSecretRecord]
+    /// Revokes a secret; false when there was no such unrevoked secret.
+    func revokeEnrollmentSecret(id: Int64, at: Date) async throws -> Bool
+
+    // MARK: Hosts
+
+    /// Creates the host, or finds it again by `agent.hostIdentifier`, and gives it a new key hash
+    /// (any older key stops working). Records the facts and addresses as of `at`.
+    func enrollHost(agent: AgentFacts, keyHash: Data, at: Date) async throws -> HostRecord
+    /// The host whose current, unrevoked key has this hash.
+    func host(keyHash: Data) async throws -> HostRecord?
+    func host(id: Int64) async throws -> HostRecord?
+    func hosts(matching query: HostQuery) async throws -> [HostRecord]
+    /// Revokes the host's key; its agent must enrol again. False when no such host.
+    func revokeHostKey(hostID: Int64, at: Date) async throws -> Bool
+    /// Last contact, facts and addresses (each with first and last seen) as of `at`.
+    func recordContact(hostID: Int64, agent: AgentFacts, at: Date) async throws
+
+    // MARK: Inventory
+
+    /// Applies an inventory delta and records findings, in one transaction. A batch id the host
+    /// already sent changes nothing and returns `duplicate: true`. `serverFindings` are the
+    /// server's matches of the batch's files against its indicators; the batch's own findings are
+    /// recorded too. First/last seen of a finding already on record are updated, not duplicated.
+    func applyBatch(hostID: Int64, batch: InventoryBatch, serverFindings: [Finding], receivedAt: Date) async throws -> BatchOutcome
+    /// Every host's file with one of these SHA-256 digests (32 raw bytes each).
+    func inventory(sha256 digests: [Data]) async throws -> [InventoryHit]
+    /// Every host's file whose MD5 or SHA-1 (raw bytes) is one of these, where agents reported them.
+    func inventory(md5 digests: [Data]) async throws -> [InventoryHit]
+    func inventory(sha1 digests: [Data]) async throws -> [InventoryHit]
+    /// Every host's file whose base name equals one of these (case-insensitive).
+    func inventory(names: [String]) async throws -> [InventoryHit]
+    /// Whether the store holds any inventory for the host (false after a re-enrolment to a new id).
+    func hasInventory(hostID: Int64) async throws -> Bool
+    /// Number of inventory rows in all.
+    func inventoryCount() async throws -> Int
+
+    // MARK: Findings
+
+    /// Records findings for hosts (from a retro-hunt); returns how many were new.
+    func recordFindings(_ findings: [HostFinding], at: Date) async throws -> Int
+    func findings(matching query: FindingQuery) async throws -> [StoredFinding]
+
+    // MARK: Feeds
+
+    /// Stores or replaces a feed (its indicators as the JSON of `[Indicator]`), bumping the feed
+    /// generation that every server process watches to reload its indicator set.
+    func saveFeed(_ feed: FeedRecord, indicatorsJSON: Data) async throws
+    func feeds() async throws -> [FeedRecord]
+    func feedIndicatorsJSON(name: String) async throws -> Data?
+    func removeFeed(name: String) async throws -> Bool
+    /// A number that changes whenever a feed is saved or removed.
+    func feedGeneration() async throws -> Int64
+
+    // MARK: Users and API tokens
+
+    func addUser(name: String, role: UserRole, passwordHash: String?, at: Date) async throws -> UserRecord
+    func user(name: String) async throws -> UserRecord?
+    func addAPIToken(userID: Int64, name: String, tokenHash: Data, at: Date) async throws -> APITokenRecord
+    /// The unrevoked token with this hash and its user.
+    func apiToken(hash: Data) async throws -> (APITokenRecord, UserRecord)?
+    func revokeAPIToken(id: Int64, at: Date) async throws -> Bool
+}
+
+public struct EnrollmentSecretRecord: Codable, Sendable, Hashable {
+    public var id: Int64
+    public var name: String
+    public var createdAt: Date
+    public var revokedAt: Date?
+
+    public init(id: Int64, name: String, createdAt: Date, revokedAt: Date? = nil) {
+        self.id = id
+        self.name = name
+        self.createdAt = createdAt
+        self.revokedAt = revokedAt
+    }
+}
+
+/// An address a host reported, with when it was first and last seen there.
+public struct HostAddress: Codable, Sendable, Hashable {
+    public var address: String
+    public var firstSeen: Date
+    public var lastSeen: Date
+
+    public init(address: String, firstSeen: Date, lastSeen: Date) {
+        self.address = address
+        self.firstSeen = firstSeen
+        self.lastSeen = lastSeen
+    }
+}
+
+public struct HostRecord: Codable, Sendable, Hashable {
+    public var id: Int64
+    public var hostname: String
+    public var hostIdentifier: String
+    public var os: String
+    public var osVersion: String
+    public var agentVersion: String
+    public var enrolledAt: Date
+    public var lastContact: Date?
+    public var keyRevoked: Bool
+    public var addresses: [HostAddress]
+
+    public init(
+        id: Int64, hostname: String, hostIdentifier: String, os: String, osVersion: String, agentVersion: String,
+        enrolledAt: Date, lastContact: Date?, keyRevoked: Bool, addresses: [HostAddress]
+    ) {
+        self.id = id
+        self.hostname = hostname
+        self.hostIdentifier = hostIdentifier
+        self.os = os
+        self.osVersion = osVersion
+        self.agentVersion = agentVersion
+        self.enrolledAt = enrolledAt
+        self.lastContact = lastContact
+        self.keyRevoked = keyRevoked
+        self.addresses = addresses
+    }
+}
+
+public struct HostQuery: Sendable, Hashable {
+    /// Substring of the host name, case-insensitive.
+    public var nameContains: String?
+    public var limit: Int
+    public var offset: Int
+
+    public init(nameContains: String? = nil, limit: Int = 1000, offset: Int = 0) {
+        self.nameContains = nameContains
+        self.limit = limit
+        self.offset = offset
+    }
+}
+
+/// One host's file found by an inventory lookup.
+public struct InventoryHit: Codable, Sendable, Hashable {
+    public var hostID: Int64
+    public var hostname: String
+    public var file: InventoryFile
+    public var firstSeen: Date
+    public var lastSeen: Date
+
+    public init(hostID: Int64, hostname: String, file: InventoryFile, firstSeen: Date, lastSeen: Date) {
+        self.hostID = hostID
+        self.hostname = hostname
+        self.file = file
+        self.firstSeen = firstSeen
+        self.lastSeen = lastSeen
+    }
+}
+
+public struct BatchOutcome: Codable, Sendable, Hashable {
+    public var duplicate: Bool
+    public var filesApplied: Int
+    public var filesRemoved: Int
+    public var findingsRecorded: Int
+
+    public init(duplicate: Bool, filesApplied: Int, filesRemoved: Int, findingsRecorded: Int) {
+        self.duplicate = duplicate
+        self.filesApplied = filesApplied
+        self.filesRemoved = filesRemoved
+        self.findingsRecorded = findingsRecorded
+    }
+}
+
+/// A finding about one host, as a retro-hunt or a batch produces it.
+public struct HostFinding: Codable, Sendable, Hashable {
+    public var hostID: Int64
+    public var finding: Finding
+
+    public init(hostID: Int64, finding: Finding) {
+        self.hostID = hostID
+        self.finding = finding
+    }
+}
+
+/// A finding on record. Identity: host, check, path and indicator; seeing it again moves `lastSeen`.
+public struct StoredFinding: Codable, Sendable, Hashable {
+    public var id: Int64
+    public var hostID: Int64
+    public var hostname: String
+    public var finding: Finding
+    public var firstSeen: Date
+    public var lastSeen: Date
+
+    public init(id: Int64, hostID: Int64, hostname: String, finding: Finding, firstSeen: Date, lastSeen: Date) {
+        self.id = id
+        self.hostID = hostID
+        self.hostname = hostname
+        self.finding = finding
+        self.firstSeen = firstSeen
+        self.lastSeen = lastSeen
+    }
+}
+
+public struct FindingQuery: Sendable, Hashable {
+    public var hostID: Int64?
+    /// Only findings last seen at or after this time.
+    public var since: Date?
+    public var minimumSeverity: Severity?
+    public var limit: Int
+    public var offset: Int
+
+    public init(hostID: Int64? = nil, since: Date? = nil, minimumSeverity: Severity? = nil, limit: Int = 1000, offset: Int = 0) {
+        self.hostID = hostID
+        self.since = since
+        self.minimumSeverity = minimumSeverity
+        self.limit = limit
+        self.offset = offset
+    }
+}
+
+public struct FeedRecord: Codable, Sendable, Hashable {
+    public var name: String
+    public var format: String
+    public var addedAt: Date
+    public var indicatorCount: Int
+    /// Hex SHA-256 of the stored indicators JSON (the agents' ETag is built from these).
+    public var digest: String
+
+    public init(name: String, format: String, addedAt: Date, indicatorCount: Int, digest: String) {
+        self.name = name
+        self.format = format
+        self.addedAt = addedAt
+        self.indicatorCount = indicatorCount
+        self.digest = digest
+    }
+}
+
+public enum UserRole: String, Codable, Sendable, CaseIterable {
+    /// Everything, including enrolment secrets, users and host keys.
+    case admin
+    /// May add feeds and mark findings.
+    case analyst
+    /// May read.
+    case viewer
+}
+
+public struct UserRecord: Codable, Sendable, Hashable {
+    public var id: Int64
+    public var name: String
+    public var role: UserRole
+    /// A password hash (bcrypt or Argon2 encoded string) for the web console; nil for API-only users.
+    public var passwordHash: String?
+    public var createdAt: Date
+
+    public init(id: Int64, name: String, role: UserRole, passwordHash: String?, createdAt: Date) {
+        self.id = id
+        self.name = name
+        self.role = role
+        self.passwordHash = passwordHash
+        self.createdAt = createdAt
+    }
+}
+
+public struct APITokenRecord: Codable, Sendable, Hashable {
+    public var id: Int64
+    public var userID: Int64
+    public var name: String
+    public var createdAt: Date
+    public var revokedAt: Date?
+
+    public init(id: Int64, userID: Int64, name: String, createdAt: Date, revokedAt: Date? = nil) {
+        self.id = id
+        self.userID = userID
+        self.name = name
+        self.createdAt = createdAt
+        self.revokedAt = revokedAt
+    }
+}
