@@ -18,6 +18,10 @@
 //   VigilOutput          text / JSON / JSONL / SARIF renderers for findings       -> VigilCore
 //   VigilFleetProtocol   agent/server wire types and routes                        -> VigilCore
 //   VigilFleetStore      the fleet server's storage protocol and records           -> VigilFleetProtocol
+//   VigilScanCache       the sweep's per-file result cache on SQLite               -> VigilScan, GRDB
+//   VigilFleetClient     HTTP client for the fleet API (agent and user routes)     -> VigilFleetProtocol, VigilFleetStore, VigilGzip, AsyncHTTPClient
+//   CVigilSys            ioprio_set for the agent (Swift cannot call variadic syscall(2))
+//   VigilAgent           enrolment, incremental sweeps, spool, delta upload        -> VigilFleetClient, VigilScan, VigilScanCache
 //   vigil                the thin command-line front end
 import PackageDescription
 
@@ -38,6 +42,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.3.0"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.10.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.19"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         .target(name: "VigilCore"),
@@ -82,11 +90,31 @@ let package = Package(
         .target(name: "VigilOutput", dependencies: ["VigilCore"]),
         .target(name: "VigilFleetProtocol", dependencies: ["VigilCore"]),
         .target(name: "VigilFleetStore", dependencies: ["VigilFleetProtocol", "VigilCore"]),
+        .target(name: "VigilScanCache", dependencies: ["VigilScan", "VigilCore", "VigilDetections", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(
+            name: "VigilFleetClient",
+            dependencies: [
+                "VigilFleetProtocol", "VigilFleetStore", "VigilGzip", "VigilCore", "VigilIndicators",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
+        .target(name: "CVigilSys"),
+        .target(
+            name: "VigilAgent",
+            dependencies: [
+                "CVigilSys", "VigilGzip", "VigilFleetClient", "VigilFleetProtocol", "VigilScan", "VigilScanCache", "VigilIndicators", "VigilCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
         .executableTarget(
             name: "vigil",
             dependencies: [
                 "VigilCore", "VigilScan", "VigilFormats", "VigilFeeds", "VigilIndicators", "VigilHunt",
-                "VigilDiff", "VigilOutput", "VigilDefaults", "VigilDetections",
+                "VigilDiff", "VigilOutput", "VigilDefaults", "VigilDetections", "VigilScanCache", "VigilFleetClient",
+                "VigilFleetProtocol", "VigilFleetStore", "VigilAgent",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -105,6 +133,10 @@ let package = Package(
         .testTarget(name: "VigilGzipTests", dependencies: ["VigilGzip"]),
         .testTarget(name: "VigilHuntTests", dependencies: ["VigilHunt", "_VigilTestSupport"]),
         .testTarget(name: "VigilCLITests", dependencies: ["_VigilTestSupport"]),
+        .testTarget(name: "VigilScanCacheTests", dependencies: ["VigilScanCache", "VigilScan", "_VigilTestSupport"]),
+        .testTarget(
+            name: "VigilAgentTests", dependencies: ["VigilAgent", "VigilFleetClient", "VigilFleetProtocol", "VigilGzip", "VigilScan", "_VigilTestSupport"],
+            exclude: ["fake_fleet_server.py"]),
     ]
 )
 

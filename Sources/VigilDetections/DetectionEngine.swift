@@ -74,6 +74,12 @@ public struct DetectionEngine: Sendable {
         }
     }
 
+    /// Takes in the facts of a file analysed in an earlier sweep (a scan-cache hit), as ``analyze(_:)``
+    /// would have, so the folder checks of this sweep see it.
+    public func remember(_ analysis: FileAnalysis) {
+        if let facts = analysis.facts?.macho { machOCache.insert(facts, for: DylibPaths.absolute(analysis.path)) }
+    }
+
     /// Runs the checks that need a file's neighbours (files of one folder, non-recursive).
     public func analyzeFolder(_ folder: String, files: [FileAnalysis]) -> [Finding] {
         var findings = SideloadingCheck(options: options).run(folder: folder, files: files)

@@ -7,6 +7,12 @@ public struct FileHashes: Sendable, Hashable, Codable {
     public var sha1: String?
     public var sha256: String
 
+    public init(md5: String? = nil, sha1: String? = nil, sha256: String) {
+        self.md5 = md5
+        self.sha1 = sha1
+        self.sha256 = sha256
+    }
+
     /// The same hashes with MD5 and SHA-1 filled in from `bytes` where they were not computed during
     /// the read (used for hash hits, whose evidence always carries all three).
     func completed(from bytes: [UInt8]) -> FileHashes {

@@ -23,6 +23,8 @@ struct ReadFile {
     var ownerID: UInt32
     /// Set when the file changed while it was read (the bytes are what was read; a diagnostic says so).
     var changeNote: String?
+    /// Device, inode, size and times as `fstat` gave them before the read (the scan cache's key).
+    var stamp = FileStamp(device: 0, inode: 0, size: 0, modifiedNanoseconds: 0, changedNanoseconds: 0)
     /// The file is larger than ``LargeFileGate/threshold``: its bytes live in the gate's storage and the
     /// reader holds the gate; the caller must ``LargeFileGate/leave()`` once it no longer uses `bytes`.
     var holdsLargeFileGate = false
@@ -32,6 +34,8 @@ struct ReadFile {
 enum ReadRefusal: Error {
     /// A diagnostic to report instead of scanning (unreadable, vanished, special file, too large…).
     case diagnostic(Diagnostic)
+    /// The caller's `reuse` check accepted this stamp: the file was opened and `fstat`ed, not read.
+    case reused(FileStamp)
 }
 
 /// Opens and reads files without following a final symbolic link unless allowed, never blocking on
@@ -56,9 +60,13 @@ enum FileReader {
     /// Reads `item` into `buffer`'s storage, or into the gate's storage (holding the gate) when the
     /// file is larger than ``LargeFileGate/threshold``. The returned ``ReadFile/bytes`` share that
     /// storage until it is filled again.
+    /// - Parameters:
+    ///   - throttle: a read budget shared by the sweep's workers, consulted per chunk.
+    ///   - reuse: asked with the file's stamp before any byte is read; `true` stops with
+    ///     ``ReadRefusal/reused(_:)`` (the scan cache holds a result for exactly this file).
     static func read(
         _ item: WorkItem, maxFileSize: Int, extraDigests: ExtraDigests, largeFileGate: LargeFileGate,
-        into buffer: inout ReadBuffer
+        into buffer: inout ReadBuffer, throttle: ReadThrottle? = nil, reuse: (FileStamp) -> Bool = { _ in false }
     ) throws(ReadRefusal) -> ReadFile {
         let path = item.path
         var flags = O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC
@@ -85,23 +93,32 @@ enum FileReader {
                 kind: "skipped-size", path: path.display,
                 message: "\(size) bytes exceeds --max-file-size \(maxFileSize): not hashed or scanned (file name indicators still checked)"))
         }
+        let stamp = FileStamp(
+            device: UInt64(before.st_dev), inode: UInt64(before.st_ino), size: Int64(before.st_size),
+            modifiedNanoseconds: Int64(before.st_mtim.tv_sec) * 1_000_000_000 + Int64(before.st_mtim.tv_nsec),
+            changedNanoseconds: Int64(before.st_ctim.tv_sec) * 1_000_000_000 + Int64(before.st_ctim.tv_nsec))
+        if reuse(stamp) { throw .reused(stamp) }
 
         if size > LargeFileGate.threshold {
             largeFileGate.enter()
             do {
-                var file = try read(fd, before: before, path: path, extraDigests: extraDigests, into: &largeFileGate.buffer)
+                var file = try read(fd, before: before, path: path, extraDigests: extraDigests, into: &largeFileGate.buffer, throttle: throttle)
                 file.holdsLargeFileGate = true
+                file.stamp = stamp
                 return file
             } catch {
                 largeFileGate.leave()
                 throw error
             }
         }
-        return try read(fd, before: before, path: path, extraDigests: extraDigests, into: &buffer)
+        var file = try read(fd, before: before, path: path, extraDigests: extraDigests, into: &buffer, throttle: throttle)
+        file.stamp = stamp
+        return file
     }
 
     private static func read(
-        _ fd: Int32, before: stat, path: RawPath, extraDigests: ExtraDigests, into buffer: inout ReadBuffer
+        _ fd: Int32, before: stat, path: RawPath, extraDigests: ExtraDigests, into buffer: inout ReadBuffer,
+        throttle: ReadThrottle?
     ) throws(ReadRefusal) -> ReadFile {
         let size = Int(before.st_size)
         var hasher = MultiHasher(extra: extraDigests)
@@ -110,6 +127,7 @@ enum FileReader {
             var offset = 0
             while offset < size {
                 let want = min(chunkSize, size - offset)
+                throttle?.consume(want)
                 let n = pread(fd, destination.baseAddress! + offset, want, off_t(offset))
                 if n < 0 {
                     if errno == EINTR { continue }

@@ -21,6 +21,11 @@ public struct ScanConfiguration: Sendable {
     public var options: ScanOptions
     /// The structural checks run on every file and folder.
     public var detections: DetectionEngine
+    /// SHA-256 over the rule sources loaded (names and texts), set by ``ScanSetup/prepare``; part of
+    /// ``cacheDigest``. Set it when building a configuration with rules by hand and a cache.
+    public var rulesDigest: String = ""
+    /// Per-file results reused across sweeps (`vigil scan --cache`, `vigil agent`); `nil` for none.
+    public var cache: (any ScanCache)? = nil
 
     public init(
         indicators: IndicatorSet, rules: CompiledRules? = nil, ruleSourceCount: Int = 0, setupDiagnostics: [Diagnostic] = [],

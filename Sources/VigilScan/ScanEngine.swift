@@ -16,10 +16,15 @@ import YaraKit
 public final class ScanEngine: Sendable {
     public let configuration: ScanConfiguration
     let filenames: FilenameMatcher
+    /// ``ScanConfiguration/cacheDigest``, computed once (empty without a cache).
+    let cacheDigest: String
+    let throttle: ReadThrottle?
 
     public init(configuration: ScanConfiguration) {
         self.configuration = configuration
         self.filenames = FilenameMatcher(indicators: configuration.indicators.filenamePatterns)
+        self.cacheDigest = configuration.cache == nil ? "" : configuration.cacheDigest
+        self.throttle = configuration.options.maxReadBytesPerSecond.map { ReadThrottle(bytesPerSecond: $0) }
     }
 
     /// Worker threads for this machine: one per active core, at most libyara's 32 per rule set.
@@ -86,16 +91,20 @@ public final class ScanEngine: Sendable {
     private func assemble(outputs: [WorkerOutput], walker: WalkerOutput, workers: Int, duration: Duration) -> ScanResult {
         var findings: [Finding] = []
         var diagnostics = configuration.setupDiagnostics + walker.diagnostics
+        if let cache = configuration.cache, let problem = cache.flush() { diagnostics.append(problem) }
         for rejected in filenames.rejected {
             let p = rejected.indicator.provenance.first
             diagnostics.append(Diagnostic(kind: "rejected-row", path: p?.file ?? p?.feed ?? "indicators", line: p?.line, message: rejected.reason))
         }
         var stats = ScanStatistics()
+        var inventory: [InventoryRecord] = []
         var analysesByFolder: [String: [FileAnalysis]] = [:]
         for o in outputs {
             findings += o.findings
             diagnostics += o.diagnostics
             stats.filesScanned += o.files
+            stats.filesFromCache += o.filesFromCache
+            inventory += o.inventory
             stats.bytesScanned += o.bytes
             stats.filesSkippedForSize += o.skippedForSize
             stats.filenameHitsSuppressed += o.filenameHitsSuppressed
@@ -129,7 +138,8 @@ public final class ScanEngine: Sendable {
         }
         stats.threads = workers
         stats.durationSeconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-        return ScanResult(findings: findings, diagnostics: diagnostics, statistics: stats)
+        inventory.sort { $0.path < $1.path }
+        return ScanResult(findings: findings, diagnostics: diagnostics, statistics: stats, inventory: inventory)
     }
 }
 
@@ -169,4 +179,6 @@ struct WorkerOutput: Sendable {
     var bytes = 0
     var skippedForSize = 0
     var filenameHitsSuppressed = 0
+    var filesFromCache = 0
+    var inventory: [InventoryRecord] = []
 }

@@ -10,6 +10,13 @@ public struct ScanOptions: Sendable, Hashable {
     /// Per-file YARA time limit in seconds (0 = none).
     public var yaraTimeoutSeconds: Int
 
+    /// Also produce ``ScanResult/inventory``: one record per regular file read (or taken from the
+    /// cache) with digests, size, modification time, signer and version facts. Off by default: a
+    /// plain sweep pays nothing for it.
+    public var collectsInventory: Bool = false
+    /// Average read budget in bytes per second for the whole sweep (`nil`: unlimited).
+    public var maxReadBytesPerSecond: Int? = nil
+
     /// 256 MiB.
     public static let defaultMaxFileSize = 256 * 1024 * 1024
 

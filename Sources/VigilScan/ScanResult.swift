@@ -4,6 +4,8 @@ import VigilCore
 public struct ScanStatistics: Sendable, Codable, Hashable {
     /// Regular files read and checked.
     public var filesScanned = 0
+    /// Regular files whose results came from the scan cache (not read).
+    public var filesFromCache = 0
     /// Bytes read from those files.
     public var bytesScanned = 0
     /// Folders walked.
@@ -42,4 +44,7 @@ public struct ScanResult: Sendable {
     /// Problems that did not stop the sweep, sorted by path.
     public var diagnostics: [Diagnostic]
     public var statistics: ScanStatistics
+    /// One record per regular file read or taken from the cache, sorted by path, when
+    /// ``ScanOptions/collectsInventory`` is set; empty otherwise.
+    public var inventory: [InventoryRecord] = []
 }

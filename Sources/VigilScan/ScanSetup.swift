@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import VigilCore
 import VigilDefaults
@@ -49,8 +50,20 @@ public enum ScanSetup {
         }
 
         var sources: [RuleSource] = []
-        if useDefaults { sources += DefaultRules.ruleSets.map { RuleSource.text($0.text, name: $0.name) } }
-        for path in rulePaths { sources += try ruleFiles(at: path).map(RuleSource.file) }
+        var rulesHash = SHA256()
+        if useDefaults {
+            sources += DefaultRules.ruleSets.map { RuleSource.text($0.text, name: $0.name) }
+            for set in DefaultRules.ruleSets { rulesHash.update(data: Array("\(set.name)\u{0}\(set.text)\u{0}".utf8)) }
+        }
+        for path in rulePaths {
+            let files = try ruleFiles(at: path)
+            sources += files.map(RuleSource.file)
+            for file in files {
+                rulesHash.update(data: Array("\(file)\u{0}".utf8))
+                rulesHash.update(data: (FileManager.default.contents(atPath: file) ?? Data()) + [0])
+            }
+        }
+        let rulesDigest = rulesHash.finalize().map { String(format: "%02x", $0) }.joined()
         var rules: CompiledRules?
         var loaded = 0
         if !sources.isEmpty {
@@ -61,7 +74,10 @@ public enum ScanSetup {
                 diagnostics.append(Diagnostic(kind: "rule-error", path: e.source, line: e.line, message: "rule file not loaded: \(e.message)"))
             }
         }
-        return ScanConfiguration(indicators: indicators, rules: rules, ruleSourceCount: loaded, setupDiagnostics: diagnostics, options: options)
+        var configuration = ScanConfiguration(
+            indicators: indicators, rules: rules, ruleSourceCount: loaded, setupDiagnostics: diagnostics, options: options)
+        configuration.rulesDigest = rulesDigest
+        return configuration
     }
 
     /// The rule files at `path`: the file itself, or every `.yar`/`.yara` file below a folder, sorted.

@@ -43,27 +43,70 @@ final class Worker {
         defer { record(findings) }
 
         var heldGate = false
+        let cache = engine.configuration.cache
+        let digest = engine.cacheDigest
+        var hit: CachedFileResult?
         do {
             let file = try FileReader.read(
                 item, maxFileSize: engine.configuration.options.maxFileSize,
                 extraDigests: engine.configuration.extraDigests, largeFileGate: gate,
-                into: &buffer)
+                into: &buffer, throttle: engine.throttle,
+                reuse: { stamp in
+                    guard let cache else { return false }
+                    hit = cache.lookup(path: absolute, stamp: stamp, configurationDigest: digest)
+                    return hit != nil
+                })
             heldGate = file.holdsLargeFileGate
-            findings += examine(file, path: path, absolute: absolute)
+            let result = examine(file, path: path, absolute: absolute)
+            findings += result.findings
+            if let cache, result.cacheable {
+                cache.store(path: absolute, stamp: file.stamp, configurationDigest: digest, result: result.cached)
+            }
+            if engine.configuration.options.collectsInventory { recordInventory(absolute, file.stamp, result.cached) }
         } catch {
             switch error {
             case .diagnostic(let d):
                 if d.kind == "skipped-size" { output.skippedForSize += 1 }
                 report(d)
+            case .reused(let stamp):
+                if let hit { findings += reuse(hit, path: path, absolute: absolute, stamp: stamp) }
             }
         }
         // `file` is out of scope here, so nothing uses the gate's storage any more.
         if heldGate { gate.leave() }
     }
 
+    /// Reports a cached result as if the file had been read: its findings and diagnostics under the
+    /// path as given this time, and its facts for the folder checks.
+    private func reuse(_ hit: CachedFileResult, path: String, absolute: String, stamp: FileStamp) -> [Finding] {
+        output.filesFromCache += 1
+        counters.files.add(1, ordering: .relaxed)
+        for d in hit.diagnostics { report(Diagnostic(kind: d.kind, path: path, line: d.line, offset: d.offset, message: d.message)) }
+        if let facts = hit.facts {
+            let analysis = FileAnalysis(path: path, facts: facts)
+            engine.configuration.detections.remember(analysis)
+            output.analyses.append(analysis)
+        }
+        if engine.configuration.options.collectsInventory { recordInventory(absolute, stamp, hit) }
+        return hit.findings.map { f in
+            var copy = f
+            copy.path = path
+            return copy
+        }
+    }
+
+    private func recordInventory(_ absolute: String, _ stamp: FileStamp, _ result: CachedFileResult) {
+        output.inventory.append(InventoryRecord(
+            path: absolute, hashes: result.hashes, size: stamp.size,
+            modified: stamp.modifiedNanoseconds >= 0 ? stamp.modifiedNanoseconds / 1_000_000_000 : (stamp.modifiedNanoseconds + 1) / 1_000_000_000 - 1,
+            facts: result.inventory ?? InventoryFacts()))
+    }
+
     /// Hash, YARA and structural checks of one file that was read.
-    private func examine(_ file: ReadFile, path: String, absolute: String) -> [Finding] {
+    private func examine(_ file: ReadFile, path: String, absolute: String) -> Examined {
         var findings: [Finding] = []
+        var fileDiagnostics: [Diagnostic] = []
+        var cacheable = file.changeNote == nil
         if let note = file.changeNote { report(Diagnostic(kind: "changed", path: path, message: note)) }
         output.files += 1
         output.bytes += file.bytes.count
@@ -88,12 +131,14 @@ final class Worker {
                 let outcome = try scanner.scan(file.bytes)
                 for match in outcome.matches { findings.append(FindingFactory.yaraHit(match, path: path, hashes: file.hashes)) }
                 if !outcome.stringsOverMatchLimit.isEmpty {
+                    cacheable = false
                     report(Diagnostic(
                         kind: "yara-match-limit", path: path,
                         message: "strings \(outcome.stringsOverMatchLimit.joined(separator: ", ")) hit libyara's match limit; their rules may be incomplete"))
                 }
             } catch {
                 let kind = error.code == .timeout ? "yara-timeout" : "yara-error"
+                cacheable = false  // a timeout may not happen next time
                 report(Diagnostic(kind: kind, path: path, message: error.message))
             }
         }
@@ -101,8 +146,23 @@ final class Worker {
         let analysis = engine.configuration.detections.analyze(ScannedFile(path: path, bytes: file.bytes, format: format))
         findings += analysis.findings
         for d in analysis.diagnostics { report(d) }
+        fileDiagnostics += analysis.diagnostics
         if analysis.facts != nil { output.analyses.append(analysis) }
-        return findings
+
+        var inventory: InventoryFacts?
+        if engine.configuration.options.collectsInventory {
+            inventory = InventoryFacts.extract(bytes: file.bytes, format: format, facts: analysis.facts)
+        }
+        let cached = CachedFileResult(
+            hashes: file.hashes, findings: findings, diagnostics: fileDiagnostics, facts: analysis.facts,
+            inventory: inventory, bytes: file.bytes.count)
+        return Examined(findings: findings, cached: cached, cacheable: cacheable)
+    }
+
+    private struct Examined {
+        var findings: [Finding]
+        var cached: CachedFileResult
+        var cacheable: Bool
     }
 
     private func record(_ findings: [Finding]) {

@@ -6,6 +6,7 @@ import VigilFeeds
 import VigilIndicators
 import VigilOutput
 import VigilScan
+import VigilScanCache
 
 /// `vigil scan`: sweeps files and folders for known-bad hashes, file names and YARA rule matches.
 struct Scan: ParsableCommand {
@@ -23,6 +24,11 @@ struct Scan: ParsableCommand {
             rules are included unless --no-default-indicators is given; the indicators of every feed \
             stored with 'vigil feed add' are always included.
 
+            With --cache FILE, results are kept per file in an SQLite database keyed on device, inode, \
+            size, modification and change times and a digest of the loaded rules and indicators (and the \
+            Vigil version): a file unchanged since the last sweep with the same rules is not read again, \
+            and its digests and findings are reported from the cache. 'vigil agent' uses the same cache.
+
             Unreadable, special, vanished, changed and oversized files are reported as counted \
             problems; the sweep goes on.
 
@@ -35,6 +41,7 @@ struct Scan: ParsableCommand {
               vigil scan --format jsonl --max-file-size 64M ~/Downloads > hits.jsonl
               vigil scan --no-default-indicators --rules my-rules/ --format json .
               vigil scan --format sarif --store ./feeds /srv/releases > scan.sarif
+              vigil scan --cache /var/cache/vigil/scan.sqlite /srv
             """
     )
 
@@ -69,6 +76,9 @@ struct Scan: ParsableCommand {
         "HijackLibs data (its yml/ folder or a JSON conversion) for known vulnerable program and DLL pairs found outside their expected folders.",
         valueName: "path"))
     var hijackLibsPath: String?
+
+    @Option(help: ArgumentHelp("Keep per-file results in this SQLite file and skip files unchanged since the last sweep.", valueName: "file"))
+    var cache: String?
 
     @OptionGroup var storeOptions: StoreOptions
 
@@ -112,6 +122,13 @@ struct Scan: ParsableCommand {
                 throw ValidationError("--hijacklibs: \(error)")
             }
         }
+        if let cache {
+            do {
+                configuration.cache = try SQLiteScanCache(path: cache, vigilVersion: Vigil.configuration.version)
+            } catch {
+                throw ValidationError("--cache: \(error)")
+            }
+        }
         let engine = ScanEngine(configuration: configuration)
         let showProgress = standardErrorIsTerminal
         let result = engine.scan(paths, progress: showProgress ? { printProgress($0) } : nil)
@@ -146,7 +163,8 @@ struct Scan: ParsableCommand {
         let rate = Double(s.bytesScanned) / 1_048_576 / seconds
         var lines = [
             "Scanned \(s.filesScanned) files (\(megabytes(s.bytesScanned))) in \(s.directoriesScanned) folders in "
-                + "\(decimal(seconds)) s (\(decimal(rate)) MiB/s, \(s.threads) threads).",
+                + "\(decimal(seconds)) s (\(decimal(rate)) MiB/s, \(s.threads) threads)"
+                + (s.filesFromCache > 0 ? "; \(s.filesFromCache) unchanged files taken from the cache." : "."),
             "Checked against \(s.indicators["sha256", default: 0] + s.indicators["sha1", default: 0] + s.indicators["md5", default: 0]) hash and "
                 + "\(s.indicators["filename", default: 0]) file name indicators and \(s.yaraRules) YARA rules from \(s.yaraRuleSources) rule sources.",
         ]

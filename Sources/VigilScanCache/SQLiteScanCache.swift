@@ -1,0 +1,204 @@
+import Foundation
+import GRDB
+import Synchronization
+import VigilCore
+import VigilDetections
+import VigilScan
+
+/// Why the scan cache could not be opened.
+public struct ScanCacheError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// The sweep's per-file result cache in one SQLite file (GRDB, WAL mode), shared by `vigil scan
+/// --cache FILE` and `vigil agent`.
+///
+/// One row per absolute path holds the file's stamp (device, inode, size, mtime and ctime in
+/// nanoseconds), the id of the configuration digest it was computed under, its digests, and the
+/// rest of the result (findings, parse diagnostics, folder-check facts, inventory facts) as JSON,
+/// only when there is any. A lookup is a hit only when path, stamp and configuration all match.
+/// A cache written by another Vigil version is emptied when opened.
+///
+/// Writes are buffered and committed in transactions of ``writeBatchSize`` rows; ``flush()`` commits
+/// the rest. A row that does not decode (a damaged file, a hostile edit) is a miss, never a crash.
+public final class SQLiteScanCache: ScanCache, Sendable {
+    /// Rows per write transaction.
+    public static let writeBatchSize = 2_000
+    /// The cache is emptied when it holds more rows than this (stale paths of deleted files pile up
+    /// otherwise); the next sweep refills it.
+    public static let maxRows = 5_000_000
+
+    private let pool: DatabasePool
+    public let path: String
+    private let pending = Mutex<[Row]>([])
+    private let configIDs = Mutex<[String: Int64]>([:])
+    private let writeError = Mutex<String?>(nil)
+
+    private struct Row: Sendable {
+        var path: String
+        var stamp: FileStamp
+        var configurationDigest: String
+        var result: CachedFileResult
+    }
+
+    private struct Extra: Codable {
+        var findings: [Finding]?
+        var diagnostics: [Diagnostic]?
+        var facts: BinaryFacts?
+        var inventory: InventoryFacts?
+    }
+
+    /// Opens (creating if needed) the cache at `path`.
+    /// - Parameter vigilVersion: results from another version are discarded.
+    public init(path: String, vigilVersion: String) throws(ScanCacheError) {
+        self.path = path
+        var config = Configuration()
+        config.busyMode = .timeout(10)
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: config)
+            var migrator = DatabaseMigrator()
+            migrator.registerMigration("v1") { db in
+                try db.execute(sql: """
+                    CREATE TABLE meta(key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
+                    CREATE TABLE configuration(id INTEGER PRIMARY KEY, digest TEXT NOT NULL UNIQUE);
+                    CREATE TABLE file_result(
+                        path TEXT PRIMARY KEY NOT NULL,
+                        device INTEGER NOT NULL, inode INTEGER NOT NULL, size INTEGER NOT NULL,
+                        mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL,
+                        configuration_id INTEGER NOT NULL,
+                        sha256 TEXT NOT NULL, md5 TEXT, sha1 TEXT, bytes INTEGER NOT NULL,
+                        extra BLOB
+                    );
+                    """)
+            }
+            try migrator.migrate(pool)
+            try pool.write { db in
+                let stored = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'vigil-version'")
+                let rows = try Int.fetchOne(db, sql: "SELECT count(*) FROM file_result") ?? 0
+                if stored != vigilVersion || rows > Self.maxRows {
+                    try db.execute(sql: "DELETE FROM file_result")
+                    try db.execute(sql: "DELETE FROM configuration")
+                    try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES ('vigil-version', ?)", arguments: [vigilVersion])
+                }
+            }
+        } catch {
+            throw ScanCacheError("cannot open scan cache \(path): \(error)")
+        }
+    }
+
+    /// Number of cached files.
+    public func count() throws -> Int {
+        try pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM file_result") ?? 0 }
+    }
+
+    /// Forgets these paths (files the caller knows are gone).
+    public func remove(paths: [String]) throws {
+        guard !paths.isEmpty else { return }
+        try pool.write { db in
+            let statement = try db.cachedStatement(sql: "DELETE FROM file_result WHERE path = ?")
+            for p in paths { try statement.execute(arguments: [p]) }
+        }
+    }
+
+    public func lookup(path: String, stamp: FileStamp, configurationDigest: String) -> CachedFileResult? {
+        guard let configID = knownConfigurationID(configurationDigest) else { return nil }
+        return try? pool.read { db -> CachedFileResult? in
+            let statement = try db.cachedStatement(sql: """
+                SELECT device, inode, size, mtime_ns, ctime_ns, configuration_id, sha256, md5, sha1, bytes, extra
+                FROM file_result WHERE path = ?
+                """)
+            guard let row = try GRDB.Row.fetchOne(statement, arguments: [path]) else { return nil }
+            guard row[0] as Int64 == Int64(bitPattern: stamp.device), row[1] as Int64 == Int64(bitPattern: stamp.inode),
+                row[2] as Int64 == stamp.size, row[3] as Int64 == stamp.modifiedNanoseconds,
+                row[4] as Int64 == stamp.changedNanoseconds, row[5] as Int64 == configID
+            else { return nil }
+            let sha256: String = row[6]
+            guard sha256.utf8.count == 64 else { return nil }
+            var result = CachedFileResult(
+                hashes: FileHashes(md5: row[7], sha1: row[8], sha256: sha256), findings: [], diagnostics: [], facts: nil,
+                inventory: nil, bytes: row[9])
+            if let blob = row[10] as Data? {
+                guard let extra = try? JSONDecoder().decode(Extra.self, from: blob) else { return nil }
+                result.findings = extra.findings ?? []
+                result.diagnostics = extra.diagnostics ?? []
+                result.facts = extra.facts
+                result.inventory = extra.inventory
+            }
+            return result
+        }
+    }
+
+    public func store(path: String, stamp: FileStamp, configurationDigest: String, result: CachedFileResult) {
+        let full: [Row]? = pending.withLock { rows in
+            rows.append(Row(path: path, stamp: stamp, configurationDigest: configurationDigest, result: result))
+            guard rows.count >= Self.writeBatchSize else { return nil }
+            defer { rows.removeAll(keepingCapacity: true) }
+            return rows
+        }
+        if let full { write(full) }
+    }
+
+    public func flush() -> Diagnostic? {
+        let rows = pending.withLock { rows in
+            defer { rows.removeAll() }
+            return rows
+        }
+        write(rows)
+        guard let message = writeError.withLock({ e in defer { e = nil }; return e }) else { return nil }
+        return Diagnostic(kind: "cache-error", path: path, message: "scan cache not fully written: \(message)")
+    }
+
+    private func write(_ rows: [Row]) {
+        guard !rows.isEmpty else { return }
+        let encoder = JSONEncoder()
+        do {
+            try pool.write { db in
+                let insert = try db.cachedStatement(sql: """
+                    INSERT OR REPLACE INTO file_result
+                    (path, device, inode, size, mtime_ns, ctime_ns, configuration_id, sha256, md5, sha1, bytes, extra)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+                for r in rows {
+                    let configID = try configurationID(r.configurationDigest, db)
+                    let res = r.result
+                    var extra: Data?
+                    if !res.findings.isEmpty || !res.diagnostics.isEmpty || res.facts != nil || (res.inventory.map { $0 != InventoryFacts() } ?? false) {
+                        extra = try encoder.encode(Extra(
+                            findings: res.findings.isEmpty ? nil : res.findings,
+                            diagnostics: res.diagnostics.isEmpty ? nil : res.diagnostics,
+                            facts: res.facts, inventory: res.inventory))
+                    }
+                    try insert.execute(arguments: [
+                        r.path, Int64(bitPattern: r.stamp.device), Int64(bitPattern: r.stamp.inode), r.stamp.size,
+                        r.stamp.modifiedNanoseconds, r.stamp.changedNanoseconds, configID,
+                        res.hashes.sha256, res.hashes.md5, res.hashes.sha1, res.bytes, extra,
+                    ])
+                }
+            }
+        } catch {
+            writeError.withLock { $0 = $0 ?? "\(error)" }
+        }
+    }
+
+    private func knownConfigurationID(_ digest: String) -> Int64? {
+        if let id = configIDs.withLock({ $0[digest] }) { return id }
+        let id = try? pool.read { try Int64.fetchOne($0, sql: "SELECT id FROM configuration WHERE digest = ?", arguments: [digest]) }
+        if let id { configIDs.withLock { $0[digest] = id } }
+        return id
+    }
+
+    private func configurationID(_ digest: String, _ db: Database) throws -> Int64 {
+        if let id = configIDs.withLock({ $0[digest] }) { return id }
+        try db.execute(sql: "INSERT OR IGNORE INTO configuration(digest) VALUES (?)", arguments: [digest])
+        guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM configuration WHERE digest = ?", arguments: [digest]) else {
+            throw ScanCacheError("configuration row missing")
+        }
+        configIDs.withLock { $0[digest] = id }
+        return id
+    }
+}
