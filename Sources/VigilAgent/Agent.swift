@@ -163,8 +163,9 @@ public final class Agent: @unchecked Sendable {
         var report = SweepReport()
         _ = try currentClient()
         // Batches from an earlier run (killed mid-sweep, server down) go first, in order.
-        _ = try await deliver(&report, deadline: nil)
-        try await fetchUpdates(&report)
+        let earlier = try await deliver(&report, deadline: nil)
+        // An unreachable server is not asked for updates too (each attempt waits for a timeout).
+        if earlier != .pending { try await fetchUpdates(&report) }
         let result = try await sweep()
         report.filesRead = result.statistics.filesScanned
         report.filesFromCache = result.statistics.filesFromCache

@@ -12,6 +12,12 @@ public final class AgentState: Sendable {
         public var sha256: String
         public var size: Int64
         public var modified: Int64
+
+        public init(sha256: String, size: Int64, modified: Int64) {
+            self.sha256 = sha256
+            self.size = size
+            self.modified = modified
+        }
     }
 
     public init(path: String) throws {

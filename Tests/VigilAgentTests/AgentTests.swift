@@ -76,6 +76,12 @@ func sha256Hex(_ text: String) -> String {
     return String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
 }
 
+/// The calling thread's id (`gettid` is not exported to Swift by every glibc overlay).
+func syscall_gettid() -> Int {
+    let text = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/thread-self")) ?? ""
+    return Int(text.split(separator: "/").last ?? "") ?? Int(getpid())
+}
+
 @Suite(.serialized) struct AgentTests {
     @Test func enrolmentStoresThePrivateKeyAndRefusesAWrongSecret() async throws {
         let w = try AgentWorld()
@@ -391,7 +397,7 @@ func sha256Hex(_ text: String) -> String {
                 let nice = LowImpact.currentNice
                 let p = Process()
                 p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-                p.arguments = ["ionice", "-p", String(gettid())]
+                p.arguments = ["ionice", "-p", String(syscall_gettid())]
                 let out = Pipe()
                 p.standardOutput = out
                 try? p.run()

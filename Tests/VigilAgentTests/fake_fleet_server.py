@@ -22,6 +22,12 @@ state = {"keys": {}, "revoked": [], "inventory": {}, "batches": [], "enrolments"
          "served_503": 0}
 
 
+if os.path.exists(STATE):
+    # A restarted server keeps its keys, inventory and seen batch ids, like a real one.
+    with open(STATE) as f:
+        state.update(json.load(f))
+
+
 def plan():
     try:
         with open(PLAN) as f:

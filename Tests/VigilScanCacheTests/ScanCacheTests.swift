@@ -83,7 +83,7 @@ let evilText = "evil payload\n"
         let replaced = try f.write("replaced.txt", "old file\n")
         try f.write("untouched.txt", "never changes\n")
         let cache = try f.openCache()
-        _ = try f.sweep(cache: cache)
+        _ = try f.sweep(cache: cache, inventory: true)
 
         // Touch back to the very same mtime: only ctime moves, which must still invalidate.
         var st = stat()
@@ -156,8 +156,12 @@ let evilText = "evil payload\n"
         #expect(cached.statistics.filesFromCache == 8)
         #expect(cached.inventory == read.inventory)
         #expect(read.inventory.allSatisfy { $0.hashes.sha256.count == 64 && $0.path.hasPrefix("/") })
-        // Plain sweeps produce no inventory.
+        // Plain sweeps produce no inventory, and results cached without inventory facts are not
+        // used for a sweep that asks for them.
         #expect(try f.sweep(cache: nil).inventory.isEmpty)
+        let plain = try f.openCache(version: "plain")
+        _ = try f.sweep(cache: plain)
+        #expect(try f.sweep(cache: plain, inventory: true).statistics.filesFromCache == 0)
     }
 
     @Test func aDamagedRowIsAMissNotACrash() throws {
