@@ -135,7 +135,10 @@ let package = Package(
         .testTarget(name: "VigilCLITests", dependencies: ["_VigilTestSupport"]),
         .testTarget(name: "VigilScanCacheTests", dependencies: ["VigilScanCache", "VigilScan", "_VigilTestSupport"]),
         .testTarget(
-            name: "VigilAgentTests", dependencies: ["VigilAgent", "VigilFleetClient", "VigilFleetProtocol", "VigilGzip", "VigilScan", "_VigilTestSupport"],
+            name: "VigilAgentTests",
+            dependencies: [
+                "VigilAgent", "VigilFleetClient", "VigilFleetProtocol", "VigilFleetStore", "VigilCore", "VigilGzip", "VigilScan", "_VigilTestSupport",
+            ],
             exclude: ["fake_fleet_server.py"]),
     ]
 )

@@ -160,8 +160,9 @@ public final class FleetClient: Sendable {
         return try decode([InventoryHit].self, from: await send(.GET, FleetRoutes.files + "?" + query))
     }
 
-    public func findings(host: String? = nil) async throws(FleetClientError) -> [StoredFinding] {
-        let path = host.map { FleetRoutes.findings + "?host=" + Self.percentEncode($0) } ?? FleetRoutes.findings
+    /// Findings, for every host or the one with this id.
+    public func findings(hostID: Int64? = nil) async throws(FleetClientError) -> [StoredFinding] {
+        let path = hostID.map { FleetRoutes.findings + "?host=\($0)" } ?? FleetRoutes.findings
         return try decode([StoredFinding].self, from: await send(.GET, path))
     }
 
@@ -171,9 +172,12 @@ public final class FleetClient: Sendable {
 
     /// `POST /feeds`: uploads a feed file; returns the server's JSON answer as is (the stored feed,
     /// import counts and the retro-hunt report).
-    public func addFeed(contents: [UInt8], name: String, format: String?) async throws(FleetClientError) -> Data {
+    /// - Parameters:
+    ///   - format: a `vigil feed` format name; nil lets the server detect it from the contents and `fileName`.
+    public func addFeed(contents: [UInt8], name: String, format: String?, fileName: String? = nil) async throws(FleetClientError) -> Data {
         var path = FleetRoutes.feeds + "?name=" + Self.percentEncode(name)
         if let format { path += "&format=" + Self.percentEncode(format) }
+        if let fileName { path += "&filename=" + Self.percentEncode(fileName) }
         let response = try await send(.POST, path, body: contents, contentType: "application/octet-stream")
         return Data(response.body)
     }

@@ -170,7 +170,16 @@ struct FleetFindings: AsyncParsableCommand {
     var host: String?
 
     func run() async throws {
-        let findings = try await withFleetClient(connection) { try await $0.findings(host: host) }
+        let findings = try await withFleetClient(connection) { client in
+            guard let host else { return try await client.findings() }
+            if let id = Int64(host) { return try await client.findings(hostID: id) }
+            // A name: resolve it to the host's id (exact name first, case-insensitive).
+            let hosts = try await client.hosts()
+            guard let match = hosts.first(where: { $0.hostname == host }) ?? hosts.first(where: { $0.hostname.lowercased() == host.lowercased() }) else {
+                throw ValidationError("no host named \(host)")
+            }
+            return try await client.findings(hostID: match.id)
+        }
         try RowPrinter(format: connection.format, columns: ["host", "severity", "check", "path", "title", "first_seen", "last_seen"]).emit(
             findings,
             rows: findings.map {
@@ -205,9 +214,12 @@ struct FleetFeedAdd: AsyncParsableCommand {
 
     func run() async throws {
         guard let data = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read \(file)") }
-        let feedName = name ?? ((file as NSString).lastPathComponent as NSString).deletingPathExtension
+        let fileName = (file as NSString).lastPathComponent
+        // Feed names are 1 to 64 of A-Z a-z 0-9 . _ - at the server.
+        let derived = String((fileName as NSString).deletingPathExtension.map { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) ? $0 : "-" }.prefix(64))
+        let feedName = name ?? (derived.isEmpty ? "feed" : derived)
         let answer = try await withFleetClient(connection) {
-            try await $0.addFeed(contents: Array(data), name: feedName, format: feedFormat)
+            try await $0.addFeed(contents: Array(data), name: feedName, format: feedFormat, fileName: fileName)
         }
         switch connection.format {
         case .json, .jsonl:
