@@ -152,6 +152,8 @@ public final class Agent: @unchecked Sendable {
         public var indicatorsUpdated = false
         public var rulesUpdated = false
         public var sweepSeconds = 0.0
+        /// Files left out of the inventory because the server refuses paths that long.
+        public var pathsTooLong = 0
         /// Set when batches stay spooled: why the server could not take them.
         public var deliveryProblem: String?
     }
@@ -193,8 +195,12 @@ public final class Agent: @unchecked Sendable {
             do {
                 let r = try await runOnce(retryDeadline: started + interval)
                 log("sweep: \(r.filesInInventory) files (\(r.filesRead) read, \(r.filesFromCache) from cache), +\(r.added) ~\(r.changed) -\(r.removed), \(r.findings) findings, \(r.batchesAcknowledged) batches acknowledged, \(r.batchesPending) pending" + (r.deliveryProblem.map { "; " + $0 } ?? ""))
-            } catch let error as FleetClientError where error.disposition == .fatal {
-                log("server refused the agent: \(error); retrying at the next interval")
+            } catch is CancellationError {
+                return
+            } catch {
+                // A daemon outlives a bad hour: a refused key, a full disk or a damaged file is logged
+                // and the next interval tries again.
+                log("sweep failed: \(error); trying again at the next interval")
             }
             let next = started + interval
             if ContinuousClock.now < next { try await Task.sleep(until: next, clock: .continuous) }
@@ -289,12 +295,17 @@ public final class Agent: @unchecked Sendable {
     /// Computes the delta of `result` against the server's expected view and spools it in batches.
     func spoolDelta(_ result: ScanResult, report: inout SweepReport) throws {
         let view = try expectedServerView()
-        let delta = InventoryDelta.compute(inventory: result.inventory, diagnostics: result.diagnostics, serverView: view)
+        let admissible = BatchLimits.admissible(result.inventory)
+        if !admissible.refused.isEmpty {
+            report.pathsTooLong += admissible.refused.count
+            log("\(admissible.refused.count) files with paths over \(BatchLimits.maxPathBytes) bytes not reported, e.g. \(admissible.refused[0].prefix(200))…")
+        }
+        let delta = InventoryDelta.compute(inventory: admissible.kept, diagnostics: result.diagnostics, serverView: view)
         report.added += delta.added
         report.changed += delta.changed
         report.removed += delta.removed.count
         let batches = InventoryDelta.split(
-            files: delta.files, removed: delta.removed, findings: result.findings,
+            files: delta.files, removed: delta.removed, findings: result.findings.map(BatchLimits.fitted),
             maxRows: configuration.resolvedMaxFilesPerBatch, maxFindings: 1_000)
         let facts = HostFacts.current(agentVersion: vigilVersion)
         let sweepID = UUID().uuidString.lowercased()

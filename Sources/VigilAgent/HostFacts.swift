@@ -49,7 +49,7 @@ public enum HostFacts {
             if text.hasPrefix("127.") || text == "::1" || text.lowercased().hasPrefix("fe80") { continue }
             result.insert(text)
         }
-        return result.sorted()
+        return Array(result.sorted().prefix(64))  // a server takes a bounded list
     }
 }
 

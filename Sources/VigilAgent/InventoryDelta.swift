@@ -77,3 +77,46 @@ public enum InventoryDelta {
         return parts
     }
 }
+
+/// The server refuses a whole batch over one oversized field (docs/fleet.md, "Batches"); the agent
+/// keeps its batches inside those limits instead of having them set aside.
+public enum BatchLimits {
+    public static let maxPathBytes = 4_096
+    public static let maxTextBytes = 1_024
+    public static let maxExplanationBytes = 16 * 1_024
+
+    /// Inventory records whose path the server would refuse (longer than ``maxPathBytes``), counted
+    /// so the caller can report them.
+    public static func admissible(_ inventory: [InventoryRecord]) -> (kept: [InventoryRecord], refused: [String]) {
+        var kept: [InventoryRecord] = []
+        var refused: [String] = []
+        kept.reserveCapacity(inventory.count)
+        for r in inventory {
+            if r.path.utf8.count > maxPathBytes { refused.append(r.path) } else { kept.append(r) }
+        }
+        return (kept, refused)
+    }
+
+    /// A finding cut to the server's field limits (a truncated text says so with "…").
+    public static func fitted(_ finding: Finding) -> Finding {
+        var f = finding
+        f.check = truncated(f.check, maxTextBytes)
+        f.title = truncated(f.title, maxTextBytes)
+        f.path = truncated(f.path, maxPathBytes)
+        f.explanation = truncated(f.explanation, maxExplanationBytes)
+        return f
+    }
+
+    static func truncated(_ s: String, _ limit: Int) -> String {
+        guard s.utf8.count > limit else { return s }
+        var out = ""
+        var bytes = 0
+        for ch in s {
+            let n = String(ch).utf8.count
+            if bytes + n > limit - 3 { break }
+            out.append(ch)
+            bytes += n
+        }
+        return out + "…"
+    }
+}

@@ -99,14 +99,80 @@ public final class SQLiteScanCache: ScanCache, Sendable {
     /// Forgets these paths (files the caller knows are gone).
     public func remove(paths: [String]) throws {
         guard !paths.isEmpty else { return }
+        snapshot.withLock { $0 = nil }
         try pool.write { db in
             let statement = try db.cachedStatement(sql: "DELETE FROM file_result WHERE path = ?")
             for p in paths { try statement.execute(arguments: [p]) }
         }
     }
 
+    /// Up to this many rows are read into memory at a sweep's first lookup, so each later lookup is
+    /// a dictionary probe instead of an SQLite query (about 200 bytes a row); above it, one query each.
+    public static let preloadLimit = 1_000_000
+
+    private struct Entry: Sendable {
+        var stamp: FileStamp
+        var sha256: String
+        var md5: String?
+        var sha1: String?
+        var bytes: Int
+        var extra: Data?
+    }
+
+    private struct Snapshot: Sendable {
+        var configID: Int64
+        var rows: [String: Entry]?
+    }
+
+    private let snapshot = Mutex<Snapshot?>(nil)
+
+    /// The rows of one configuration in memory (nil when there are too many).
+    private func preloaded(_ configID: Int64) -> [String: Entry]? {
+        snapshot.withLock { current -> [String: Entry]? in
+            if let current, current.configID == configID { return current.rows }
+            let rows = try? pool.read { db -> [String: Entry]? in
+                let n = try Int.fetchOne(db, sql: "SELECT count(*) FROM file_result WHERE configuration_id = ?", arguments: [configID]) ?? 0
+                guard n <= Self.preloadLimit else { return nil }
+                var map: [String: Entry] = [:]
+                map.reserveCapacity(n)
+                let cursor = try GRDB.Row.fetchCursor(db, sql: """
+                    SELECT path, device, inode, size, mtime_ns, ctime_ns, sha256, md5, sha1, bytes, extra
+                    FROM file_result WHERE configuration_id = ?
+                    """, arguments: [configID])
+                while let row = try cursor.next() {
+                    let stamp = FileStamp(
+                        device: UInt64(bitPattern: row[1]), inode: UInt64(bitPattern: row[2]), size: row[3],
+                        modifiedNanoseconds: row[4], changedNanoseconds: row[5])
+                    map[row[0]] = Entry(stamp: stamp, sha256: row[6], md5: row[7], sha1: row[8], bytes: row[9], extra: row[10])
+                }
+                return map
+            }
+            current = Snapshot(configID: configID, rows: rows ?? nil)
+            return rows ?? nil
+        }
+    }
+
+    private func decode(_ e: Entry) -> CachedFileResult? {
+        guard e.sha256.utf8.count == 64 else { return nil }
+        var result = CachedFileResult(
+            hashes: FileHashes(md5: e.md5, sha1: e.sha1, sha256: e.sha256), findings: [], diagnostics: [], facts: nil,
+            inventory: nil, bytes: e.bytes)
+        if let blob = e.extra {
+            guard let extra = try? JSONDecoder().decode(Extra.self, from: blob) else { return nil }
+            result.findings = extra.findings ?? []
+            result.diagnostics = extra.diagnostics ?? []
+            result.facts = extra.facts
+            result.inventory = extra.inventory
+        }
+        return result
+    }
+
     public func lookup(path: String, stamp: FileStamp, configurationDigest: String) -> CachedFileResult? {
         guard let configID = knownConfigurationID(configurationDigest) else { return nil }
+        if let rows = preloaded(configID) {
+            guard let entry = rows[path], entry.stamp == stamp else { return nil }
+            return decode(entry)
+        }
         return try? pool.read { db -> CachedFileResult? in
             let statement = try db.cachedStatement(sql: """
                 SELECT device, inode, size, mtime_ns, ctime_ns, configuration_id, sha256, md5, sha1, bytes, extra
@@ -149,6 +215,8 @@ public final class SQLiteScanCache: ScanCache, Sendable {
             return rows
         }
         write(rows)
+        // The next sweep reads what this one wrote.
+        snapshot.withLock { $0 = nil }
         guard let message = writeError.withLock({ e in defer { e = nil }; return e }) else { return nil }
         return Diagnostic(kind: "cache-error", path: path, message: "scan cache not fully written: \(message)")
     }

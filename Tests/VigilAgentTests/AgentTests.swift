@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VigilAgent
+import VigilCore
 import VigilFleetClient
 import VigilFleetProtocol
 import VigilGzip
@@ -346,6 +347,21 @@ func syscall_gettid() -> Int {
         let parts = InventoryDelta.split(files: files, removed: ["/r1", "/r2"], findings: [], maxRows: 5, maxFindings: 10)
         #expect(parts.map { $0.files.count + $0.removed.count } == [5, 5, 2])
         #expect(InventoryDelta.split(files: [], removed: [], findings: [], maxRows: 5, maxFindings: 5).count == 1)
+    }
+
+    @Test func batchesStayInsideTheServersFieldLimits() {
+        let long = "/" + String(repeating: "d/", count: 2_100) + "f"
+        let records = [long, "/ok"].map {
+            InventoryRecord(path: $0, hashes: FileHashes(sha256: String(repeating: "a", count: 64)), size: 1, modified: 1, facts: InventoryFacts())
+        }
+        let split = BatchLimits.admissible(records)
+        #expect(split.kept.map(\.path) == ["/ok"])
+        #expect(split.refused == [long])
+        let finding = Finding(check: "yara", title: String(repeating: "é", count: 2_000), severity: .high, path: long, explanation: "x")
+        let fitted = BatchLimits.fitted(finding)
+        #expect(fitted.title.utf8.count <= BatchLimits.maxTextBytes && fitted.title.hasSuffix("…"))
+        #expect(fitted.path.utf8.count <= BatchLimits.maxPathBytes)
+        #expect(BatchLimits.fitted(Finding(check: "c", title: "t", severity: .low, path: "/p", explanation: "e")).title == "t")
     }
 
     @Test func spoolKeepsOrderAndWritesAtomically() throws {

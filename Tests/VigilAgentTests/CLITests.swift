@@ -5,6 +5,10 @@ import VigilFleetProtocol
 import VigilFleetStore
 import _VigilTestSupport
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// JSON of a value as the server encodes it (ISO 8601 dates), as a plan object for the fake server.
 func planValue(_ value: some Encodable) throws -> Any {
     let e = JSONEncoder()
@@ -135,6 +139,32 @@ func cannedPlan() throws -> [String: Any] {
         let offline = try vigil(["agent", "once", "--state-dir", w.stateDir, "--root", w.tree, "--no-default-indicators"])
         #expect(offline.status == 2)
         #expect(offline.stdout.contains("1 pending"))
+    }
+
+    @Test func anAgentKilledMidSweepResumes() throws {
+        guard let exe = TestSupport.vigilExecutable else { return }
+        let w = try AgentWorld()
+        for i in 0..<40 { try w.write("k/\(i).bin", String(repeating: "\(i % 10)", count: 20_000)) }
+        let server = try FakeServer(work: w.serverWork)
+        #expect(try vigil(["agent", "enroll", "--server", server.url, "--secret-file", w.secretFile, "--state-dir", w.stateDir]).status == 0)
+        // 800 kB at 100 kB/s: about eight seconds of sweep, killed after one.
+        let p = Process()
+        p.executableURL = exe
+        p.arguments = ["agent", "once", "--state-dir", w.stateDir, "--root", w.tree, "--no-default-indicators", "--read-bytes-per-second", "100000"]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        Thread.sleep(forTimeInterval: 1.5)
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        #expect(p.terminationReason == .uncaughtSignal)
+        #expect(try server.inventory().isEmpty)
+
+        let resumed = try vigil(["agent", "once", "--state-dir", w.stateDir, "--root", w.tree, "--no-default-indicators", "--format", "json"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(try server.inventory().count == 40)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: w.stateDir + "/spool").filter { $0.hasPrefix(".tmp-") || $0.hasSuffix(".batch.gz") }
+        #expect(leftovers.isEmpty)
     }
 
     @Test func scanWithACacheReadsUnchangedFilesOnce() throws {
