@@ -18,6 +18,8 @@
 //   VigilOutput          text / JSON / JSONL / SARIF renderers for findings       -> VigilCore
 //   VigilFleetProtocol   agent/server wire types and routes                        -> VigilCore
 //   VigilFleetStore      the fleet server's storage protocol and records           -> VigilFleetProtocol
+//   VigilFleetServer     `vigil serve`: HTTP API, auth, limits, on-arrival matching, retro-hunt
+//                                                                                   -> VigilFleetStore, VigilFeeds, VigilScan, VigilGzip, Hummingbird
 //   vigil                the thin command-line front end
 import PackageDescription
 
@@ -38,6 +40,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.3.0"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.10.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.19"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         .target(name: "VigilCore"),
@@ -82,11 +88,23 @@ let package = Package(
         .target(name: "VigilOutput", dependencies: ["VigilCore"]),
         .target(name: "VigilFleetProtocol", dependencies: ["VigilCore"]),
         .target(name: "VigilFleetStore", dependencies: ["VigilFleetProtocol", "VigilCore"]),
+        .target(
+            name: "VigilFleetServer",
+            dependencies: [
+                "VigilFleetProtocol", "VigilFleetStore", "VigilCore", "VigilIndicators", "VigilFeeds", "VigilDefaults", "VigilScan", "VigilGzip",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .executableTarget(
             name: "vigil",
             dependencies: [
                 "VigilCore", "VigilScan", "VigilFormats", "VigilFeeds", "VigilIndicators", "VigilHunt",
-                "VigilDiff", "VigilOutput", "VigilDefaults", "VigilDetections",
+                "VigilDiff", "VigilOutput", "VigilDefaults", "VigilDetections", "VigilFleetServer", "VigilFleetStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -105,6 +123,15 @@ let package = Package(
         .testTarget(name: "VigilGzipTests", dependencies: ["VigilGzip"]),
         .testTarget(name: "VigilHuntTests", dependencies: ["VigilHunt", "_VigilTestSupport"]),
         .testTarget(name: "VigilCLITests", dependencies: ["_VigilTestSupport"]),
+        .testTarget(
+            name: "VigilFleetServerTests",
+            dependencies: [
+                "VigilFleetServer", "VigilFleetStore", "VigilFleetProtocol", "VigilGzip", "VigilIndicators", "VigilDefaults", "_VigilTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
     ]
 )
 
