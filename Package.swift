@@ -18,6 +18,8 @@
 //   VigilOutput          text / JSON / JSONL / SARIF renderers for findings       -> VigilCore
 //   VigilFleetProtocol   agent/server wire types and routes                        -> VigilCore
 //   VigilFleetStore      the fleet server's storage protocol and records           -> VigilFleetProtocol
+//   VigilFleetSQLite     FleetStore on SQLite (embedded, single file)              -> VigilFleetStore, GRDB
+//   VigilFleetPostgres   FleetStore on PostgreSQL (shared by several servers)       -> VigilFleetStore, postgres-nio
 //   vigil                the thin command-line front end
 import PackageDescription
 
@@ -38,6 +40,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.3.0"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.10.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.19"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         .target(name: "VigilCore"),
@@ -82,6 +86,20 @@ let package = Package(
         .target(name: "VigilOutput", dependencies: ["VigilCore"]),
         .target(name: "VigilFleetProtocol", dependencies: ["VigilCore"]),
         .target(name: "VigilFleetStore", dependencies: ["VigilFleetProtocol", "VigilCore"]),
+        .target(
+            name: "VigilFleetSQLite",
+            dependencies: [
+                "VigilFleetStore", "VigilFleetProtocol", "VigilCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .target(
+            name: "VigilFleetPostgres",
+            dependencies: [
+                "VigilFleetStore", "VigilFleetProtocol", "VigilCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
+        ),
         .executableTarget(
             name: "vigil",
             dependencies: [
@@ -92,6 +110,12 @@ let package = Package(
         ),
         // Matcher benchmark (benchmarks/matchers.sh): 1M indicators, lookup rates.
         .executableTarget(name: "vigil-matcher-bench", dependencies: ["VigilIndicators"], path: "benchmarks/matcher-bench"),
+        // Fleet storage benchmark (benchmarks/fleet.sh): N hosts x M files into SQLite and PostgreSQL.
+        .executableTarget(
+            name: "vigil-fleet-bench",
+            dependencies: ["VigilFleetStore", "VigilFleetSQLite", "VigilFleetPostgres", "VigilFleetProtocol", "VigilCore"],
+            path: "benchmarks/fleet-bench"
+        ),
         .target(name: "_VigilTestSupport", dependencies: ["VigilCore"], path: "Tests/_VigilTestSupport"),
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"]),
         .testTarget(name: "VigilBinaryTests", dependencies: ["VigilBinary"]),
@@ -105,6 +129,14 @@ let package = Package(
         .testTarget(name: "VigilGzipTests", dependencies: ["VigilGzip"]),
         .testTarget(name: "VigilHuntTests", dependencies: ["VigilHunt", "_VigilTestSupport"]),
         .testTarget(name: "VigilCLITests", dependencies: ["_VigilTestSupport"]),
+        .testTarget(
+            name: "VigilFleetStoreTests",
+            dependencies: [
+                "VigilFleetStore", "VigilFleetSQLite", "VigilFleetPostgres", "VigilFleetProtocol", "VigilCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
     ]
 )
 
