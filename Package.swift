@@ -18,6 +18,8 @@
 //   VigilOutput          text / JSON / JSONL / SARIF renderers for findings       -> VigilCore
 //   VigilFleetProtocol   agent/server wire types and routes                        -> VigilCore
 //   VigilFleetStore      the fleet server's storage protocol and records           -> VigilFleetProtocol
+//   VigilFleetSQLite     FleetStore on SQLite (embedded, single file)              -> VigilFleetStore, GRDB
+//   VigilFleetPostgres   FleetStore on PostgreSQL (shared by several servers)       -> VigilFleetStore, postgres-nio
 //   VigilFleetServer     `vigil serve`: HTTP API, auth, limits, on-arrival matching, retro-hunt
 //                                                                                   -> VigilFleetStore, VigilFeeds, VigilScan, VigilGzip, Hummingbird
 //   vigil                the thin command-line front end
@@ -44,6 +46,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         .target(name: "VigilCore"),
@@ -89,6 +93,20 @@ let package = Package(
         .target(name: "VigilFleetProtocol", dependencies: ["VigilCore"]),
         .target(name: "VigilFleetStore", dependencies: ["VigilFleetProtocol", "VigilCore"]),
         .target(
+            name: "VigilFleetSQLite",
+            dependencies: [
+                "VigilFleetStore", "VigilFleetProtocol", "VigilCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .target(
+            name: "VigilFleetPostgres",
+            dependencies: [
+                "VigilFleetStore", "VigilFleetProtocol", "VigilCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
+        ),
+        .target(
             name: "VigilFleetServer",
             dependencies: [
                 "VigilFleetProtocol", "VigilFleetStore", "VigilCore", "VigilIndicators", "VigilFeeds", "VigilDefaults", "VigilScan", "VigilGzip",
@@ -104,12 +122,19 @@ let package = Package(
             name: "vigil",
             dependencies: [
                 "VigilCore", "VigilScan", "VigilFormats", "VigilFeeds", "VigilIndicators", "VigilHunt",
-                "VigilDiff", "VigilOutput", "VigilDefaults", "VigilDetections", "VigilFleetServer", "VigilFleetStore",
+                "VigilDiff", "VigilOutput", "VigilDefaults", "VigilDetections",
+                "VigilFleetServer", "VigilFleetStore", "VigilFleetSQLite", "VigilFleetPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // Matcher benchmark (benchmarks/matchers.sh): 1M indicators, lookup rates.
         .executableTarget(name: "vigil-matcher-bench", dependencies: ["VigilIndicators"], path: "benchmarks/matcher-bench"),
+        // Fleet storage benchmark (benchmarks/fleet.sh): N hosts x M files into SQLite and PostgreSQL.
+        .executableTarget(
+            name: "vigil-fleet-bench",
+            dependencies: ["VigilFleetStore", "VigilFleetSQLite", "VigilFleetPostgres", "VigilFleetProtocol", "VigilCore"],
+            path: "benchmarks/fleet-bench"
+        ),
         .target(name: "_VigilTestSupport", dependencies: ["VigilCore"], path: "Tests/_VigilTestSupport"),
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"]),
         .testTarget(name: "VigilBinaryTests", dependencies: ["VigilBinary"]),
@@ -126,9 +151,18 @@ let package = Package(
         .testTarget(
             name: "VigilFleetServerTests",
             dependencies: [
-                "VigilFleetServer", "VigilFleetStore", "VigilFleetProtocol", "VigilGzip", "VigilIndicators", "VigilDefaults", "_VigilTestSupport",
+                "VigilFleetServer", "VigilFleetStore", "VigilFleetSQLite", "VigilFleetProtocol", "VigilGzip", "VigilIndicators", "VigilDefaults",
+                "_VigilTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .testTarget(
+            name: "VigilFleetStoreTests",
+            dependencies: [
+                "VigilFleetStore", "VigilFleetSQLite", "VigilFleetPostgres", "VigilFleetProtocol", "VigilCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import VigilFleetProtocol
+import VigilFleetStore
 
 /// An error answer of the fleet API: an HTTP status, the ``APIError`` body and any extra headers
 /// (`Retry-After` on 429 and 503).
@@ -42,6 +43,7 @@ public struct FleetHTTPError: Error, Sendable {
 /// - ``FleetHTTPError`` as it is;
 /// - Hummingbird's own errors (unknown route 404, wrong method 405, body over the router's cap 413) keep their
 ///   status with an API error code;
+/// - ``FleetStoreError`` input refusals as 400/409/404;
 /// - anything else comes from the store (database down, disk full, a lost connection): 503 with
 ///   `Retry-After`, so agents spool and back off instead of hammering a sick server.
 struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
@@ -63,6 +65,16 @@ struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             default: "unavailable"
             }
             return FleetHTTPError(error.status, code, error.body ?? error.status.reasonPhrase).response()
+        } catch let error as FleetStoreError {
+            // The store refusing a value is the caller's fault, not an outage.
+            switch error {
+            case .invalidInput(let why): return FleetHTTPError.malformed(why).response()
+            case .conflict(let why): return FleetHTTPError.conflict(why).response()
+            case .notFound(let why): return FleetHTTPError.notFound(why).response()
+            case .schemaTooNew:
+                context.logger.error("store: \(error)")
+                return FleetHTTPError.unavailable(error.description, retryAfter: retryAfterSeconds).response()
+            }
         } catch is CancellationError {
             throw CancellationError()
         } catch {

@@ -1,0 +1,194 @@
+import Crypto
+import Foundation
+import Testing
+import VigilFleetProtocol
+import VigilFleetSQLite
+import VigilFleetStore
+import _VigilTestSupport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A Python HTTP agent stand-in (urllib only): `enroll`, then `stream` numbered batches, appending each
+/// acknowledged batch id to a file (flushed and fsynced) only after the server's 200; or `resend` the
+/// acknowledged ones and count how many the server calls duplicates.
+private let agentScript = #"""
+import gzip, hashlib, json, os, sys, urllib.request, urllib.error
+base, workdir, mode = sys.argv[1], sys.argv[2], sys.argv[3]
+FILES = 50
+facts = {"hostname": "crash", "hostIdentifier": "crash-1", "os": "linux", "osVersion": "6", "agentVersion": "0.1", "addresses": []}
+def post(path, body, headers):
+    req = urllib.request.Request(base + path, data=body, headers=headers, method="POST")
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.loads(r.read())
+def batch(i):
+    files = [{"path": "/data/%d/%d" % (i, j), "sha256": hashlib.sha256(b"%d-%d" % (i, j)).hexdigest(), "size": j, "modified": 1700000000} for j in range(FILES)]
+    return {"batchID": "b%06d" % i, "agent": facts, "sweepID": "s", "sequence": i + 1, "isLastOfSweep": False,
+            "sweepStarted": 1700000000, "roots": ["/data"], "files": files, "removed": [], "findings": []}
+def send(key, i):
+    body = gzip.compress(json.dumps(batch(i)).encode())
+    return post("/api/v1/agent/batches", body, {"Authorization": "Bearer " + key, "Content-Encoding": "gzip", "Content-Type": "application/json"})
+if mode == "enroll":
+    secret = open(os.path.join(workdir, "secret")).read().strip()
+    r = post("/api/v1/agent/enroll", json.dumps({"secret": secret, "agent": facts}).encode(), {"Content-Type": "application/json"})
+    open(os.path.join(workdir, "key"), "w").write(r["hostKey"])
+elif mode == "stream":
+    key = open(os.path.join(workdir, "key")).read().strip()
+    acked = open(os.path.join(workdir, "acked"), "a")
+    for i in range(100000):
+        try:
+            ack = send(key, i)
+        except Exception as e:
+            print("stopped at batch %d: %s" % (i, e)); break
+        assert ack["batchID"] == "b%06d" % i and not ack["duplicate"], ack
+        acked.write("%d\n" % i); acked.flush(); os.fsync(acked.fileno())
+elif mode == "resend":
+    key = open(os.path.join(workdir, "key")).read().strip()
+    done = [int(x) for x in open(os.path.join(workdir, "acked")).read().split()]
+    dup = sum(1 for i in done if send(key, i)["duplicate"])
+    print("duplicates %d of %d" % (dup, len(done)))
+"""#
+
+/// A running `vigil serve` child process.
+private final class ServerProcess {
+    let process = Process()
+    let url: String
+
+    init(vigil: URL, dataDir: URL, extra: [String] = []) throws {
+        process.executableURL = vigil
+        process.arguments = ["serve", "--data-dir", dataDir.path, "--listen", "127.0.0.1:0", "--no-default-indicators"] + extra
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        // Read stderr until the listening line (the port is chosen by the kernel).
+        var seen = Data()
+        let deadline = Date().addingTimeInterval(60)
+        var found: String?
+        while found == nil, Date() < deadline {
+            let chunk = err.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen.append(chunk)
+            let text = String(decoding: seen, as: UTF8.self)
+            if let range = text.range(of: "listening on ") {
+                let rest = text[range.upperBound...]
+                if let end = rest.firstIndex(of: "\n") { found = String(rest[..<end]) }
+            }
+        }
+        guard let found else {
+            process.terminate()
+            throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: "vigil serve did not start: \(String(decoding: seen, as: UTF8.self))"])
+        }
+        url = found
+    }
+
+    func kill9() {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    func stop() {
+        process.terminate()
+        process.waitUntilExit()
+    }
+}
+
+@Suite("Fleet server: the vigil serve process", .serialized)
+struct ServeProcessTests {
+    @Test(
+        "SIGKILL in the middle of a stream of batches loses no acknowledged batch",
+        .enabled(if: TestSupport.vigilExecutable != nil, "the vigil executable is not built (swift build)"),
+        .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/python3"), "python3 is absent"))
+    func killNine() async throws {
+        let vigil = try #require(TestSupport.vigilExecutable)
+        let work = try TestSupport.makeTemporaryDirectory("vigil-serve-kill")
+        defer { try? FileManager.default.removeItem(at: work) }
+        let dataDir = work.appendingPathComponent("data")
+        try agentScript.write(to: work.appendingPathComponent("agent.py"), atomically: true, encoding: .utf8)
+        func python(_ url: String, _ mode: String) throws -> TestSupport.RunResult {
+            try TestSupport.run(URL(fileURLWithPath: "/usr/bin/python3"), [work.appendingPathComponent("agent.py").path, url, work.path, mode])
+        }
+
+        let created = try TestSupport.runVigil(["serve", "secret", "create", "--name", "crash", "--data-dir", dataDir.path])
+        #expect(created.status == 0, "\(created.stderr)")
+        try created.stdout.write(to: work.appendingPathComponent("secret"), atomically: true, encoding: .utf8)
+
+        let first = try ServerProcess(vigil: vigil, dataDir: dataDir)
+        let enrolled = try python(first.url, "enroll")
+        #expect(enrolled.status == 0, "\(enrolled.stderr)")
+
+        // Stream batches in the background; kill the server once some have been acknowledged.
+        let streamer = Process()
+        streamer.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        streamer.arguments = [work.appendingPathComponent("agent.py").path, first.url, work.path, "stream"]
+        streamer.standardOutput = FileHandle.nullDevice
+        streamer.standardError = FileHandle.nullDevice
+        try streamer.run()
+        let ackedFile = work.appendingPathComponent("acked")
+        func acked() -> [Int] {
+            ((try? String(contentsOf: ackedFile, encoding: .utf8)) ?? "").split(separator: "\n").compactMap { Int($0) }
+        }
+        let deadline = Date().addingTimeInterval(120)
+        while acked().count < 25, Date() < deadline, streamer.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+        first.kill9()
+        streamer.waitUntilExit()
+        let acknowledged = acked()
+        #expect(acknowledged.count >= 25)
+        #expect(acknowledged == Array(0..<acknowledged.count))
+
+        // Restart: the database opens, and every acknowledged batch is a duplicate (it was kept).
+        let second = try ServerProcess(vigil: vigil, dataDir: dataDir)
+        let resent = try python(second.url, "resend")
+        second.stop()
+        #expect(resent.status == 0, "\(resent.stderr)")
+        #expect(resent.stdout.contains("duplicates \(acknowledged.count) of \(acknowledged.count)"), "\(resent.stdout)")
+
+        // Directly in the store: every acknowledged file is there, and batches were applied whole
+        // (at most one batch, the one in flight at the kill, may have committed without its answer).
+        let store = try SQLiteFleetStore(path: dataDir.appendingPathComponent("fleet.sqlite").path)
+        try await store.migrate()
+        let count = try await store.inventoryCount()
+        #expect(count % 50 == 0, "a partial batch is in the store: \(count) rows")
+        #expect(count >= acknowledged.count * 50 && count <= (acknowledged.count + 1) * 50)
+        let last = try #require(acknowledged.last)
+        let probe = Data(SHA256.hash(data: Data("\(last)-49".utf8)))
+        #expect(try await store.inventory(sha256: [probe]).count == 1)
+        try await store.close()
+    }
+
+    @Test(
+        "TLS with --tls-cert/--tls-key serves HTTPS; plain HTTP off loopback is refused without --allow-insecure-http",
+        .enabled(if: TestSupport.vigilExecutable != nil, "the vigil executable is not built (swift build)"),
+        .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl"), "openssl is absent"),
+        .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/curl"), "curl is absent"))
+    func tls() async throws {
+        let vigil = try #require(TestSupport.vigilExecutable)
+        let work = try TestSupport.makeTemporaryDirectory("vigil-serve-tls")
+        defer { try? FileManager.default.removeItem(at: work) }
+        let dataDir = work.appendingPathComponent("data")
+
+        let refused = try TestSupport.runVigil(["serve", "--data-dir", dataDir.path, "--listen", "0.0.0.0:0"])
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("--allow-insecure-http"), "\(refused.stderr)")
+
+        let cert = work.appendingPathComponent("server.pem").path
+        let key = work.appendingPathComponent("server.key").path
+        let made = try TestSupport.run(URL(fileURLWithPath: "/usr/bin/openssl"), [
+            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+            "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", key, "-out", cert,
+        ])
+        #expect(made.status == 0, "\(made.stderr)")
+        let server = try ServerProcess(vigil: vigil, dataDir: dataDir, extra: ["--tls-cert", cert, "--tls-key", key])
+        defer { server.stop() }
+        #expect(server.url.hasPrefix("https://127.0.0.1:"))
+        // The agent's view: the server's certificate pinned as the only CA.
+        let answer = try TestSupport.run(URL(fileURLWithPath: "/usr/bin/curl"), [
+            "-sS", "--cacert", cert, "-o", "/dev/null", "-w", "%{http_code}", server.url + FleetRoutes.hosts,
+        ])
+        #expect(answer.stdout == "401", "\(answer.stdout) \(answer.stderr)")
+        // Without the CA the handshake fails: the connection is really TLS with this certificate.
+        let untrusted = try TestSupport.run(URL(fileURLWithPath: "/usr/bin/curl"), ["-sS", "-o", "/dev/null", server.url + FleetRoutes.hosts])
+        #expect(untrusted.status != 0)
+    }
+}
