@@ -116,4 +116,32 @@ struct ClientRouteTests {
             #expect(r.headers[.retryAfter].flatMap { Int($0) } != nil)
         }
     }
+
+    @Test("a second server on the same database follows a feed posted to the first (feed generation)")
+    func sharedDatabase() async throws {
+        let fx = try await FleetFixture { c in c.includeDefaultIndicators = false }
+        defer { Task { await fx.finish() } }
+        var configuration = FleetServerConfiguration()
+        configuration.includeDefaultIndicators = false
+        configuration.indicatorCheckInterval = .zero
+        let second = FleetServer(store: fx.store, configuration: configuration)
+        let bad = randomSHA256()
+        // The second process has built its indicator set before the feed exists.
+        #expect(try await second.indicators.current().indicators.isEmpty)
+        try await fx.withClient { client in
+            let posted = try await client.execute(
+                uri: FleetRoutes.feeds + "?name=late&format=plain", method: .post, headers: bearer(fx.analystToken), body: ByteBuffer(string: bad + "\n"))
+            #expect(posted.status == .created)
+        }
+        let app = Application(router: second.makeRouter())
+        try await app.test(.router) { client in
+            let host = try await enroll(client, secret: fx.secret, name: "b")
+            let r = try await client.execute(
+                uri: FleetRoutes.batches, method: .post, headers: bearer(host.hostKey, gzip: true),
+                body: try gzipBatch(batch(agent: facts("b"), files: [file("/srv/bad.bin", sha256: bad)])))
+            #expect(try decodeBody(BatchAcknowledgement.self, r).findingsRecorded == 1)
+            let indicators = try await client.execute(uri: FleetRoutes.agentIndicators, method: .get, headers: bearer(host.hostKey))
+            #expect(String(buffer: indicators.body).contains(bad))
+        }
+    }
 }

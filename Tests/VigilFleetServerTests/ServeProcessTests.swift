@@ -154,6 +154,7 @@ struct ServeProcessTests {
         let last = try #require(acknowledged.last)
         let probe = Data(SHA256.hash(data: Data("\(last)-49".utf8)))
         #expect(try await store.inventory(sha256: [probe]).count == 1)
+        print("vigil serve killed after \(acknowledged.count) acknowledged batches; \(count / 50) batches (\(count) rows) in the store after restart")
         try await store.close()
     }
 

@@ -32,7 +32,7 @@ struct ServeSecret: AsyncParsableCommand {
             let store = try await storeOptions.open()
             let done = try await store.revokeEnrollmentSecret(id: id, at: Date())
             try await store.close()
-            guard done else { throw ValidationError("no unrevoked enrolment secret with id \(id)") }
+            guard done else { throw ServeError("no unrevoked enrolment secret with id \(id)") }
             printToStandardError("enrolment secret \(id) revoked")
         }
     }
@@ -56,7 +56,7 @@ struct ServeUser: AsyncParsableCommand {
             let store = try await storeOptions.open()
             if try await store.user(name: name) != nil {
                 try await store.close()
-                throw ValidationError("user \(name) exists already")
+                throw ServeError("user \(name) exists already")
             }
             let user = try await store.addUser(name: name, role: role, passwordHash: nil, at: Date())
             try await store.close()
@@ -80,7 +80,7 @@ struct ServeToken: AsyncParsableCommand {
             let store = try await storeOptions.open()
             guard let record = try await store.user(name: user) else {
                 try await store.close()
-                throw ValidationError("no user \(user); add one with `vigil serve user add \(user) --role viewer`")
+                throw ServeError("no user \(user); add one with `vigil serve user add \(user) --role viewer`")
             }
             let (token, secret) = try await FleetServer.createAPIToken(user: record, name: name, store: store)
             try await store.close()
@@ -104,8 +104,14 @@ struct ServeHost: AsyncParsableCommand {
             let store = try await storeOptions.open()
             let done = try await store.revokeHostKey(hostID: id, at: Date())
             try await store.close()
-            guard done else { throw ValidationError("no host with id \(id)") }
+            guard done else { throw ServeError("no host with id \(id)") }
             printToStandardError("host \(id): key revoked")
         }
     }
+}
+
+/// A refusal of an admin subcommand that is not a usage mistake (no such id, a duplicate name).
+struct ServeError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }
