@@ -21,12 +21,13 @@ public struct RetroHuntReport: Codable, Sendable, Hashable {
     /// Findings recorded, and how many of them were new.
     public var findings: Int
     public var newFindings: Int
-    /// Wall-clock time of the lookups and the recording, in milliseconds.
+    /// Wall-clock time of the lookups and the recording, in milliseconds, and of the lookups alone.
     public var milliseconds: Double
+    public var lookupMilliseconds: Double
 
     public init(
         hashIndicators: Int = 0, nameIndicators: Int = 0, nameIndicatorsNotIndexable: Int = 0, hits: Int = 0, hosts: Int = 0,
-        findings: Int = 0, newFindings: Int = 0, milliseconds: Double = 0
+        findings: Int = 0, newFindings: Int = 0, milliseconds: Double = 0, lookupMilliseconds: Double = 0
     ) {
         self.hashIndicators = hashIndicators
         self.nameIndicators = nameIndicators
@@ -36,6 +37,7 @@ public struct RetroHuntReport: Codable, Sendable, Hashable {
         self.findings = findings
         self.newFindings = newFindings
         self.milliseconds = milliseconds
+        self.lookupMilliseconds = lookupMilliseconds
     }
 }
 
@@ -105,12 +107,16 @@ public enum RetroHunt {
             }
         }
 
+        report.lookupMilliseconds = Self.milliseconds(clock.now - start)
         report.hosts = Set(found.map(\.hostID)).count
         report.findings = found.count
         if !found.isEmpty { report.newFindings = try await store.recordFindings(found, at: now) }
-        let elapsed = clock.now - start
-        report.milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        report.milliseconds = Self.milliseconds(clock.now - start)
         return report
+    }
+
+    static func milliseconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
     }
 
     /// 16, 20 or 32 raw bytes from lower-case hex, or nil.
