@@ -38,8 +38,15 @@ public final class FleetServer: Sendable {
         let router = Router(context: FleetRequestContext.self)
         router.add(middleware: APIErrorMiddleware<FleetRequestContext>(retryAfterSeconds: limits.unavailableRetryAfterSeconds))
         for route in FleetRouteTable.routes {
+            let deadline = route.method == .post && route.path == FleetRoutes.feeds ? limits.feedDeadline : limits.requestDeadline
             router.on(RouterPath(route.path), method: route.method) { [self] request, context in
-                try await self.respond(to: route, request: request, context: context)
+                do {
+                    return try await withDeadline(deadline) { try await self.respond(to: route, request: request, context: context) }
+                } catch is DeadlineExceeded {
+                    context.logger.error("\(route.method) \(route.path) took longer than \(deadline): store unresponsive?")
+                    throw FleetHTTPError.unavailable(
+                        "the server's database did not answer in time; retry later", retryAfter: limits.unavailableRetryAfterSeconds)
+                }
             }
         }
         return router

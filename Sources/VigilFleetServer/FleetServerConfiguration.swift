@@ -26,6 +26,10 @@ public struct FleetServerLimits: Sendable {
     public var hostRate = RateLimit(burst: 60, perSecond: 2)
     public var tokenRate = RateLimit(burst: 120, perSecond: 20)
     public var enrollRate = RateLimit(burst: 20, perSecond: 1)
+    /// The longest a request may take before the server answers 503 (a hung database connection must not
+    /// hold agents for minutes); feed imports with their retro-hunt get longer.
+    public var requestDeadline: Duration = .seconds(20)
+    public var feedDeadline: Duration = .seconds(300)
     /// `Retry-After` sent with 503 when the store fails.
     public var unavailableRetryAfterSeconds = 30
 
