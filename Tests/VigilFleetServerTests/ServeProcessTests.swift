@@ -50,6 +50,33 @@ elif mode == "resend":
     print("duplicates %d of %d" % (dup, len(done)))
 """#
 
+/// Two servers, one database: a batch through A, the same batch through B, a feed through B, a later
+/// batch through A; prints one JSON line with what each answered.
+private let twoServerScript = #"""
+import gzip, hashlib, json, sys, time, urllib.request
+a, b, secret, token = sys.argv[1:5]
+def post(base, path, body, headers):
+    req = urllib.request.Request(base + path, data=body, headers=headers, method="POST")
+    with urllib.request.urlopen(req, timeout=60) as r: return json.loads(r.read())
+def get(base, path):
+    req = urllib.request.Request(base + path, headers={"Authorization": "Bearer " + token})
+    with urllib.request.urlopen(req, timeout=60) as r: return json.loads(r.read())
+facts = {"hostname": "pg1", "hostIdentifier": "pg-1", "os": "linux", "osVersion": "6", "agentVersion": "0.1", "addresses": []}
+key = post(a, "/api/v1/agent/enroll", json.dumps({"secret": secret, "agent": facts}).encode(), {"Content-Type": "application/json"})["hostKey"]
+bad1, bad2 = hashlib.sha256(b"bad1").hexdigest(), hashlib.sha256(b"bad2").hexdigest()
+def batch(i, sha, path):
+    return gzip.compress(json.dumps({"batchID": i, "agent": facts, "sweepID": "s", "sequence": 1, "isLastOfSweep": True, "sweepStarted": 1,
+        "roots": ["/"], "files": [{"path": path, "sha256": sha, "size": 1, "modified": 1}], "removed": [], "findings": []}).encode())
+hk = {"Authorization": "Bearer " + key, "Content-Encoding": "gzip"}
+out = {"a1": post(a, "/api/v1/agent/batches", batch("one", bad1, "/opt/bad1.bin"), hk),
+       "b1": post(b, "/api/v1/agent/batches", batch("one", bad1, "/opt/bad1.bin"), hk),
+       "feed": post(b, "/api/v1/feeds?name=pgfeed&format=plain", ("%s\n%s\n" % (bad1, bad2)).encode(), {"Authorization": "Bearer " + token})["retroHunt"]}
+time.sleep(1.5)  # past the one-second feed-generation check interval
+out["a2"] = post(a, "/api/v1/agent/batches", batch("two", bad2, "/opt/bad2.bin"), hk)
+out["paths"] = sorted(f["finding"]["path"] for f in get(a, "/api/v1/findings"))
+print(json.dumps(out))
+"""#
+
 /// A running `vigil serve` child process.
 private final class ServerProcess {
     let process = Process()
@@ -191,5 +218,56 @@ struct ServeProcessTests {
         // Without the CA the handshake fails: the connection is really TLS with this certificate.
         let untrusted = try TestSupport.run(URL(fileURLWithPath: "/usr/bin/curl"), ["-sS", "-o", "/dev/null", server.url + FleetRoutes.hosts])
         #expect(untrusted.status != 0)
+    }
+
+    @Test(
+        "two vigil serve processes on one PostgreSQL database share batches, feeds and findings",
+        .enabled(if: ProcessInfo.processInfo.environment["VIGIL_TEST_POSTGRES_URL"] != nil, "VIGIL_TEST_POSTGRES_URL is not set (scripts/postgres.sh start)"),
+        .enabled(if: TestSupport.vigilExecutable != nil, "the vigil executable is not built (swift build)"),
+        .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/python3"), "python3 is absent"),
+        .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/psql"), "psql is absent"))
+    func twoServersOnePostgres() async throws {
+        let vigil = try #require(TestSupport.vigilExecutable)
+        let admin = try #require(ProcessInfo.processInfo.environment["VIGIL_TEST_POSTGRES_URL"])
+        let work = try TestSupport.makeTemporaryDirectory("vigil-serve-pg")
+        defer { try? FileManager.default.removeItem(at: work) }
+        let database = "vigil_srv_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
+        let psql = URL(fileURLWithPath: "/usr/bin/psql")
+        let created = try TestSupport.run(psql, [admin, "-v", "ON_ERROR_STOP=1", "-c", "CREATE DATABASE \(database)"])
+        #expect(created.status == 0, "\(created.stderr)")
+        defer { _ = try? TestSupport.run(psql, [admin, "-c", "DROP DATABASE \(database) WITH (FORCE)"]) }
+        var parts = try #require(URLComponents(string: admin))
+        parts.path = "/" + database
+        let url = try #require(parts.string)
+
+        let secret = try TestSupport.runVigil(["serve", "secret", "create", "--name", "pg", "--database", url])
+        #expect(secret.status == 0, "\(secret.stderr)")
+        #expect(try TestSupport.runVigil(["serve", "user", "add", "ana", "--role", "analyst", "--database", url]).status == 0)
+        let token = try TestSupport.runVigil(["serve", "token", "create", "--user", "ana", "--database", url])
+        #expect(token.status == 0, "\(token.stderr)")
+
+        let a = try ServerProcess(vigil: vigil, dataDir: work, extra: ["--database", url])
+        defer { a.stop() }
+        let b = try ServerProcess(vigil: vigil, dataDir: work, extra: ["--database", url])
+        defer { b.stop() }
+        try twoServerScript.write(to: work.appendingPathComponent("two.py"), atomically: true, encoding: .utf8)
+        let run = try TestSupport.run(URL(fileURLWithPath: "/usr/bin/python3"), [
+            work.appendingPathComponent("two.py").path, a.url, b.url,
+            secret.stdout.trimmingCharacters(in: .whitespacesAndNewlines), token.stdout.trimmingCharacters(in: .whitespacesAndNewlines),
+        ])
+        #expect(run.status == 0, "\(run.stderr)")
+        struct Outcome: Decodable {
+            var a1: BatchAcknowledgement
+            var b1: BatchAcknowledgement
+            var a2: BatchAcknowledgement
+            var feed: [String: Double]
+            var paths: [String]
+        }
+        let outcome = try JSONDecoder().decode(Outcome.self, from: Data(run.stdout.utf8))
+        #expect(outcome.a1.duplicate == false)
+        #expect(outcome.b1.duplicate == true)  // idempotency lives in the database, not in server A
+        #expect(outcome.feed["newFindings"] == 1)  // B's retro-hunt found A's batch
+        #expect(outcome.a2.findingsRecorded == 1)  // A reloaded the feed B stored
+        #expect(outcome.paths == ["/opt/bad1.bin", "/opt/bad2.bin"])
     }
 }
