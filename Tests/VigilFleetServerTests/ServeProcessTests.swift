@@ -14,13 +14,13 @@ import Glibc
 /// acknowledged batch id to a file (flushed and fsynced) only after the server's 200; or `resend` the
 /// acknowledged ones and count how many the server calls duplicates.
 private let agentScript = #"""
-import gzip, hashlib, json, os, sys, urllib.request, urllib.error
+import gzip, hashlib, json, os, sys, time, urllib.request, urllib.error
 base, workdir, mode = sys.argv[1], sys.argv[2], sys.argv[3]
 FILES = 50
 facts = {"hostname": "crash", "hostIdentifier": "crash-1", "os": "linux", "osVersion": "6", "agentVersion": "0.1", "addresses": []}
 def post(path, body, headers):
     req = urllib.request.Request(base + path, data=body, headers=headers, method="POST")
-    with urllib.request.urlopen(req, timeout=10) as r:
+    with urllib.request.urlopen(req, timeout=30) as r:
         return json.loads(r.read())
 def batch(i):
     files = [{"path": "/data/%d/%d" % (i, j), "sha256": hashlib.sha256(b"%d-%d" % (i, j)).hexdigest(), "size": j, "modified": 1700000000} for j in range(FILES)]
@@ -28,7 +28,12 @@ def batch(i):
             "sweepStarted": 1700000000, "roots": ["/data"], "files": files, "removed": [], "findings": []}
 def send(key, i):
     body = gzip.compress(json.dumps(batch(i)).encode())
-    return post("/api/v1/agent/batches", body, {"Authorization": "Bearer " + key, "Content-Encoding": "gzip", "Content-Type": "application/json"})
+    while True:
+        try:
+            return post("/api/v1/agent/batches", body, {"Authorization": "Bearer " + key, "Content-Encoding": "gzip", "Content-Type": "application/json"})
+        except urllib.error.HTTPError as e:
+            if e.code != 429: raise
+            time.sleep(int(e.headers.get("Retry-After", "1")))  # the per-host rate limit: wait as an agent does
 if mode == "enroll":
     secret = open(os.path.join(workdir, "secret")).read().strip()
     r = post("/api/v1/agent/enroll", json.dumps({"secret": secret, "agent": facts}).encode(), {"Content-Type": "application/json"})
