@@ -23,6 +23,13 @@ struct AgentRouteTests {
             #expect(wrong.status == .unauthorized)
             #expect(try decodeBody(APIError.self, wrong).code == "unauthenticated")
 
+            // A revoked secret enrols nobody.
+            let (revokedRecord, revokedSecret) = try await FleetServer.createEnrollmentSecret(name: "old", store: fx.store)
+            #expect(try await fx.store.revokeEnrollmentSecret(id: revokedRecord.id, at: Date()))
+            let stale = try await client.execute(
+                uri: FleetRoutes.enroll, method: .post, body: try jsonBuffer(EnrollmentRequest(secret: revokedSecret, agent: facts("z"))))
+            #expect(stale.status == .unauthorized)
+
             let first = try await enroll(client, secret: fx.secret, name: "a")
             #expect(first.hostKey.hasPrefix(FleetTokenPrefix.hostKey))
             #expect(first.hostKey.count == FleetTokenPrefix.hostKey.count + 64)

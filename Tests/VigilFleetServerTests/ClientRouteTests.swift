@@ -32,7 +32,7 @@ struct ClientRouteTests {
             #expect(try await fx.store.revokeHostKey(hostID: infected.hostID, at: Date()))
             #expect(try await fx.store.findings(matching: FindingQuery()).isEmpty)
 
-            let feed = "# vendor advisory\n\(badSHA)\n\\\\update\\.dll$\n"
+            let feed = "# vendor advisory\n\(badSHA)\n"
             let viewer = try await client.execute(
                 uri: FleetRoutes.feeds + "?name=advisory&format=plain", method: .post, headers: bearer(fx.viewerToken), body: ByteBuffer(string: feed))
             #expect(viewer.status == .forbidden)
@@ -62,8 +62,22 @@ struct ClientRouteTests {
             let byName = try await client.execute(uri: FleetRoutes.files + "?name=APP.EXE", method: .get, headers: bearer(fx.viewerToken))
             #expect(Set(try decodeBody([InventoryHit].self, byName).map(\.hostID)) == [infected.hostID, clean.hostID])
 
+            // A Loki file-name feed: the regex's literal name is looked up, and the regex confirms the path.
+            let names = "# 3CX-style loader names\n\\\\update\\.dll$;80\n\\\\[a-z]+\\.tmp$;70\n"
+            let byRegex = try await client.execute(
+                uri: FleetRoutes.feeds + "?name=names&format=loki-filename", method: .post, headers: bearer(fx.analystToken), body: ByteBuffer(string: names))
+            #expect(byRegex.status == .created)
+            let hunt = try decodeBody(FeedImportResponse.self, byRegex).retroHunt
+            #expect(hunt.nameIndicators == 1)
+            #expect(hunt.nameIndicatorsNotIndexable == 1)
+            #expect(hunt.newFindings == 1)
+            let all = try decodeBody([StoredFinding].self, try await client.execute(uri: FleetRoutes.findings, method: .get, headers: bearer(fx.viewerToken)))
+            let nameHit = try #require(all.first { $0.finding.check == "ioc.filename" })
+            #expect(nameHit.hostID == infected.hostID)
+            #expect(nameHit.finding.path == "/opt/app/update.dll")
+
             let feeds = try await client.execute(uri: FleetRoutes.feeds, method: .get, headers: bearer(fx.viewerToken))
-            #expect(try decodeBody([FeedRecord].self, feeds).map(\.name) == ["advisory"])
+            #expect(try decodeBody([FeedRecord].self, feeds).map(\.name).sorted() == ["advisory", "names"])
         }
     }
 
