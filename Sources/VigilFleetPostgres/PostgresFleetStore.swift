@@ -236,6 +236,15 @@ public final class PostgresFleetStore: FleetStore {
             throw FleetStoreError.invalidInput("batch id is empty or longer than 128 bytes")
         }
         let findings = StoredFindingRow.deduplicated(try (batch.findings + serverFindings).map { try StoredFindingRow(hostID: hostID, finding: $0) })
+        // A cheap look first, so an unknown host or a resent batch adds nothing to the dictionary;
+        // the transaction below checks both again and is what decides.
+        var known = (host: false, applied: false)
+        for try await (host, applied) in try await client.query("""
+            SELECT EXISTS (SELECT 1 FROM host WHERE host_id = \(hostID)),
+                   EXISTS (SELECT 1 FROM applied_batch WHERE host_id = \(hostID) AND batch_id = \(batch.batchID))
+            """, logger: logger).decode((Bool, Bool).self) { known = (host, applied) }
+        guard known.host else { throw FleetStoreError.notFound("host \(hostID)") }
+        if known.applied { return BatchOutcome(duplicate: true, filesApplied: 0, filesRemoved: 0, findingsRecorded: 0) }
         // Dictionary entries are committed first, in their own statement: they are shared by every
         // host, so holding their locks for a whole batch would make hosts wait for each other.
         let pathIDs = try await ensurePaths(prepared.files)

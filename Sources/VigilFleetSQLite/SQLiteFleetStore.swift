@@ -276,26 +276,13 @@ public final class SQLiteFleetStore: FleetStore {
     private func lookup(column: String, values wanted: [any DatabaseValueConvertible]) async throws -> [InventoryHit] {
         guard !wanted.isEmpty else { return [] }
         let values = wanted.map(\.databaseValue)
-        let join: String
-        switch column {
-        case "sha256", "md5", "sha1":
-            join = "q CROSS JOIN host_file f ON f.\(column) = q.v CROSS JOIN path p ON p.path_id = f.path_id"
-        default:
-            join = "q CROSS JOIN path p ON p.name = q.v CROSS JOIN host_file f ON f.path_id = p.path_id"
-        }
         let hits = try await pool.read { db in
             var out: [InventoryHit] = []
             var start = 0
             while start < values.count {
                 let chunk = Array(values[start..<min(values.count, start + FleetStoreLimits.lookupChunk)])
                 start += chunk.count
-                let placeholders = Array(repeating: "(?)", count: chunk.count).joined(separator: ",")
-                let sql = """
-                    WITH q(v) AS (VALUES \(placeholders))
-                    SELECT f.host_id, h.hostname, p.path, p.name, f.sha256, f.md5, f.sha1, f.size, f.modified, f.signer, f.product,
-                           f.version, f.first_seen, f.last_seen
-                    FROM \(join) CROSS JOIN host h ON h.host_id = f.host_id
-                    """
+                let sql = Self.lookupSQL(column: column, count: chunk.count)
                 let rows = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(chunk))
                 while let row = try rows.next() {
                     let file = StoredFileRow(
@@ -309,6 +296,34 @@ public final class SQLiteFleetStore: FleetStore {
             return out
         }
         return hits.sorted { ($0.hostID, $0.file.path) < ($1.hostID, $1.file.path) }
+    }
+
+    /// The lookup statement for `count` wanted values of `column` (sha256, md5, sha1 or name).
+    static func lookupSQL(column: String, count: Int) -> String {
+        let join: String
+        switch column {
+        case "sha256", "md5", "sha1":
+            join = "q CROSS JOIN host_file f ON f.\(column) = q.v CROSS JOIN path p ON p.path_id = f.path_id"
+        default:
+            join = "q CROSS JOIN path p ON p.name = q.v CROSS JOIN host_file f ON f.path_id = p.path_id"
+        }
+        let placeholders = Array(repeating: "(?)", count: count).joined(separator: ",")
+        return """
+            WITH q(v) AS (VALUES \(placeholders))
+            SELECT f.host_id, h.hostname, p.path, p.name, f.sha256, f.md5, f.sha1, f.size, f.modified, f.signer, f.product,
+                   f.version, f.first_seen, f.last_seen
+            FROM \(join) CROSS JOIN host h ON h.host_id = f.host_id
+            """
+    }
+
+    /// SQLite's plan for a retro-hunt lookup by `column`, one line per step (diagnostics and tests:
+    /// every step on the inventory must be an index search, never a scan).
+    public func lookupPlan(column: String) async throws -> [String] {
+        let sql = "EXPLAIN QUERY PLAN " + Self.lookupSQL(column: column, count: 2)
+        let probe: DatabaseValue = column == "name" ? "x".databaseValue : Data(count: 32).databaseValue
+        return try await pool.read { db in
+            try Row.fetchAll(db, sql: sql, arguments: [probe, probe]).map { $0["detail"] as String }
+        }
     }
 
     public func hasInventory(hostID: Int64) async throws -> Bool {

@@ -24,6 +24,21 @@ struct SQLiteFleetStoreConformance {
         try await harness.run(storeCase)
     }
 
+    /// The retro-hunt must probe indexes from the wanted values, never scan the inventory.
+    @Test func retroHuntPlanUsesIndexes() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-fleet-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = try SQLiteFleetStore(path: dir.appendingPathComponent("f.sqlite").path)
+        try await store.migrate()
+        for (column, index) in [("sha256", "host_file_sha256"), ("md5", "host_file_md5"), ("sha1", "host_file_sha1"), ("name", "path_name")] {
+            let plan = try await store.lookupPlan(column: column)
+            #expect(plan.contains { $0.contains("INDEX \(index)") }, "\(column): \(plan)")
+            #expect(!plan.contains { $0.hasPrefix("SCAN f") || $0.hasPrefix("SCAN p") || $0.hasPrefix("SCAN h") }, "\(column): \(plan)")
+        }
+        try await store.close()
+    }
+
     @Test func durabilityPragmas() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-fleet-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
