@@ -111,6 +111,7 @@ let package = Package(
             dependencies: [
                 "VigilFleetProtocol", "VigilFleetStore", "VigilCore", "VigilIndicators", "VigilFeeds", "VigilDefaults", "VigilScan", "VigilGzip",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import HummingbirdTLS
 import Logging
 import NIOCore
@@ -73,7 +74,11 @@ extension FleetServer {
         var logger = Logger(label: "vigil.serve")
         logger.logLevel = .notice
         let scheme = options.usesTLS ? "https" : "http"
-        let configuration = ApplicationConfiguration(address: .hostname(options.host, port: options.port), serverName: "vigil")
+        let limits = configuration.limits
+        let configuration = ApplicationConfiguration(
+            address: .hostname(options.host, port: options.port), serverName: "vigil",
+            availableConnectionsDelegate: MaximumAvailableConnections(limits.maxConnections))
+        let http1 = HTTPServerBuilder.http1(configuration: .init(idleTimeout: .seconds(limits.idleTimeoutSeconds)))
         let announce: @Sendable (any Channel) async -> Void = { channel in
             let port = channel.localAddress?.port ?? options.port
             let host = options.host.contains(":") ? "[\(options.host)]" : options.host
@@ -86,11 +91,11 @@ extension FleetServer {
                 certificateChain: chain, privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
             tls.minimumTLSVersion = .tlsv12
             let app = Application(
-                router: makeRouter(), server: try .tls(.http1(), tlsConfiguration: tls), configuration: configuration,
+                router: makeRouter(), server: try .tls(http1, tlsConfiguration: tls), configuration: configuration,
                 onServerRunning: announce, logger: logger)
             try await app.runService()
         } else {
-            let app = Application(router: makeRouter(), configuration: configuration, onServerRunning: announce, logger: logger)
+            let app = Application(router: makeRouter(), server: http1, configuration: configuration, onServerRunning: announce, logger: logger)
             try await app.runService()
         }
     }

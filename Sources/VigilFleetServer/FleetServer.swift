@@ -38,7 +38,11 @@ public final class FleetServer: Sendable {
         let router = Router(context: FleetRequestContext.self)
         router.add(middleware: APIErrorMiddleware<FleetRequestContext>(retryAfterSeconds: limits.unavailableRetryAfterSeconds))
         for route in FleetRouteTable.routes {
-            let deadline = route.method == .post && route.path == FleetRoutes.feeds ? limits.feedDeadline : limits.requestDeadline
+            let deadline = switch route.path {
+            case FleetRoutes.feeds where route.method == .post: limits.feedDeadline
+            case FleetRoutes.batches: limits.batchDeadline
+            default: limits.requestDeadline
+            }
             router.on(RouterPath(route.path), method: route.method) { [self] request, context in
                 do {
                     return try await withDeadline(deadline) { try await self.respond(to: route, request: request, context: context) }

@@ -26,10 +26,16 @@ public struct FleetServerLimits: Sendable {
     public var hostRate = RateLimit(burst: 60, perSecond: 2)
     public var tokenRate = RateLimit(burst: 120, perSecond: 20)
     public var enrollRate = RateLimit(burst: 20, perSecond: 1)
-    /// The longest a request may take before the server answers 503 (a hung database connection must not
-    /// hold agents for minutes); feed imports with their retro-hunt get longer.
+    /// The longest a request may take, body upload included, before the server answers 503 (a hung database
+    /// connection must not hold agents for minutes); batch uploads (up to 16 MiB over slow links) and feed
+    /// imports with their retro-hunt get longer.
     public var requestDeadline: Duration = .seconds(20)
+    public var batchDeadline: Duration = .seconds(60)
     public var feedDeadline: Duration = .seconds(300)
+    /// Open connections at most (further ones wait in the listen backlog), and how long an idle
+    /// keep-alive connection is kept.
+    public var maxConnections = 10_000
+    public var idleTimeoutSeconds: Int64 = 60
     /// `Retry-After` sent with 503 when the store fails.
     public var unavailableRetryAfterSeconds = 30
 
