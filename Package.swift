@@ -22,6 +22,10 @@
 //   VigilFleetClient     HTTP client for the fleet API (agent and user routes)     -> VigilFleetProtocol, VigilFleetStore, VigilGzip, AsyncHTTPClient
 //   CVigilSys            ioprio_set for the agent (Swift cannot call variadic syscall(2))
 //   VigilAgent           enrolment, incremental sweeps, spool, delta upload        -> VigilFleetClient, VigilScan, VigilScanCache
+//   VigilFleetSQLite     FleetStore on SQLite (embedded, single file)              -> VigilFleetStore, GRDB
+//   VigilFleetPostgres   FleetStore on PostgreSQL (shared by several servers)       -> VigilFleetStore, postgres-nio
+//   VigilFleetServer     `vigil serve`: HTTP API, auth, limits, on-arrival matching, retro-hunt
+//                                                                                   -> VigilFleetStore, VigilFeeds, VigilScan, VigilGzip, Hummingbird
 //   vigil                the thin command-line front end
 import PackageDescription
 
@@ -46,6 +50,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         .target(name: "VigilCore"),
@@ -109,17 +116,50 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
+        .target(
+            name: "VigilFleetSQLite",
+            dependencies: [
+                "VigilFleetStore", "VigilFleetProtocol", "VigilCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .target(
+            name: "VigilFleetPostgres",
+            dependencies: [
+                "VigilFleetStore", "VigilFleetProtocol", "VigilCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
+        ),
+        .target(
+            name: "VigilFleetServer",
+            dependencies: [
+                "VigilFleetProtocol", "VigilFleetStore", "VigilCore", "VigilIndicators", "VigilFeeds", "VigilDefaults", "VigilScan", "VigilGzip",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .executableTarget(
             name: "vigil",
             dependencies: [
                 "VigilCore", "VigilScan", "VigilFormats", "VigilFeeds", "VigilIndicators", "VigilHunt",
                 "VigilDiff", "VigilOutput", "VigilDefaults", "VigilDetections", "VigilScanCache", "VigilFleetClient",
-                "VigilFleetProtocol", "VigilFleetStore", "VigilAgent",
+                "VigilFleetProtocol", "VigilAgent", "VigilFleetServer", "VigilFleetStore", "VigilFleetSQLite", "VigilFleetPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // Matcher benchmark (benchmarks/matchers.sh): 1M indicators, lookup rates.
         .executableTarget(name: "vigil-matcher-bench", dependencies: ["VigilIndicators"], path: "benchmarks/matcher-bench"),
+        // Fleet storage benchmark (benchmarks/fleet.sh): N hosts x M files into SQLite and PostgreSQL.
+        .executableTarget(
+            name: "vigil-fleet-bench",
+            dependencies: ["VigilFleetStore", "VigilFleetSQLite", "VigilFleetPostgres", "VigilFleetProtocol", "VigilCore"],
+            path: "benchmarks/fleet-bench"
+        ),
         .target(name: "_VigilTestSupport", dependencies: ["VigilCore"], path: "Tests/_VigilTestSupport"),
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"]),
         .testTarget(name: "VigilBinaryTests", dependencies: ["VigilBinary"]),
@@ -140,6 +180,24 @@ let package = Package(
                 "VigilAgent", "VigilFleetClient", "VigilFleetProtocol", "VigilFleetStore", "VigilCore", "VigilGzip", "VigilScan", "_VigilTestSupport",
             ],
             exclude: ["fake_fleet_server.py"]),
+        .testTarget(
+            name: "VigilFleetServerTests",
+            dependencies: [
+                "VigilFleetServer", "VigilFleetStore", "VigilFleetSQLite", "VigilFleetProtocol", "VigilGzip", "VigilIndicators", "VigilDefaults",
+                "_VigilTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .testTarget(
+            name: "VigilFleetStoreTests",
+            dependencies: [
+                "VigilFleetStore", "VigilFleetSQLite", "VigilFleetPostgres", "VigilFleetProtocol", "VigilCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
     ]
 )
 

@@ -7,7 +7,7 @@
 # any other status (0 = the hits went missing, 2 = an error) makes it fail.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
+scripts/install-deps.sh libsqlite3-dev  # libsqlite3-dev: GRDB (fleet SQLite store)
 echo "building a release binary (swift build -c release)…" >&2
 swift build -c release --product vigil >&2
 vigil="$(swift build -c release --show-bin-path)/vigil"

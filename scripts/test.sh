@@ -4,12 +4,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # PE fixtures (scripts/fixtures/pe.sh): mingw-w64, osslsigncode, openssl; pefile writes their golden values.
 # Mach-O fixtures (scripts/fixtures/macho.sh): ld64.lld and llvm-lipo/llvm-otool from Debian lld-14, llvm-14.
+# libsqlite3-dev: SQLite headers for GRDB (the fleet server's embedded store).
 # DNS checkers for the blocklist tests (vigil block): named-checkzone, unbound-checkconf, dnsmasq, dig.
-scripts/install-deps.sh gcc-mingw-w64-x86-64 osslsigncode openssl python3-pefile lld-14 llvm-14 \
+scripts/install-deps.sh gcc-mingw-w64-x86-64 osslsigncode openssl python3-pefile lld-14 llvm-14 libsqlite3-dev \
     bind9-utils unbound dnsmasq-base bind9-dnsutils
 # Reference libraries the feed tests validate exports against (those tests skip when they are absent).
 python3 -m pip install -q --disable-pip-version-check stix2==3.0.2 stix2-patterns pymisp stix2-validator==3.2.0 idstools \
     >/dev/null 2>&1 || echo "pip install failed: the STIX/MISP/idstools validation tests will be skipped" >&2
 scripts/build-fixtures.sh
+# A private PostgreSQL on a free loopback port for the fleet storage tests (scripts/postgres.sh), stopped on exit.
+if [ -z "${VIGIL_TEST_POSTGRES_URL:-}" ]; then
+    eval "$(scripts/postgres.sh start)"
+    trap 'scripts/postgres.sh stop "$VIGIL_PG_DIR"' EXIT
+fi
 swift build --build-tests
 swift test --skip-build "$@"

@@ -3,6 +3,9 @@ internal import CVigilZlib
 /// Why gzip data could not be decompressed.
 public struct GzipError: Error, Sendable, CustomStringConvertible {
     public var message: String
+    /// True when decoding stopped because the output cap was reached (the data may be valid), false
+    /// for corrupt or truncated data.
+    public var limitExceeded = false
     public var description: String { message }
 }
 
@@ -70,7 +73,7 @@ public final class GzipDecoder {
                     if produced > 0 {
                         totalOut += produced
                         if totalOut > maxOutput {
-                            throw GzipError(message: "decompressed size exceeds the limit of \(maxOutput) bytes")
+                            throw GzipError(message: "decompressed size exceeds the limit of \(maxOutput) bytes", limitExceeded: true)
                         }
                         try emit(Array(output[0..<produced]))
                     }

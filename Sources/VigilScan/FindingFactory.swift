@@ -5,58 +5,17 @@ import YaraKit
 /// Builds self-explaining findings from indicator and YARA matches.
 enum FindingFactory {
     /// ATT&CK technique for a compromised software supply chain.
-    static let supplyChain = "T1195.002"
-
-    /// Score for hash indicators without one (Loki gives two-column hash lines 100).
-    static let defaultHashScore = 100
-    /// Score for filename indicators without one.
-    static let defaultFilenameScore = 60
+    static let supplyChain = IndicatorFinding.supplyChain
     /// Score for YARA rules without a `score` meta (Loki's default subscore).
     static let defaultRuleScore = 70
 
+    /// Hash and file-name findings are built in VigilIndicators, shared with the fleet server.
     static func hashHit(_ indicator: Indicator, path: String, hashes: FileHashes) -> Finding {
-        let score = indicator.score ?? defaultHashScore
-        let label = switch indicator.kind {
-        case .md5: "MD5"
-        case .sha1: "SHA-1"
-        default: "SHA-256"
-        }
-        let about = indicator.summary.map { ": \($0)" } ?? ""
-        let feeds = indicator.feeds.joined(separator: ", ")
-        let builtIn = indicator.feeds.contains("default")
-        return Finding(
-            check: "ioc.hash",
-            title: "\(label) matches a known-bad file\(about)",
-            severity: Severity(score: score),
-            score: score,
-            path: path,
-            explanation: "The file's \(label) \(indicator.value) is listed by \(feeds)\(about). An identical file was published as "
-                + "malicious or compromised, so this copy is that file: isolate the host and investigate how it arrived.",
-            attack: builtIn ? [supplyChain] : [],
-            source: sourceText(indicator),
-            indicator: indicator.value,
-            evidence: [
-                "md5": .string(hashes.md5 ?? ""), "sha1": .string(hashes.sha1 ?? ""), "sha256": .string(hashes.sha256),
-                "hash_type": .string(indicator.kind.rawValue),
-            ]
-        )
+        IndicatorFinding.hashHit(indicator, path: path, md5: hashes.md5, sha1: hashes.sha1, sha256: hashes.sha256)
     }
 
     static func filenameHit(_ indicator: Indicator, path: String) -> Finding {
-        let score = indicator.score ?? defaultFilenameScore
-        let about = indicator.summary.map { ": \($0)" } ?? ""
-        return Finding(
-            check: "ioc.filename",
-            title: "Path matches a file name indicator\(about)",
-            severity: Severity(score: score),
-            score: score,
-            path: path,
-            explanation: "The path matches the regular expression \(indicator.value) (case-insensitive) from "
-                + "\(indicator.feeds.joined(separator: ", "))\(about). File names alone can be coincidental: check the file's hash and signature.",
-            source: sourceText(indicator),
-            indicator: indicator.value,
-            evidence: ["pattern": .string(indicator.value)]
-        )
+        IndicatorFinding.filenameHit(indicator, path: path)
     }
 
     static func yaraHit(_ match: RuleMatch, path: String, hashes: FileHashes) -> Finding {
@@ -98,13 +57,5 @@ enum FindingFactory {
             matches: strings,
             evidence: evidence
         )
-    }
-
-    private static func sourceText(_ indicator: Indicator) -> String {
-        indicator.provenance.map { p in
-            var s = p.feed
-            if let file = p.file { s += " (\(file)\(p.line.map { ":\($0)" } ?? ""))" }
-            return s
-        }.joined(separator: "; ")
     }
 }

@@ -14,7 +14,7 @@ struct Vigil: AsyncParsableCommand {
               vigil inspect ffmpeg.dll --format json
             """,
         version: "0.1.0",
-        subcommands: [Scan.self, Inspect.self, Feed.self, Block.self, Hunt.self, Diff.self, AgentCommand.self, FleetCommand.self]
+        subcommands: [Scan.self, Inspect.self, Feed.self, Block.self, Hunt.self, Diff.self, Serve.self, AgentCommand.self, FleetCommand.self]
     )
 
     /// Runs the command and maps errors to Vigil's exit statuses: usage errors exit 2, not 64.
