@@ -51,7 +51,7 @@ func cannedPlan() throws -> [String: Any] {
     }
 
     @Test func findExitsOneWithHitsInEveryFormat() throws {
-        guard TestSupport.vigilExecutable != nil else { return }
+        guard TestSupport.vigilExecutable != nil else { Issue.record("vigil executable not built"); return }
         let w = try AgentWorld()
         let server = try FakeServer(work: w.serverWork, plan: try cannedPlan())
         let csv = try vigil(["fleet", "find", badSHA, "--server", server.url, "--format", "csv"])
@@ -76,7 +76,7 @@ func cannedPlan() throws -> [String: Any] {
     }
 
     @Test func nothingFoundExitsZeroAndErrorsExitTwo() throws {
-        guard TestSupport.vigilExecutable != nil else { return }
+        guard TestSupport.vigilExecutable != nil else { Issue.record("vigil executable not built"); return }
         let w = try AgentWorld()
         var plan = try cannedPlan()
         plan["canned"] = [FleetRoutes.files: [], FleetRoutes.hosts: []]
@@ -93,7 +93,7 @@ func cannedPlan() throws -> [String: Any] {
     }
 
     @Test func hostsFindingsAndFeedAdd() throws {
-        guard TestSupport.vigilExecutable != nil else { return }
+        guard TestSupport.vigilExecutable != nil else { Issue.record("vigil executable not built"); return }
         let w = try AgentWorld()
         let server = try FakeServer(work: w.serverWork, plan: try cannedPlan())
         let hosts = try vigil(["fleet", "hosts", "--server", server.url, "--format", "json"])
@@ -118,7 +118,7 @@ func cannedPlan() throws -> [String: Any] {
     }
 
     @Test func agentEnrolAndOnceFromTheCommandLine() throws {
-        guard TestSupport.vigilExecutable != nil else { return }
+        guard TestSupport.vigilExecutable != nil else { Issue.record("vigil executable not built"); return }
         let w = try AgentWorld()
         try w.write("bin/tool", "a tool\n")
         let server = try FakeServer(work: w.serverWork)
@@ -142,7 +142,7 @@ func cannedPlan() throws -> [String: Any] {
     }
 
     @Test func anAgentKilledMidSweepResumes() throws {
-        guard let exe = TestSupport.vigilExecutable else { return }
+        guard let exe = TestSupport.vigilExecutable else { Issue.record("vigil executable not built"); return }
         let w = try AgentWorld()
         for i in 0..<40 { try w.write("k/\(i).bin", String(repeating: "\(i % 10)", count: 20_000)) }
         let server = try FakeServer(work: w.serverWork)
@@ -168,7 +168,7 @@ func cannedPlan() throws -> [String: Any] {
     }
 
     @Test func scanWithACacheReadsUnchangedFilesOnce() throws {
-        guard TestSupport.vigilExecutable != nil else { return }
+        guard TestSupport.vigilExecutable != nil else { Issue.record("vigil executable not built"); return }
         let w = try AgentWorld()
         for i in 0..<5 { try w.write("s\(i).txt", "scan cache cli \(i)\n") }
         let cache = w.root.appendingPathComponent("c.sqlite").path
