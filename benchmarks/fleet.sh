@@ -56,7 +56,8 @@ fi
 if [[ ",$BACKENDS," == *",postgres,"* ]]; then
     echo "== PostgreSQL 15 (logged tables, synchronous_commit on)"
     export VIGIL_PG_SHARED_BUFFERS=${VIGIL_PG_SHARED_BUFFERS:-512MB}
-    eval "$(scripts/postgres.sh start 2>/dev/null)"
+    pg_env=$(scripts/postgres.sh start 2>/dev/null)
+    eval "$pg_env"
     PG_STARTED=1
     cpu0=$(pg_cpu)
     /usr/bin/time -v "$BIN" postgres "$VIGIL_TEST_POSTGRES_URL" "${ARGS[@]}" 2>"$OUT/pg-time.txt" || { cat "$OUT/pg-time.txt" >&2; exit 1; }
