@@ -33,7 +33,17 @@ swift build -c release --product vigil-fleet-bench 2>&1 | grep -E "error|warning
 BIN=$(swift build -c release --show-bin-path)/vigil-fleet-bench
 ARGS=(--hosts "$HOSTS" --files "$FILES" --batch "$BATCH" --writers "$WRITERS")
 
-peak() { awk -F': ' '/Maximum resident set size/ {printf "  bench process peak RSS: %.0f MB\n", $2 / 1024}' "$1"; }
+peak() {
+    awk -F': ' '/Maximum resident set size/ {printf "  bench process peak RSS: %.0f MB\n", $2 / 1024}
+                /User time|System time/ {cpu += $2} END {printf "  bench process CPU: %.1f s\n", cpu}' "$1"
+}
+# CPU seconds of a PostgreSQL server so far: the postmaster's own plus its exited children's (backends).
+pg_cpu() {
+    local pid
+    pid=$(head -1 "$VIGIL_PG_DIR/data/postmaster.pid")
+    awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15 + $16 + $17) / hz }' "/proc/$pid/stat"
+}
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores (the machine is shared; CPU seconds are printed besides wall clock)"
 
 if [[ ",$BACKENDS," == *",sqlite,"* ]]; then
     echo "== SQLite (WAL, synchronous=FULL)"
@@ -46,15 +56,19 @@ fi
 if [[ ",$BACKENDS," == *",postgres,"* ]]; then
     echo "== PostgreSQL 15 (logged tables, synchronous_commit on)"
     export VIGIL_PG_SHARED_BUFFERS=${VIGIL_PG_SHARED_BUFFERS:-512MB}
-    eval "$(scripts/postgres.sh start 2>/dev/null)"
+    pg_env=$(scripts/postgres.sh start 2>/dev/null)
+    eval "$pg_env"
     PG_STARTED=1
+    cpu0=$(pg_cpu)
     /usr/bin/time -v "$BIN" postgres "$VIGIL_TEST_POSTGRES_URL" "${ARGS[@]}" 2>"$OUT/pg-time.txt" || { cat "$OUT/pg-time.txt" >&2; exit 1; }
+    sleep 1
     peak "$OUT/pg-time.txt"
+    echo "  PostgreSQL server CPU during the run: $(awk -v a="$cpu0" -v b="$(pg_cpu)" 'BEGIN {printf "%.1f s", b - a}') (includes autovacuum)"
     psql "$VIGIL_TEST_POSTGRES_URL" -At -c "
         SELECT '  host_file: heap ' || pg_size_pretty(pg_relation_size('host_file'))
             || ', indexes ' || pg_size_pretty(pg_indexes_size('host_file'))
             || ' (sha256 B-tree ' || pg_size_pretty(pg_relation_size('host_file_sha256')) || ')'
             || '; path dictionary ' || pg_size_pretty(pg_total_relation_size('path'))
             || '; database ' || pg_size_pretty(pg_database_size(current_database()))"
-    echo "  server peak RSS (largest backend): $(ps -o rss= -u vigiltest 2>/dev/null | sort -n | tail -1 | awk '{printf "%.0f MB", $1/1024}')"
+    echo "  server RSS now (largest process, shared buffers included): $(ps -o rss= -u vigiltest 2>/dev/null | sort -n | tail -1 | awk '{printf "%.0f MB", $1/1024}')"
 fi

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A private, throw-away PostgreSQL 15 server for the fleet storage tests and benchmarks.
 #
-#   eval "$(scripts/postgres.sh start)"   # prints export lines: VIGIL_PG_DIR, VIGIL_TEST_POSTGRES_URL
+#   pg_env=$(scripts/postgres.sh start) && eval "$pg_env"   # export lines: VIGIL_PG_DIR, VIGIL_TEST_POSTGRES_URL
 #   scripts/postgres.sh stop [DIR]        # stops the server in DIR (default $VIGIL_PG_DIR) and deletes DIR
 #
 # start installs Debian's postgresql-15 if it is missing, runs initdb into a new temporary folder as an

@@ -14,7 +14,8 @@ python3 -m pip install -q --disable-pip-version-check stix2==3.0.2 stix2-pattern
 scripts/build-fixtures.sh
 # A private PostgreSQL on a free loopback port for the fleet storage tests (scripts/postgres.sh), stopped on exit.
 if [ -z "${VIGIL_TEST_POSTGRES_URL:-}" ]; then
-    eval "$(scripts/postgres.sh start)"
+    pg_env=$(scripts/postgres.sh start)
+    eval "$pg_env"
     trap 'scripts/postgres.sh stop "$VIGIL_PG_DIR"' EXIT
 fi
 swift build --build-tests

@@ -22,6 +22,9 @@ public final class PostgresFleetStore: FleetStore {
     public init(url: String, maximumConnections: Int = 8, logger: Logger? = nil) throws {
         var configuration = try Self.configuration(url: url)
         configuration.options.maximumConnections = max(1, maximumConnections)
+        // Index lookups and batch upserts gain nothing from JIT compilation, which adds
+        // milliseconds to every query the planner thinks is large.
+        configuration.options.additionalStartupParameters.append(("jit", "off"))
         self.logger = logger ?? {
             var l = Logger(label: "vigil.fleet.postgres")
             l.logLevel = .error
@@ -50,6 +53,14 @@ public final class PostgresFleetStore: FleetStore {
         return PostgresClient.Configuration(
             host: url.host ?? "127.0.0.1", port: url.port ?? 5432, username: user, password: url.password,
             database: database.isEmpty ? user : database, tls: tls)
+    }
+
+    /// Refreshes the planner's statistics of the inventory tables (`ANALYZE`), which autovacuum
+    /// otherwise does within minutes; worth calling after a large ingest.
+    public func refreshStatistics() async throws {
+        for table in ["host_file", "path", "host"] {
+            try await client.query(PostgresQuery(unsafeSQL: "ANALYZE \(table)"), logger: logger)
+        }
     }
 
     public func close() async throws {
@@ -343,9 +354,16 @@ public final class PostgresFleetStore: FleetStore {
         return new
     }
 
-    private static let hitColumns = """
-        f.host_id, h.hostname, p.path, p.name, f.sha256, f.md5, f.sha1, f.size, f.modified, f.signer, f.product, f.version,
-        f.first_seen, f.last_seen
+    /// The columns of a hit and the lookups of its path and host name. The lateral subqueries
+    /// (kept apart by `OFFSET 0`) make each hit one primary-key probe of `path` and of `host`;
+    /// left to itself the planner tends to hash-join the whole path dictionary once a thousand
+    /// digests are asked for, which costs a scan of it per retro-hunt.
+    private static let hitSelect = """
+        SELECT f.host_id, h.hostname, p.path, p.name, f.sha256, f.md5, f.sha1, f.size, f.modified, f.signer, f.product,
+               f.version, f.first_seen, f.last_seen
+        FROM host_file f
+        CROSS JOIN LATERAL (SELECT path, name FROM path WHERE path.path_id = f.path_id OFFSET 0) p
+        CROSS JOIN LATERAL (SELECT hostname FROM host WHERE host.host_id = f.host_id OFFSET 0) h
         """
 
     public func inventory(sha256 digests: [Data]) async throws -> [InventoryHit] {
@@ -365,20 +383,17 @@ public final class PostgresFleetStore: FleetStore {
         guard !digests.isEmpty else { return [] }
         precondition(["sha256", "md5", "sha1"].contains(column))
         return try await hits("""
-            SELECT \(unescaped: Self.hitColumns)
-            FROM host_file f JOIN path p ON p.path_id = f.path_id JOIN host h ON h.host_id = f.host_id
-            WHERE f.\(unescaped: column) = ANY(\(digests.map { ByteBuffer(bytes: $0) })::bytea[])
+            \(unescaped: Self.hitSelect) WHERE f.\(unescaped: column) = ANY(\(digests.map { ByteBuffer(bytes: $0) })::bytea[])
             """)
     }
 
     public func inventory(names: [String]) async throws -> [InventoryHit] {
         let wanted = Array(Set(names.map { FleetPathName.name(of: $0) }.filter { !$0.isEmpty }))
         guard !wanted.isEmpty else { return [] }
-        return try await hits("""
-            SELECT \(unescaped: Self.hitColumns)
-            FROM path p JOIN host_file f ON f.path_id = p.path_id JOIN host h ON h.host_id = f.host_id
-            WHERE p.name = ANY(\(wanted)::text[])
-            """)
+        // Two steps, each answered by an index: the names' path ids, then those paths' rows.
+        let pathIDs = try await collect("SELECT path_id FROM path WHERE name = ANY(\(wanted)::text[])", as: Int64.self)
+        guard !pathIDs.isEmpty else { return [] }
+        return try await hits("\(unescaped: Self.hitSelect) WHERE f.path_id = ANY(\(pathIDs)::int8[])")
     }
 
     private func hits(_ query: PostgresQuery) async throws -> [InventoryHit] {

@@ -48,6 +48,11 @@ public final class SQLiteFleetStore: FleetStore {
         }
     }
 
+    /// Refreshes the query planner's statistics (`ANALYZE`); worth calling after a large ingest.
+    public func refreshStatistics() async throws {
+        try await pool.writeWithoutTransaction { db in try db.execute(sql: "ANALYZE") }
+    }
+
     public func close() async throws {
         try pool.close()
     }
