@@ -9,8 +9,8 @@
 //   CYara -> YaraKit     libyara, fenced off: no YR_* type or pointer escapes YaraKit
 //   CVigilZlib -> VigilGzip  zlib streaming gzip decoding (rotated logs, .tar.gz releases)
 //   VigilIndicators      indicator model, normalisation, matchers                 -> VigilCore
-//   VigilFeeds           feed readers, feed store, blocklist export               -> VigilIndicators
 //   VigilDefaults        the built-in 3CX indicator set and YARA rules            -> VigilIndicators
+//   VigilFeeds           feed readers, feed store, blocklists, indicator loader   -> VigilIndicators, VigilDefaults
 //   VigilDetections      structural supply-chain checks                           -> VigilFormats, VigilCore
 //   VigilScan            file sweep: walk, hash, IoCs, YARA, detections           -> all of the above
 //   VigilDiff            release comparison                                       -> VigilFormats, VigilDetections, VigilGzip, ZIPFoundation
@@ -58,7 +58,7 @@ let package = Package(
         .systemLibrary(name: "CVigilZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
         .target(name: "VigilGzip", dependencies: ["CVigilZlib"]),
         .target(name: "VigilIndicators", dependencies: ["VigilCore"]),
-        .target(name: "VigilFeeds", dependencies: ["VigilIndicators", "VigilCore"]),
+        .target(name: "VigilFeeds", dependencies: ["VigilIndicators", "VigilDefaults", "VigilCore"]),
         .target(name: "VigilDefaults", dependencies: ["VigilIndicators"]),
         .target(name: "VigilDetections", dependencies: ["VigilFormats", "VigilBinary", "VigilCore"]),
         .target(

@@ -8,8 +8,8 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh gcc-mingw-w64-x86-64 osslsigncode openssl python3-pefile lld-14 llvm-14 \
     bind9-utils unbound dnsmasq-base bind9-dnsutils
 # Reference libraries the feed tests validate exports against (those tests skip when they are absent).
-python3 -m pip install -q --disable-pip-version-check stix2==3.0.2 stix2-patterns pymisp stix2-validator==3.2.0 idstools \
-    >/dev/null 2>&1 || echo "pip install failed: the STIX/MISP/idstools validation tests will be skipped" >&2
+python3 -m pip install -q --disable-pip-version-check stix2==3.0.2 stix2-patterns pymisp stix2-validator==3.2.0 idstools jsonschema \
+    >/dev/null 2>&1 || echo "pip install failed: the STIX/MISP/idstools and finding-schema validation tests will be skipped" >&2
 scripts/build-fixtures.sh
 swift build --build-tests
 swift test --skip-build "$@"

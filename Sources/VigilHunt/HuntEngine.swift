@@ -371,6 +371,7 @@ public final class HuntEngine: RecordSink {
     private func buildReport() -> HuntReport {
         var report = HuntReport()
         report.minimumBeaconScore = options.minimumBeaconScore
+        report.indicatorCounts = Dictionary(uniqueKeysWithValues: options.indicators.countsByKind.map { ($0.key.rawValue, $0.value) })
         report.records = ["connection": counts.connection, "dns": counts.dns, "http": counts.http, "tls": counts.tls, "proxy": counts.proxy, "alert": counts.alert]
         report.hits = hits.map { key, agg in
             IndicatorHit(

@@ -283,6 +283,14 @@ public struct IndicatorSet: Sendable {
         ipv4.longestMatch(address).map { indicators[Int($0)] }
     }
 
+    /// The most specific address or CIDR indicator covering a numeric IPv6 address.
+    public func matchIPv6(_ address: IPv6Address) -> Indicator? {
+        ipv6.longestMatch(address).map { indicators[Int($0)] }
+    }
+
+    /// Whether the set holds any IPv4, IPv6 or CIDR indicator (lets log readers skip address work).
+    public var hasAddressIndicators: Bool { ipv4.count > 0 || ipv6.count > 0 }
+
     /// Filename regex indicators (source text), for the scanner to compile.
     public var filenamePatterns: [Indicator] { indicators.filter { $0.kind == .filename } }
 

@@ -7,13 +7,13 @@ import VigilIndicators
 /// `String`: a domain is hashed right to left over its bytes (lowercased, trailing dot ignored), and the
 /// hash of every parent suffix (`c2.evil.com`, `evil.com`) is looked up in a `Set<UInt64>` of indicator
 /// hashes — one pass over the name however long the feed. Only a prefilter hit builds a `String` and
-/// asks the set, so a hash collision can never produce a false hit. Addresses are checked against a
-/// hash set of exact addresses plus the CIDR list; URLs only when their host carries a URL indicator.
+/// asks the set, so a hash collision can never produce a false hit. Addresses go straight to the
+/// set's prefix tables (``IndicatorSet/matchIPv4(_:)``, ``IndicatorSet/matchIPv6(_:)``: one hash probe
+/// per prefix length in use, whatever the number of CIDRs, and no `String`); URLs only when their
+/// host carries a URL indicator.
 final class IndicatorMatcher {
     let indicatorSet: IndicatorSet
     private let domainHashes: HashTable64
-    private let exactAddresses: Set<IPAddress>
-    private let networks: [IPNetwork]
     private let urlHosts: Set<String>
     /// Whether any address indicators exist (lets callers skip address work entirely).
     let hasAddressIndicators: Bool
@@ -23,18 +23,12 @@ final class IndicatorMatcher {
     init(_ set: IndicatorSet) {
         indicatorSet = set
         var hashes: [UInt64] = []
-        var addresses = Set<IPAddress>()
-        var networks: [IPNetwork] = []
         var urlHosts = Set<String>()
         for indicator in set.indicators {
             switch indicator.kind {
             case .domain:
                 var v = indicator.value
                 hashes.append(v.withUTF8 { IndicatorMatcher.reverseHash(UnsafeRawBufferPointer($0)) })
-            case .ipv4, .ipv6:
-                if let ip = IPAddress(indicator.value) { addresses.insert(ip) }
-            case .cidr:
-                if let n = IPNetwork(indicator.value) { networks.append(n) }
             case .url:
                 if let parts = URLParts(indicator.value) { urlHosts.insert(parts.host) }
             default:
@@ -42,10 +36,8 @@ final class IndicatorMatcher {
             }
         }
         domainHashes = HashTable64(hashes)
-        exactAddresses = addresses
-        self.networks = networks
         self.urlHosts = urlHosts
-        hasAddressIndicators = !addresses.isEmpty || !networks.isEmpty
+        hasAddressIndicators = set.hasAddressIndicators
     }
 
     /// Whether the set has URL indicators (they can be checked only on cleartext HTTP and proxy logs).
@@ -116,10 +108,16 @@ final class IndicatorMatcher {
         return DomainHit(indicator: indicator, name: normalised, rule: rule)
     }
 
-    /// Matches an address against IP and CIDR indicators.
+    /// Matches an address against IP and CIDR indicators (the most specific one wins).
     func matchAddress(_ ip: IPAddress) -> (indicator: Indicator, rule: String)? {
-        guard exactAddresses.contains(ip) || networks.contains(where: { $0.contains(ip) }) else { return nil }
-        guard let indicator = indicatorSet.matchIP(ip.description) else { return nil }
+        guard hasAddressIndicators else { return nil }
+        let found: Indicator?
+        if let v4 = ip.v4 {
+            found = indicatorSet.matchIPv4(v4)
+        } else {
+            found = indicatorSet.matchIPv6(IPv6Address(high: ip.high, low: ip.low))
+        }
+        guard let indicator = found else { return nil }
         return (indicator, indicator.kind == .cidr ? "inside \(indicator.value)" : "exact address")
     }
 

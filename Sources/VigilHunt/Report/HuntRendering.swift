@@ -2,46 +2,6 @@ import Foundation
 import VigilCore
 
 extension HuntReport {
-    /// JSON of the whole report (stable key order).
-    public func renderJSON() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(self), as: UTF8.self) + "\n"
-    }
-
-    /// JSON Lines: one object per hit, beacon, suppressed beacon, strobe, alert and diagnostic, each
-    /// with a `type` field, then one `summary` line.
-    public func renderJSONLines() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        var out = ""
-        func line(_ type: String, _ value: some Encodable) throws {
-            let body = String(decoding: try encoder.encode(value), as: UTF8.self)
-            // Insert the type as the first member of the object.
-            out += "{\"type\":\"\(type)\"," + body.dropFirst() + "\n"
-        }
-        for h in hits { try line("indicator-hit", h) }
-        for b in beacons { try line("beacon", b) }
-        for b in suppressedBeacons { try line("suppressed-beacon", b) }
-        for s in strobes { try line("strobe", s) }
-        for a in alerts { try line("suricata-alert", a) }
-        for d in diagnostics { try line("diagnostic", d) }
-        struct Summary: Encodable {
-            var records: [String: Int]
-            var files: Int
-            var pairsScored: Int
-            var minimumBeaconScore: Double
-            var windowStart: String?
-            var windowEnd: String?
-            var notes: [String]
-            var timings: [String: Double]
-        }
-        try line("summary", Summary(
-            records: records, files: files.count, pairsScored: pairsScored, minimumBeaconScore: minimumBeaconScore,
-            windowStart: windowStartISO, windowEnd: windowEndISO, notes: notes, timings: timings))
-        return out
-    }
-
     /// Ranked text tables for a terminal.
     /// - Parameter top: at most this many beacons (and suppressed beacons) are listed.
     public func renderText(top: Int = 25) -> String {
@@ -53,7 +13,8 @@ extension HuntReport {
         out += "\nINDICATOR HITS (\(hits.count))\n"
         if hits.isEmpty { out += "  none\n" }
         for h in hits {
-            out += "  \(h.host) \(h.channel.phrase) \(h.observed)  [\(h.rule); \(h.kind.rawValue) \(h.indicator)]\n"
+            let severity = HuntFindings.severity(for: h.channel).rawValue.uppercased()
+            out += "  [\(severity)] \(h.host) \(h.channel.phrase) \(h.observed)  [\(h.rule); \(h.kind.rawValue) \(h.indicator); \(HuntFindings.check(for: h.kind))]\n"
             out += "    \(h.count)× from \(h.firstSeenISO) to \(h.lastSeenISO); feeds: \(h.feeds.joined(separator: ", "))"
             if let d = h.provenance.lazy.compactMap(\.description).first { out += " — \(d)" }
             out += "\n    evidence: \(h.evidence.joined(separator: ", "))\n"
@@ -111,28 +72,4 @@ extension HuntReport {
     }
 
     private func f3(_ v: Double) -> String { String(format: "%.3f", v) }
-
-    /// The report as Vigil findings, for the shared renderers (one per hit, beacon, strobe and alert).
-    public var findings: [Finding] {
-        var out: [Finding] = []
-        for h in hits {
-            out.append(Finding(
-                check: "hunt.indicator", title: "\(h.host) \(h.channel.phrase) \(h.observed)", severity: .high, path: h.evidence.first ?? "",
-                explanation: "A published indicator (\(h.kind.rawValue) \(h.indicator), \(h.rule)) appears in network logs \(h.count) time(s) between \(h.firstSeenISO) and \(h.lastSeenISO): the host contacted known attacker infrastructure.",
-                attack: ["T1071"], source: h.feeds.joined(separator: ","), indicator: h.indicator,
-                evidence: ["host": .string(h.host), "channel": .string(h.channel.rawValue), "count": .int(h.count), "first_seen": .string(h.firstSeenISO),
-                           "last_seen": .string(h.lastSeenISO), "evidence": .strings(h.evidence), "rule": .string(h.rule)]))
-        }
-        for b in beacons {
-            let severity: Severity = b.scores.score >= 0.9 ? .high : b.scores.score >= 0.7 ? .medium : .low
-            out.append(Finding(
-                check: "hunt.beacon", title: "\(b.source) beacons to \(b.destination) (score \(f3(b.scores.score)))", severity: severity, path: b.evidence,
-                explanation: "\(b.connections) connections at regular intervals and sizes (RITA v5 scoring): typical of command-and-control polling.",
-                attack: ["T1071", "T1029"],
-                evidence: ["score": .double(b.scores.score), "timestamp_score": .double(b.scores.timestamp), "data_size_score": .double(b.scores.dataSize),
-                           "histogram_score": .double(b.scores.histogram), "duration_score": .double(b.scores.duration), "connections": .int(b.connections),
-                           "proxied": .bool(b.proxied), "prevalence": .double(b.prevalence)]))
-        }
-        return out
-    }
 }

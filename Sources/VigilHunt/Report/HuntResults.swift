@@ -133,6 +133,8 @@ public struct HuntReport: Sendable, Codable {
     public var notes: [String] = []
     /// Records read, by type.
     public var records: [String: Int] = [:]
+    /// Indicators matched against, by kind (`domain`, `ipv4`, `sha256`…).
+    public var indicatorCounts: [String: Int] = [:]
     /// Beacon analysis window (ISO 8601), when there were connections.
     public var windowStartISO: String?
     public var windowEndISO: String?
