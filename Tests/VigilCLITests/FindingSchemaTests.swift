@@ -118,6 +118,18 @@ struct FindingSchemaTests {
         ])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         #expect(result.stdout.components(separatedBy: "checked").count == 8)
+
+        // hunt's SARIF against the OASIS schema (the script shared with diff's test; exit 77 = cannot check here).
+        let sarif = out.appendingPathComponent("hunt.sarif")
+        try run(huntArgs + ["--format", "sarif"], into: sarif, status: 1, env: env)
+        #expect(try String(contentsOf: sarif, encoding: .utf8).contains("\"startLine\""))
+        let script = TestSupport.repositoryRoot.appendingPathComponent("scripts/validate-sarif.py")
+        let checked = try TestSupport.run(URL(fileURLWithPath: "/usr/bin/env"), ["python3", script.path, "--fetch", sarif.path])
+        if checked.status == 77 {
+            print("skipped SARIF schema validation: \(checked.stderr)")
+        } else {
+            #expect(checked.status == 0, "\(checked.stdout)\(checked.stderr)")
+        }
     }
 
     /// The schema is not vacuous: records that break it are rejected.
