@@ -1,10 +1,8 @@
 import ArgumentParser
 import Foundation
-import VigilDefaults
 import VigilFeeds
 import VigilHunt
 import VigilCore
-import VigilIndicators
 import VigilOutput
 
 /// `vigil hunt`: indicator hits and beacons in network logs. A thin front end over `VigilHunt`.

@@ -3,7 +3,6 @@ import Foundation
 import VigilCore
 import VigilDetections
 import VigilFeeds
-import VigilIndicators
 import VigilOutput
 import VigilScan
 
