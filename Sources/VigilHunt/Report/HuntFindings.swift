@@ -138,7 +138,7 @@ public enum HuntFindings {
             check: HuntCheck.beacon,
             title: "\(b.source) beacons to \(b.destination) (score \(f3(b.scores.score)))",
             severity: severity,
-            score: Int((b.scores.score * 100).rounded()),
+            score: b.scores.score.isFinite ? Int((min(max(b.scores.score, 0), 1) * 100).rounded()) : nil,
             path: path, line: line,
             explanation: "\(b.connections) connection(s) from \(b.firstSeenISO) to \(b.lastSeenISO) at regular intervals and sizes "
                 + "(RITA v5 scores: timestamp \(f3(b.scores.timestamp)), data size \(f3(b.scores.dataSize)), "
