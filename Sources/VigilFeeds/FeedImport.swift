@@ -49,8 +49,29 @@ public struct ImportSummary: Sendable, Codable, Hashable {
     /// Records deliberately not imported, keyed by reason: `to_ids=false`, `expired`, `type text`,
     /// `description row`… Each is also listed as a diagnostic of kind `skipped`.
     public var skipped: [String: Int] = [:]
+    /// Rows imported only after a correction (``Salvage``), keyed by rule (`port-removed`,
+    /// `reclassified`…); a row corrected by two rules counts under both. Each row is also listed as a
+    /// diagnostic of kind `corrected` with the original value and what was changed.
+    public var corrected: [String: Int] = [:]
+    /// Rows imported only after a correction (each counted once, whatever the number of rules).
+    public var correctedRows = 0
 
     public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case accepted, duplicates, rejected, skipped, corrected, correctedRows
+    }
+
+    /// Decodes summaries stored before corrections were counted too (they have no `corrected`).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        accepted = try c.decodeIfPresent([IndicatorKind: Int].self, forKey: .accepted) ?? [:]
+        duplicates = try c.decodeIfPresent([IndicatorKind: Int].self, forKey: .duplicates) ?? [:]
+        rejected = try c.decodeIfPresent([String: Int].self, forKey: .rejected) ?? [:]
+        skipped = try c.decodeIfPresent([String: Int].self, forKey: .skipped) ?? [:]
+        corrected = try c.decodeIfPresent([String: Int].self, forKey: .corrected) ?? [:]
+        correctedRows = try c.decodeIfPresent(Int.self, forKey: .correctedRows) ?? 0
+    }
 
     /// Adds another summary's counts to this one.
     public mutating func add(_ other: ImportSummary) {
@@ -58,12 +79,18 @@ public struct ImportSummary: Sendable, Codable, Hashable {
         for (k, v) in other.duplicates { duplicates[k, default: 0] += v }
         for (k, v) in other.rejected { rejected[k, default: 0] += v }
         for (k, v) in other.skipped { skipped[k, default: 0] += v }
+        for (k, v) in other.corrected { corrected[k, default: 0] += v }
+        correctedRows += other.correctedRows
     }
 
     public var totalAccepted: Int { accepted.values.reduce(0, +) }
     public var totalDuplicates: Int { duplicates.values.reduce(0, +) }
     public var totalRejected: Int { rejected.values.reduce(0, +) }
     public var totalSkipped: Int { skipped.values.reduce(0, +) }
+
+    /// Whether anything was rejected: `vigil feed add` exits 1 then, and 0 when every row was imported
+    /// (possibly corrected) or deliberately skipped.
+    public var hasRejections: Bool { totalRejected > 0 }
 }
 
 /// The result of reading one feed file: its indicators (distinct, provenance merged), every rejected
@@ -95,6 +122,19 @@ public struct FeedImport: Sendable {
         diagnostics.append(Diagnostic(kind: "rejected-row", path: path, line: line, message: message))
     }
 
+    /// Records that a row was imported only after corrections: counted per rule and listed as a
+    /// `corrected` diagnostic naming the value as published, what it became and why.
+    public mutating func correct(path: String, line: Int?, claimedType: String?, original: String, kind: IndicatorKind, value: String,
+                                 _ corrections: [Salvage.Correction]) {
+        guard !corrections.isEmpty else { return }
+        summary.correctedRows += 1
+        for rule in Set(corrections.map(\.rule)) { summary.corrected[rule.rawValue, default: 0] += 1 }
+        let column = claimedType.map { " (\($0))" } ?? ""
+        let message = "'\(original)'\(column) imported as \(kind.rawValue) \(value): "
+            + corrections.map(\.detail).joined(separator: "; ")
+        diagnostics.append(Diagnostic(kind: "corrected", path: path, line: line, message: message))
+    }
+
     /// Records a record deliberately not imported (not an error), counted under `reason`.
     public mutating func skip(path: String, line: Int?, reason: String, _ message: String) {
         summary.skipped[reason, default: 0] += 1
@@ -113,6 +153,8 @@ public struct FeedImport: Sendable {
         for (k, v) in other.summary.duplicates { summary.duplicates[k, default: 0] += v }
         for (k, v) in other.summary.rejected { summary.rejected[k, default: 0] += v }
         for (k, v) in other.summary.skipped { summary.skipped[k, default: 0] += v }
+        for (k, v) in other.summary.corrected { summary.corrected[k, default: 0] += v }
+        summary.correctedRows += other.summary.correctedRows
         diagnostics += other.diagnostics
     }
 }
@@ -283,10 +325,16 @@ public enum FeedReader {
                 value = value[..<comment.lowerBound].trimmingCharacters(in: .whitespaces)
             }
             // Refang first so that "evil[.] com" stays one value, then split on whitespace.
-            var fields = Normalizer.refang(value).split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+            let refanged = Normalizer.refang(value)
+            var fields = refanged.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+            // "SHA1: e2…" is one value with its type in front, not two values.
+            if fields.count == 2, let (_, rest) = Salvage.splitTypePrefix(refanged), !rest.contains(where: \.isWhitespace) {
+                fields = [refanged]
+            }
             // hosts-file lines: "0.0.0.0 name" or "127.0.0.1 name [alias…]".
             if fields.count >= 2, ["0.0.0.0", "127.0.0.1", "::", "::1"].contains(fields[0]) { fields.removeFirst() }
-            let classified = fields.map { Normalizer.classify($0) }
+            // Strict first; a value that is not an indicator as published may still be recoverable.
+            let classified = fields.map { Salvage.classify($0) }
             // A path regex (one hash, domain or path regex per line; it may hold spaces): a line that
             // is not all indicator values, holds a path separator and compiles as a regex becomes a
             // case-insensitive file name indicator.
@@ -297,12 +345,13 @@ public enum FeedReader {
                 continue
             }
             for (field, match) in zip(fields, classified) {
-                guard let (kind, canonical) = match else {
+                guard let match else {
                     result.reject(path: path, line: number, "not a hash, domain, URL, IP address, CIDR, e-mail or path regex: \(field)")
                     continue
                 }
-                result.accept(Indicator(kind: kind, value: canonical, provenance: [
-                    Provenance(feed: feed, file: path, line: number, original: field == canonical ? nil : field),
+                result.correct(path: path, line: number, claimedType: nil, original: field, kind: match.kind, value: match.value, match.corrections)
+                result.accept(Indicator(kind: match.kind, value: match.value, provenance: [
+                    Provenance(feed: feed, file: path, line: number, original: field == match.value ? nil : field),
                 ]))
             }
         }

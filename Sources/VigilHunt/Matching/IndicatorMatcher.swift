@@ -17,6 +17,8 @@ final class IndicatorMatcher {
     private let urlHosts: Set<String>
     /// Whether any address indicators exist (lets callers skip address work entirely).
     let hasAddressIndicators: Bool
+    /// Whether any URL-path indicators exist (then every cleartext HTTP request is checked).
+    let hasURLPaths: Bool
     /// Non-ASCII names go through the set directly; their results are cached (bounded).
     private var slowCache: [String: Indicator?] = [:]
 
@@ -46,10 +48,11 @@ final class IndicatorMatcher {
         self.networks = networks
         self.urlHosts = urlHosts
         hasAddressIndicators = !addresses.isEmpty || !networks.isEmpty
+        hasURLPaths = set.hasURLPaths
     }
 
-    /// Whether the set has URL indicators (they can be checked only on cleartext HTTP and proxy logs).
-    var urlIndicatorCount: Int { indicatorSet.indicators.lazy.filter { $0.kind == .url }.count }
+    /// The set's URL and URL-path indicators (they can be checked only on cleartext HTTP and proxy logs).
+    var urlIndicatorCount: Int { indicatorSet.indicators.lazy.filter { $0.kind == .url || $0.kind == .urlPath }.count }
 
     /// FNV-1a over the lowercased bytes, last byte first.
     @inline(__always)
@@ -139,15 +142,24 @@ final class IndicatorMatcher {
         return matchName(raw).map { ($0.indicator, $0.name, $0.rule) }
     }
 
-    /// Matches a URL (`host` lowercased without port decides whether URL indicators apply at all).
-    func matchURL(host: UnsafeRawBufferPointer, url: () -> String) -> (indicator: Indicator, url: String)? {
-        guard !urlHosts.isEmpty else { return nil }
-        var h = host.string.lowercased()
-        if h.hasSuffix(".") { h.removeLast() }
-        if let colon = h.lastIndex(of: ":"), !h.contains("]") { h = String(h[..<colon]) }
-        guard urlHosts.contains(h) else { return nil }
-        let u = url()
-        return indicatorSet.matchURL(u).map { ($0, u) }
+    /// Matches a URL against URL indicators (`host` lowercased without port decides whether they apply
+    /// at all), then against URL-path indicators (any host). `rule` says which: `URL prefix` or `URL path`.
+    func matchURL(host: UnsafeRawBufferPointer, url: () -> String) -> (indicator: Indicator, url: String, rule: String)? {
+        guard !urlHosts.isEmpty || hasURLPaths else { return nil }
+        var u: String?
+        if !urlHosts.isEmpty {
+            var h = host.string.lowercased()
+            if h.hasSuffix(".") { h.removeLast() }
+            if let colon = h.lastIndex(of: ":"), !h.contains("]") { h = String(h[..<colon]) }
+            if urlHosts.contains(h) {
+                let full = url()
+                u = full
+                if let hit = indicatorSet.matchURL(full) { return (hit, full, "URL prefix") }
+            }
+        }
+        guard hasURLPaths else { return nil }
+        let full = u ?? url()
+        return indicatorSet.matchURLPath(full).map { ($0, full, "URL path \($0.value)") }
     }
 }
 
