@@ -138,6 +138,7 @@ enum IndicatorTypeName {
 
     /// Refangs and validates `value` as one of `allowed`, returning its kind and canonical form.
     static func normalize(_ value: String, claimedType: String, allowed: Set<IndicatorKind>) -> Result<(IndicatorKind, String), ValueRejection> {
+        if let invalid = invalidUTF8(value) { return .failure(invalid) }
         var text = Normalizer.refang(value)
         let typeKey = TypedCSVReader.key(claimedType)
         // `ip:port` and `domain:port` rows: the address is the indicator; the port is context.
@@ -196,6 +197,7 @@ enum IndicatorTypeName {
     /// published. Hash columns accept only digests (reclassified by length) and, in `file` columns,
     /// file names; other columns accept any indicator the value is recognisably (reclassified by form).
     static func salvage(_ value: String, claimedType: String, expected: Set<IndicatorKind>) -> Result<Salvage.Outcome, ValueRejection> {
+        if let invalid = invalidUTF8(value) { return .failure(invalid) }
         var text = Normalizer.refang(value)
         let typeKey = TypedCSVReader.key(claimedType)
         // `ip:port` and `domain:port` rows: the address is the indicator; the port is context.
@@ -234,6 +236,13 @@ enum IndicatorTypeName {
             outcome.corrections.insert(Salvage.Correction(.reclassified, "a \(outcome.kind.displayName) in a \(column)"), at: 0)
         }
         return .success(outcome)
+    }
+
+    /// A rejection when `value` holds U+FFFD, which is what bytes that are not valid UTF-8 become when
+    /// a feed is decoded: such a value must not turn into a different, Punycode-encoded name.
+    static func invalidUTF8(_ value: String) -> ValueRejection? {
+        guard value.unicodeScalars.contains("\u{FFFD}") else { return nil }
+        return ValueRejection(message: "'\(value)' holds bytes that are not valid UTF-8 (shown as U+FFFD): not an indicator")
     }
 
     /// `1.2.3.4:80` → `1.2.3.4`, `[2001:db8::1]:80` → `2001:db8::1`, `evil.com:443` → `evil.com`.

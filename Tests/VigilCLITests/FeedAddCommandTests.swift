@@ -63,6 +63,19 @@ struct FeedAddCommandTests {
         #expect(plain.stdout.contains("… and 10 more corrected rows"))
     }
 
+    /// A flood of bad rows prints a bounded number of lines and says how many more there were.
+    @Test func aFloodOfBadRowsIsCapped() throws {
+        let dir = try TestSupport.makeTemporaryDirectory("vigil-feed-flood")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = try TestSupport.write(Array(String(repeating: "x x x x x x x x x x\n", count: 1_000).utf8), to: "flood.txt", in: dir)
+        let r = try TestSupport.runVigil(["feed", "add", file.path, "--name", "flood", "--store", dir.appendingPathComponent("store").path])
+        #expect(r.status == 1)
+        let lines = r.stderr.split(separator: "\n")
+        #expect(lines.count == 101)
+        #expect(lines.last?.contains("more-rejected-rows: 9900 more rejected rows in this file") == true)
+        #expect(r.stdout.contains("rejected: 10000"))
+    }
+
     @Test func notAFeedExitsTwo() throws {
         let r = try add("Process filename checks (137):,,\n2597124982561782591uL,  // apimonitor-x64,\n")
         #expect(r.status == 2)

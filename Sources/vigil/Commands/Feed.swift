@@ -92,7 +92,9 @@ struct FeedAdd: AsyncParsableCommand {
             printToStandardError("vigil feed add: \(error)")
             throw ExitCode(2)
         }
-        for d in imported.diagnostics where d.kind != "skipped" && d.kind != "corrected" { printToStandardError(d.description) }
+        // Rejected rows and problems go to standard error; skipped and corrected rows are in the summary.
+        let quiet: Set<String> = ["skipped", "more-skipped-rows", "corrected", "more-corrected-rows"]
+        for d in imported.diagnostics where !quiet.contains(d.kind) { printToStandardError(d.description) }
         switch output {
         case .json:
             print(try jsonString(FeedAddReport(feed: stored.name, store: store.directory.path, summary: imported.summary,
@@ -100,7 +102,7 @@ struct FeedAdd: AsyncParsableCommand {
         case .text:
             print("feed '\(stored.name)' stored in \(store.directory.path): \(stored.indicators.count) indicators")
             print(SummaryText.render(imported.summary))
-            let notes = SummaryText.corrections(imported.diagnostics)
+            let notes = SummaryText.corrections(imported.diagnostics, total: imported.summary.correctedRows)
             if !notes.isEmpty { print(notes) }
         }
         // Corrected rows were imported: only a rejected row makes the import incomplete.
@@ -141,13 +143,13 @@ enum SummaryText {
     static let maxCorrectionNotes = 20
 
     /// The `corrected` diagnostics as indented lines, the first ``maxCorrectionNotes`` of them, then
-    /// how many more there are; empty when there are none.
-    static func corrections(_ diagnostics: [Diagnostic]) -> String {
-        let notes = diagnostics.filter { $0.kind == "corrected" }
+    /// how many more of the `total` corrected rows there are; empty when there are none.
+    static func corrections(_ diagnostics: [Diagnostic], total: Int) -> String {
+        let notes = diagnostics.lazy.filter { $0.kind == "corrected" }.prefix(maxCorrectionNotes)
         guard !notes.isEmpty else { return "" }
-        var lines = notes.prefix(maxCorrectionNotes).map { "    \($0.path)\($0.line.map { ":\($0)" } ?? ""): \($0.message)" }
-        if notes.count > maxCorrectionNotes {
-            lines.append("    … and \(notes.count - maxCorrectionNotes) more corrected rows (all of them with --output json)")
+        var lines: [String] = notes.map { "    \($0.path)\($0.line.map { ":\($0)" } ?? ""): \($0.message)" }
+        if total > lines.count {
+            lines.append("    … and \(total - lines.count) more corrected rows (listed with --output json)")
         }
         return lines.joined(separator: "\n")
     }
