@@ -108,6 +108,9 @@ public struct FeedImport: Sendable {
     /// Corrected rows listed per file as diagnostics; the rest are counted the same way
     /// (`more-corrected-rows`). Real feeds stay far below it.
     public static let maxCorrectedRowsListed = 10_000
+    /// Values longer than this many bytes are rejected without being classified: no hash, name,
+    /// address or path Vigil matches is that long, and parsing megabytes per value would be slow.
+    public static let maxValueBytes = 8_192
     /// Messages longer than this many bytes are shortened in the middle (a value is echoed in part).
     public static let maxMessageBytes = 400
 
@@ -395,11 +398,14 @@ public enum FeedReader {
             if fields.count >= 2, ["0.0.0.0", "127.0.0.1", "::", "::1"].contains(fields[0]) { fields.removeFirst() }
             // Strict first; a value that is not an indicator as published may still be recoverable.
             // Bytes that were not valid UTF-8 (U+FFFD after decoding) make a value unusable.
-            let classified = fields.map { $0.unicodeScalars.contains("\u{FFFD}") ? nil : Salvage.classify($0) }
+            let classified = fields.map {
+                $0.utf8.count > FeedImport.maxValueBytes || $0.unicodeScalars.contains("\u{FFFD}") ? nil : Salvage.classify($0)
+            }
             // A path regex (one hash, domain or path regex per line; it may hold spaces): a line that
             // is not all indicator values, holds a path separator and compiles as a regex becomes a
             // case-insensitive file name indicator.
-            if classified.contains(where: { $0 == nil }), value.contains("/") || value.contains("\\"), !value.contains("\u{FFFD}"),
+            if classified.contains(where: { $0 == nil }), value.utf8.count <= FeedImport.maxValueBytes,
+                value.contains("/") || value.contains("\\"), !value.contains("\u{FFFD}"),
                 (try? NSRegularExpression(pattern: value, options: [.caseInsensitive])) != nil
             {
                 result.accept(Indicator(kind: .filename, value: value, provenance: [Provenance(feed: feed, file: path, line: number)]))
@@ -407,7 +413,9 @@ public enum FeedReader {
             }
             for (field, match) in zip(fields, classified) {
                 guard let match else {
-                    if let invalid = IndicatorTypeName.invalidUTF8(field) {
+                    if let long = IndicatorTypeName.tooLong(field) {
+                        result.reject(path: path, line: number, long.message)
+                    } else if let invalid = IndicatorTypeName.invalidUTF8(field) {
                         result.reject(path: path, line: number, invalid.message)
                     } else {
                         result.reject(path: path, line: number, "not a hash, domain, URL, IP address, CIDR, e-mail or path regex: \(field)")

@@ -138,6 +138,7 @@ enum IndicatorTypeName {
 
     /// Refangs and validates `value` as one of `allowed`, returning its kind and canonical form.
     static func normalize(_ value: String, claimedType: String, allowed: Set<IndicatorKind>) -> Result<(IndicatorKind, String), ValueRejection> {
+        if let long = tooLong(value) { return .failure(long) }
         if let invalid = invalidUTF8(value) { return .failure(invalid) }
         var text = Normalizer.refang(value)
         let typeKey = TypedCSVReader.key(claimedType)
@@ -197,6 +198,7 @@ enum IndicatorTypeName {
     /// published. Hash columns accept only digests (reclassified by length) and, in `file` columns,
     /// file names; other columns accept any indicator the value is recognisably (reclassified by form).
     static func salvage(_ value: String, claimedType: String, expected: Set<IndicatorKind>) -> Result<Salvage.Outcome, ValueRejection> {
+        if let long = tooLong(value) { return .failure(long) }
         if let invalid = invalidUTF8(value) { return .failure(invalid) }
         var text = Normalizer.refang(value)
         let typeKey = TypedCSVReader.key(claimedType)
@@ -236,6 +238,14 @@ enum IndicatorTypeName {
             outcome.corrections.insert(Salvage.Correction(.reclassified, "a \(outcome.kind.displayName) in a \(column)"), at: 0)
         }
         return .success(outcome)
+    }
+
+    /// A rejection when `value` is longer than ``FeedImport/maxValueBytes`` (its start is echoed).
+    static func tooLong(_ value: String) -> ValueRejection? {
+        let bytes = value.utf8.count
+        guard bytes > FeedImport.maxValueBytes else { return nil }
+        let start = String(decoding: value.utf8.prefix(40), as: UTF8.self)
+        return ValueRejection(message: "'\(start)…' is \(bytes) bytes, longer than any indicator (\(FeedImport.maxValueBytes)-byte limit)")
     }
 
     /// A rejection when `value` holds U+FFFD, which is what bytes that are not valid UTF-8 become when

@@ -40,12 +40,16 @@ import _VigilTestSupport
         let plain = FeedReader.read(text: token + "\n", path: "big.txt", feed: "b", format: .plain)
         let message = try #require(diagnostics(plain, "rejected-row").first?.message)
         #expect(message.utf8.count < 500)
-        #expect(message.contains("bytes left out"))
+        #expect(message.contains("is 1000008 bytes, longer than any indicator"))
         let csv = try FeedReader.parse(text: "Indicator_type,Data,Note\nip,\(token),x\n", path: "big.csv", feed: "b", format: .csv,
                                        options: FeedReadOptions())
         let csvMessage = try #require(diagnostics(csv, "rejected-row").first?.message)
         #expect(csvMessage.utf8.count < 500)
-        #expect(csvMessage.hasSuffix("is not a valid ip"))
+        #expect(csvMessage.contains("longer than any indicator"))
+        // A long message of another kind is cut in the middle, keeping its end.
+        let cut = FeedImport.shorten("'" + String(repeating: "b", count: 5_000) + "' is not a valid ip")
+        #expect(cut.utf8.count <= FeedImport.maxMessageBytes + 40)
+        #expect(cut.contains("bytes left out") && cut.hasSuffix("is not a valid ip"))
         #expect(csv.diagnostics.first?.line == 2)
     }
 
