@@ -114,6 +114,15 @@ import _VigilTestSupport
         #expect(full.summary.corrected == ["reclassified": 1])
     }
 
+    /// URL-path indicators leave Vigil as MISP `uri` attributes and STIX `LIKE` patterns.
+    @Test func urlPathExports() {
+        let exact = Indicator(kind: .urlPath, value: "/api/device_info.php")
+        let prefix = Indicator(kind: .urlPath, value: "/wp-content/plugins/x/")
+        #expect(FeedExporter.stixPattern(for: exact) == "[url:value LIKE '%/api/device_info.php']")
+        #expect(FeedExporter.stixPattern(for: prefix) == "[url:value LIKE '%/wp-content/plugins/x/%']")
+        #expect(FeedExporter.mispType(.urlPath) == ("uri", "Network activity"))
+    }
+
     struct Broken: Sendable, CustomTestStringConvertible {
         var type: String
         var value: String
