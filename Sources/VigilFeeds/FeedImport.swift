@@ -129,15 +129,22 @@ public struct FeedImport: Sendable {
         self.summary = ImportSummary()
     }
 
+    /// Provenance records kept per indicator and source file when the rows say different things
+    /// (descriptions, tags); further rows of that file only count as duplicates.
+    public static let maxProvenancePerFile = 8
+
     /// Adds one accepted indicator and counts it as accepted or duplicate. A value the same feed
-    /// already published in the same file is merged without a second provenance record, so a file
-    /// repeating one value costs memory and store space for one indicator, not per row.
+    /// already published in the same file with the same description and tags is merged without a
+    /// second provenance record, and at most ``maxProvenancePerFile`` records are kept per file, so a
+    /// file repeating one value costs memory and store space for one indicator, not per row.
     public mutating func accept(_ indicator: Indicator) {
         var indicator = indicator
-        if let existing = indicators.lookup(indicator.kind, indicator.value),
-           indicator.provenance.allSatisfy({ p in existing.provenance.contains { $0.feed == p.feed && $0.file == p.file } })
-        {
-            indicator.provenance = []
+        if let existing = indicators.lookup(indicator.kind, indicator.value) {
+            indicator.provenance.removeAll { p in
+                let sameFile = existing.provenance.lazy.filter { $0.feed == p.feed && $0.file == p.file }
+                return sameFile.contains { $0.description == p.description && $0.tags == p.tags }
+                    || sameFile.count >= Self.maxProvenancePerFile
+            }
         }
         switch indicators.insert(indicator) {
         case .added: summary.accepted[indicator.kind, default: 0] += 1

@@ -72,6 +72,18 @@ import _VigilTestSupport
         #expect(size < 4_096, "stored feed is \(size) bytes")
     }
 
+    /// Rows of one file that say different things about a value keep their own records, up to a cap.
+    @Test func differentNotesInOneFileAreKeptUpToACap() throws {
+        var text = "Indicator_type,Data,Note\n"
+        for i in 1...3 { text += "domain,evil.example,stage \(i)\n" }
+        for _ in 1...3 { text += "domain,evil.example,stage 1\n" }
+        for i in 4...20 { text += "domain,evil.example,stage \(i)\n" }
+        let r = try FeedReader.parse(text: text, path: "n.csv", feed: "n", format: .csv, options: FeedReadOptions())
+        let provenance = try #require(r.indicators.indicators.first?.provenance)
+        #expect(provenance.map(\.description) == (1...8).map { "stage \($0)" })
+        #expect(r.summary.duplicates == [.domain: 22])
+    }
+
     @Test func theSameValueFromTwoFilesKeepsBothSources() throws {
         let dir = try TestSupport.makeTemporaryDirectory("hostile-two")
         defer { try? FileManager.default.removeItem(at: dir) }
