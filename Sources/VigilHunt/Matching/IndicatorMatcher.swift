@@ -17,8 +17,6 @@ final class IndicatorMatcher {
     private let urlHosts: Set<String>
     /// Whether any address indicators exist (lets callers skip address work entirely).
     let hasAddressIndicators: Bool
-    /// Whether any URL-path indicators exist (then every cleartext HTTP request is checked).
-    let hasURLPaths: Bool
     /// Non-ASCII names go through the set directly; their results are cached (bounded).
     private var slowCache: [String: Indicator?] = [:]
 
@@ -48,7 +46,6 @@ final class IndicatorMatcher {
         self.networks = networks
         self.urlHosts = urlHosts
         hasAddressIndicators = !addresses.isEmpty || !networks.isEmpty
-        hasURLPaths = set.hasURLPaths
     }
 
     /// The set's URL and URL-path indicators (they can be checked only on cleartext HTTP and proxy logs).
@@ -141,6 +138,9 @@ final class IndicatorMatcher {
         }
         return matchName(raw).map { ($0.indicator, $0.name, $0.rule) }
     }
+
+    /// Whether any URL-path indicators exist (then every cleartext HTTP request is checked).
+    var hasURLPaths: Bool { indicatorSet.hasURLPaths }
 
     /// Matches a URL against URL indicators (`host` lowercased without port decides whether they apply
     /// at all), then against URL-path indicators (any host). `rule` says which: `URL prefix` or `URL path`.
