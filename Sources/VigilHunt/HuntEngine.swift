@@ -298,7 +298,7 @@ public final class HuntEngine: RecordSink {
         if let host = r.host, host.count > 0 {
             matchHost(host, channel: isConnect ? .proxyConnect : .httpHost, client: r.client, ts: r.ts, at: r.location)
             if !isConnect, let m = matcher.matchURL(host: host, url: { HuntEngine.zeekURL(host: host, uri: r.uri) }) {
-                hit(m.indicator, rule: "URL prefix", observed: m.url, channel: .httpURL, host: r.client, ts: r.ts, at: r.location)
+                hit(m.indicator, rule: m.rule, observed: m.url, channel: .httpURL, host: r.client, ts: r.ts, at: r.location)
             }
         }
         if options.beacons {
@@ -330,7 +330,7 @@ public final class HuntEngine: RecordSink {
         if let host = r.host {
             matchHost(host, channel: isConnect ? .proxyConnect : .proxyHost, client: r.client, ts: r.ts, at: r.location)
             if !isConnect, let url = r.url, let m = matcher.matchURL(host: host, url: { url.string }) {
-                hit(m.indicator, rule: "URL prefix", observed: m.url, channel: .proxyURL, host: r.client, ts: r.ts, at: r.location)
+                hit(m.indicator, rule: m.rule, observed: m.url, channel: .proxyURL, host: r.client, ts: r.ts, at: r.location)
             }
         }
         if options.beacons {

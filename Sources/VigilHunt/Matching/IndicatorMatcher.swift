@@ -40,8 +40,8 @@ final class IndicatorMatcher {
         hasAddressIndicators = set.hasAddressIndicators
     }
 
-    /// Whether the set has URL indicators (they can be checked only on cleartext HTTP and proxy logs).
-    var urlIndicatorCount: Int { indicatorSet.indicators.lazy.filter { $0.kind == .url }.count }
+    /// The set's URL and URL-path indicators (they can be checked only on cleartext HTTP and proxy logs).
+    var urlIndicatorCount: Int { indicatorSet.indicators.lazy.filter { $0.kind == .url || $0.kind == .urlPath }.count }
 
     /// FNV-1a over the lowercased bytes, last byte first.
     @inline(__always)
@@ -137,15 +137,27 @@ final class IndicatorMatcher {
         return matchName(raw).map { ($0.indicator, $0.name, $0.rule) }
     }
 
-    /// Matches a URL (`host` lowercased without port decides whether URL indicators apply at all).
-    func matchURL(host: UnsafeRawBufferPointer, url: () -> String) -> (indicator: Indicator, url: String)? {
-        guard !urlHosts.isEmpty else { return nil }
-        var h = host.string.lowercased()
-        if h.hasSuffix(".") { h.removeLast() }
-        if let colon = h.lastIndex(of: ":"), !h.contains("]") { h = String(h[..<colon]) }
-        guard urlHosts.contains(h) else { return nil }
-        let u = url()
-        return indicatorSet.matchURL(u).map { ($0, u) }
+    /// Whether any URL-path indicators exist (then every cleartext HTTP request is checked).
+    var hasURLPaths: Bool { indicatorSet.hasURLPaths }
+
+    /// Matches a URL against URL indicators (`host` lowercased without port decides whether they apply
+    /// at all), then against URL-path indicators (any host). `rule` says which: `URL prefix` or `URL path`.
+    func matchURL(host: UnsafeRawBufferPointer, url: () -> String) -> (indicator: Indicator, url: String, rule: String)? {
+        guard !urlHosts.isEmpty || hasURLPaths else { return nil }
+        var u: String?
+        if !urlHosts.isEmpty {
+            var h = host.string.lowercased()
+            if h.hasSuffix(".") { h.removeLast() }
+            if let colon = h.lastIndex(of: ":"), !h.contains("]") { h = String(h[..<colon]) }
+            if urlHosts.contains(h) {
+                let full = url()
+                u = full
+                if let hit = indicatorSet.matchURL(full) { return (hit, full, "URL prefix") }
+            }
+        }
+        guard hasURLPaths else { return nil }
+        let full = u ?? url()
+        return indicatorSet.matchURLPath(full).map { ($0, full, "URL path \($0.value)") }
     }
 }
 
