@@ -16,7 +16,8 @@ public struct HuntOptions: Sendable {
     public var knownServices: KnownServices = .builtIn
     /// The default of ``minimumBeaconScore``.
     public static let defaultMinimumBeaconScore = 0.5
-    /// Beacons whose Vigil score (RITA's score plus the reasons' effects) is below this are not reported.
+    /// Beacons are reported when their Vigil score (RITA's score plus the reasons' effects) and
+    /// RITA's score both reach this (``BeaconRanking/isReported(rita:vigil:threshold:)``).
     public var minimumBeaconScore = HuntOptions.defaultMinimumBeaconScore
     /// Whether to score beacons at all.
     public var beacons = true
@@ -441,7 +442,7 @@ public final class HuntEngine: RecordSink {
                 guard let scores = s.scores else { continue }
                 let reasons = beaconReasons(s, name: s.pair.fqdn > 0 ? destination : nil, namesByServer: namesByServer, windowEnd: hi)
                 let vigilScore = BeaconRanking.vigilScore(rita: scores.score, reasons: reasons)
-                guard vigilScore >= options.minimumBeaconScore else { continue }
+                guard BeaconRanking.isReported(rita: scores.score, vigil: vigilScore, threshold: options.minimumBeaconScore) else { continue }
                 let result = BeaconResult(
                     source: s.pair.source.description, destination: destination, destinationKind: s.pair.fqdn > 0 ? "fqdn" : "address",
                     proxied: s.proxied, proxies: s.proxies.map(\.description), serverAddresses: s.servers.map(\.description),

@@ -152,6 +152,13 @@ import _VigilTestSupport
         #expect(BeaconRanking.vigilScore(rita: 0.612, reasons: []) == 0.612)
     }
 
+    @Test func positiveReasonsNeverMakeAnIrregularPairABeacon() {
+        #expect(BeaconRanking.isReported(rita: 0.6, vigil: 0.75, threshold: 0.5))
+        #expect(!BeaconRanking.isReported(rita: 0.375, vigil: 0.525, threshold: 0.5))  // rare destination alone
+        #expect(!BeaconRanking.isReported(rita: 0.9, vigil: 0.5 - 0.001, threshold: 0.5))  // lowered by a known service
+        #expect(BeaconRanking.isReported(rita: 0.5, vigil: 0.5, threshold: 0.5))
+    }
+
     /// In the engine: the same regular beacon to four destinations, ranked by the reasons.
     @Test func theEngineAttachesEveryReasonAndRanksByVigilScore() throws {
         let dir = try TestSupport.makeTemporaryDirectory()

@@ -45,6 +45,15 @@ public enum BeaconRanking {
     /// Fewer internal hosts than this make prevalence meaningless (one host is 100 % of itself).
     public static let minimumHostsForPrevalence = 4
 
+    /// Whether a beacon is reported at `threshold`: Vigil's score must reach it, and so must RITA's.
+    /// Reasons can lower a periodic pair below the threshold and reorder the rest, but a rare or
+    /// look-alike destination never turns an irregular pair into a beacon (on a network with many
+    /// hosts, RITA's +0.15 for rare destinations alone lifted pairs scoring 0.375 over 0.5). Indicator
+    /// matches are reported as hits whatever the timing.
+    public static func isReported(rita: Double, vigil: Double, threshold: Double) -> Bool {
+        rita >= threshold && vigil >= threshold
+    }
+
     /// Vigil's score: RITA's score plus every reason's effect, clamped to 0…1 and rounded to 3 places.
     public static func vigilScore(rita: Double, reasons: [BeaconReason]) -> Double {
         let v = reasons.reduce(rita) { $0 + $1.effect }

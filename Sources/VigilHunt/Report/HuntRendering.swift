@@ -59,7 +59,7 @@ extension HuntReport {
             out += "\n    evidence: \(h.evidence.joined(separator: ", "))\n"
         }
 
-        out += "\nBEACONS (\(beacons.count), Vigil score ≥ \(String(format: "%.2f", minimumBeaconScore)); vigil = RITA v5 score + the reasons' effects)\n"
+        out += "\nBEACONS (\(beacons.count), Vigil and RITA scores ≥ \(String(format: "%.2f", minimumBeaconScore)); vigil = RITA v5 score + the reasons' effects)\n"
         if beacons.isEmpty { out += "  none\n" } else { out += beaconTable(Array(beacons.prefix(top)), reasons: false) }
         if beacons.count > top { out += "  … \(beacons.count - top) more (use --format json for all)\n" }
 

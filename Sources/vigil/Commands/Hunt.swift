@@ -72,7 +72,7 @@ struct Hunt: AsyncParsableCommand {
     @Flag(help: "Do not use the built-in list of well-known update, telemetry and polling services.")
     var noDefaultKnownServices = false
 
-    @Option(help: "Report beacons whose Vigil score (RITA's score plus the reasons' effects) is at least this (0…1).")
+    @Option(help: "Report beacons whose Vigil score (RITA's plus the reasons' effects) and RITA's score are at least this (0…1).")
     var minScore: Double = HuntOptions.defaultMinimumBeaconScore
 
     @Flag(help: "Only match indicators; skip beacon scoring.")
