@@ -265,6 +265,36 @@ final class BeaconStore {
         pendingIndex = FastIndex(capacity: 16)
     }
 
+    /// Sets each result's destination and source first-seen times over all the data (not only the
+    /// window): one pass over the rows, then one over the pairs looking up only the destinations and
+    /// sources that were scored (a cheap miss for the rest).
+    private func firstSeen(_ results: inout [Scored]) {
+        guard !results.isEmpty else { return }
+        var pairFirst = [UInt32](repeating: .max, count: pairs.count)
+        for i in rowPair.indices { pairFirst[Int(rowPair[i])] = min(pairFirst[Int(rowPair[i])], rowTime[i]) }
+        var wantedDestinations = FastIndex<DestinationKey>(capacity: results.count)
+        var wantedSources = FastIndex<IPAddress>(capacity: 64)
+        for r in results {
+            _ = wantedDestinations.insert(DestinationKey(destination: r.pair.destination, fqdn: r.pair.fqdn))
+            _ = wantedSources.insert(r.pair.source)
+        }
+        var destinationFirst = [UInt32](repeating: .max, count: wantedDestinations.count)
+        var sourceFirst = [UInt32](repeating: .max, count: wantedSources.count)
+        for (i, key) in pairs.enumerated() where pairFirst[i] != .max {
+            if let d = wantedDestinations.id(of: DestinationKey(destination: key.destination, fqdn: key.fqdn)) {
+                destinationFirst[Int(d)] = min(destinationFirst[Int(d)], pairFirst[i])
+            }
+            if let s = wantedSources.id(of: key.source) { sourceFirst[Int(s)] = min(sourceFirst[Int(s)], pairFirst[i]) }
+        }
+        for k in results.indices {
+            let key = results[k].pair
+            if let d = wantedDestinations.id(of: DestinationKey(destination: key.destination, fqdn: key.fqdn)) {
+                results[k].destinationFirstSeen = min(results[k].destinationFirstSeen, destinationFirst[Int(d)])
+            }
+            if let s = wantedSources.id(of: key.source) { results[k].sourceFirstSeen = min(results[k].sourceFirstSeen, sourceFirst[Int(s)]) }
+        }
+    }
+
     /// The names HTTP/TLS rows showed on each server address (at most 8 per address, sorted), so an
     /// address pair can be told apart as a known service's server.
     func namesByServer() -> [IPAddress: [String]] {
@@ -343,16 +373,6 @@ final class BeaconStore {
         var destinations = FastIndex<DestinationKey>()
         var perDestination: [Int] = []
         let pairs = self.pairs
-        // First row of each destination over all the data (not only the window).
-        var pairFirst = [UInt32](repeating: .max, count: pairs.count)
-        for i in rowPair.indices { pairFirst[Int(rowPair[i])] = min(pairFirst[Int(rowPair[i])], rowTime[i]) }
-        var destinationFirst: [DestinationKey: UInt32] = [:]
-        var sourceFirst: [IPAddress: UInt32] = [:]
-        for (i, key) in pairs.enumerated() where pairFirst[i] != .max {
-            let d = DestinationKey(destination: key.destination, fqdn: key.fqdn)
-            destinationFirst[d] = min(destinationFirst[d] ?? .max, pairFirst[i])
-            sourceFirst[key.source] = min(sourceFirst[key.source] ?? .max, pairFirst[i])
-        }
         for (i, key) in pairs.enumerated() where counts[i + 1] > counts[i] {
             _ = sources.insert(key.source)
             let (d, inserted) = destinations.insert(DestinationKey(destination: key.destination, fqdn: key.fqdn))
@@ -383,8 +403,9 @@ final class BeaconStore {
                 proxies: pairProxies[UInt32(i)] ?? [], servers: pairServers[UInt32(i)] ?? [], location: pairFirstLocation[i],
                 prevalence: sources.count == 0 ? 0 : Double(others) / Double(sources.count),
                 destinationHosts: others, internalHosts: sources.count,
-                destinationFirstSeen: destinationFirst[destination] ?? ts.first!, sourceFirstSeen: sourceFirst[key.source] ?? ts.first!, logs: pairLogs[i]))
+                destinationFirstSeen: ts.first!, sourceFirstSeen: ts.first!, logs: pairLogs[i]))
         }
+        firstSeen(&results)
         return Scoring(results: results, windowMin: windowMin, windowMax: windowMax)
     }
 }
