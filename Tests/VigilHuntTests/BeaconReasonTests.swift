@@ -159,6 +159,32 @@ import _VigilTestSupport
         #expect(BeaconRanking.isReported(rita: 0.5, vigil: 0.5, threshold: 0.5))
     }
 
+    /// An address pair (connections with no TLS record) is a known service when TLS rows showed a
+    /// listed name on that address; the first-seen value counts from the host's first row.
+    @Test func anAddressThatServedAKnownNameIsAKnownService() throws {
+        let dir = try TestSupport.makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let day0 = 1_680_048_000.0
+        var ssl = PartialLogBeaconTests.sslHeader
+        var conn = HuntFixtures.connHeader
+        for i in 0..<96 {
+            let t = day0 + 3600 + Double(i) * 900
+            ssl += String(format: "%.6f", t + 0.1) + "\tT\(i)\t10.1.1.30\t50\(i)\t198.51.100.20\t443\tTLSv12\tpico.eset.com\tT\n"
+            conn += String(format: "%.6f", t) + "\tT\(i)\t10.1.1.30\t50\(i)\t198.51.100.20\t443\ttcp\tssl\t0.3\t300\t200\tSF\t500\n"
+            conn += String(format: "%.6f", t + 450) + "\tB\(i)\t10.1.1.30\t60\(i)\t198.51.100.20\t443\ttcp\t-\t0.1\t0\t0\tS0\t60\n"
+        }
+        conn += String(format: "%.6f", day0) + "\tX0\t10.1.1.30\t7000\t192.0.2.1\t80\ttcp\t-\t0.1\t0\t0\tS0\t60\n"
+        let report = try HuntFixtures.hunt([try HuntFixtures.write(ssl, "ssl.log", in: dir), try HuntFixtures.write(conn, "conn.log", in: dir)])
+        let address = try #require(report.beacons.first { $0.destination == "198.51.100.20" })
+        #expect(address.connections == 96 && address.evidenceLogs == ["conn"])
+        let known = address.reasons[1]
+        #expect(known.name == "known-service" && known.effect == BeaconRanking.Effect.knownService)
+        #expect(known.value.hasPrefix("198.51.100.20 served pico.eset.com in HTTP/TLS rows; eset.com: "))
+        let named = try #require(report.beacons.first { $0.destination == "pico.eset.com" })
+        #expect(named.evidenceLogs == ["conn", "tls"] && named.connections == 96)
+        #expect(named.reasons[2].value.hasPrefix("first seen 1 h 0 min after the host's first row"))
+    }
+
     /// In the engine: the same regular beacon to four destinations, ranked by the reasons.
     @Test func theEngineAttachesEveryReasonAndRanksByVigilScore() throws {
         let dir = try TestSupport.makeTemporaryDirectory()
