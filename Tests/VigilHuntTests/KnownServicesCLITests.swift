@@ -28,18 +28,15 @@ struct KnownServicesCLITests {
         #expect(known.stdout.contains("BEACONS (0,"))
         #expect(known.stdout.contains("\(services.path):3: known-services: 'not' is neither a domain nor a CIDR"))
 
-        let json = try TestSupport.runVigil(["hunt", log.path, "--known-services", services.path, "--min-score", "0", "--format", "json"], environment: env)
-        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
-        let beacon = try #require((object?["beacons"] as? [[String: Any]])?.first)
-        let rita = try #require(beacon["ritaScore"] as? Double), vigil = try #require(beacon["vigilScore"] as? Double)
+        // With every candidate listed, the text report shows both scores and the reason with its effect.
+        let all = try TestSupport.runVigil(["hunt", log.path, "--known-services", services.path, "--min-score", "0"], environment: env)
+        #expect(all.status == 1)
+        let row = try #require(all.stdout.split(separator: "\n").first { $0.contains("inventory.agent.corp.example") })
+        let numbers = row.split(separator: " ").compactMap { Double($0) }
+        let vigil = try #require(numbers.dropFirst().first), rita = try #require(numbers.dropFirst(2).first)  // after the rank
         #expect(abs(vigil - (rita - 0.4)) < 0.0015)
-        let reasons = try #require(beacon["reasons"] as? [[String: Any]])
-        let service = try #require(reasons.first { $0["name"] as? String == "known-service" })
-        #expect((service["value"] as? String)?.contains("Corp inventory agent") == true)
-        #expect(service["effect"] as? Double == -0.4)
-        #expect(beacon["evidenceLogs"] as? [String] == ["tls"])
-        let diagnostics = try #require(object?["diagnostics"] as? [[String: Any]])
-        #expect(diagnostics.contains { $0["kind"] as? String == "known-services" && $0["line"] as? Int == 3 })
+        #expect(row.hasSuffix("tls"))
+        #expect(all.stdout.contains("−0.400 known-service: agent.corp.example: Corp inventory agent, every 5 min (source: \(services.path):2)"))
 
         let missing = try TestSupport.runVigil(["hunt", log.path, "--known-services", dir.appendingPathComponent("nope.txt").path], environment: env)
         #expect(missing.status == 2)

@@ -104,7 +104,8 @@ extension HuntReport {
         for r in rows { for (i, c) in r.enumerated() { widths[i] = max(widths[i], c.count) } }
         var out = ""
         for (n, r) in rows.enumerated() {
-            out += "  " + r.enumerated().map { i, c in c.padding(toLength: widths[i], withPad: " ", startingAt: 0) }.joined(separator: "  ")
+            // Every column padded but the last (no trailing spaces).
+            out += "  " + r.enumerated().map { i, c in i == r.count - 1 ? c : c.padding(toLength: widths[i], withPad: " ", startingAt: 0) }.joined(separator: "  ")
             out += "\n"
             if reasons, n > 0, let reason = list[n - 1].suppressedBecause { out += "      allow-listed: \(reason)\n" }
             if n > 0 {
