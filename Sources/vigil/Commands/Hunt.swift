@@ -135,6 +135,9 @@ struct Hunt: AsyncParsableCommand {
         var services = noDefaultKnownServices ? KnownServices() : KnownServices.builtIn
         for file in knownServiceFiles {
             let text: String
+            if let size = (try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? Int, size > 16 << 20 {
+                throw ValidationError("--known-services: '\(file)' is larger than 16 MiB; a service list is a few hundred lines")
+            }
             do { text = try String(contentsOfFile: file, encoding: .utf8) } catch { throw ValidationError("--known-services: cannot read '\(file)': \(error.localizedDescription)") }
             for problem in services.apply(file: text, source: file) {
                 options.setupDiagnostics.append(Diagnostic(kind: "known-services", path: file, line: problem.line, message: problem.message))
