@@ -126,6 +126,23 @@ import _VigilTestSupport
         #expect(beacon.evidenceLogs == ["proxy"])
     }
 
+    /// Zeek logs every request of a kept-alive connection under one uid; the last row with a Host
+    /// counts (RITA), and a later row without a Host does not take the connection away from its name.
+    @Test func aRowWithoutHostNeverReplacesANamedRowOfTheSameConnection() throws {
+        let dir = try TestSupport.makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var http = Self.httpHeader
+        for i in 0..<48 {
+            let t = Self.day0 + Double(i) * 1800
+            http += String(format: "%.6f", t) + "\tK\(i)\t10.1.1.20\t40\(i)\t198.51.100.30\t80\t1\tGET\tupdates.vendor.example\t/v\t0\t10\t200\n"
+            http += String(format: "%.6f", t + 1) + "\tK\(i)\t10.1.1.20\t40\(i)\t198.51.100.30\t80\t2\tGET\t-\t/w\t0\t10\t400\n"
+        }
+        let report = try HuntFixtures.hunt([try HuntFixtures.write(http, "http.log", in: dir)])
+        let named = try #require(report.beacons.first { $0.destination == "updates.vendor.example" })
+        #expect(named.connections == 48)
+        #expect(!report.beacons.contains { $0.destination == "198.51.100.30" })
+    }
+
     @Test func hostAddressParsing() {
         func parse(_ s: String) -> String? { Array(s.utf8).withUnsafeBytes { BeaconStore.hostAddress($0)?.description } }
         #expect(parse("203.0.113.5") == "203.0.113.5")

@@ -194,7 +194,8 @@ final class BeaconStore {
         if let server, isInternal(server), !proxied { return }  // internal → internal, not via a proxy
         var fqdn: UInt32 = 0
         var address: IPAddress?
-        if let host, host.count > 0 {
+        let hostGiven = (host?.count ?? 0) > 0
+        if let host, hostGiven {
             if let ip = BeaconStore.hostAddress(host) {
                 address = ip
             } else {
@@ -210,7 +211,8 @@ final class BeaconStore {
         if let uid, uid.count > 0 {
             let key = BeaconStore.uidHash(uid)
             let (slot, inserted) = pendingIndex.insert(UIDKey(hash: key))
-            if !inserted && !overrideExisting { return }
+            // The latest row of a uid wins (RITA), but a row without a Host never replaces one with it.
+            if !inserted && (!overrideExisting || !hostGiven) { return }
             let t = BeaconStore.seconds(ts)
             observe(t)
             let row = Pending(
