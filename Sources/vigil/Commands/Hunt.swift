@@ -65,7 +65,7 @@ struct Hunt: AsyncParsableCommand {
     var noDefaultAllowlist = false
 
     @Option(name: .customLong("known-services"), help: ArgumentHelp(
-        "File of well-known update/telemetry/polling services (one 'domain description' a line, '!domain' removes a built-in entry); repeatable.",
+        "File of well-known update/telemetry/polling services (one 'domain-or-CIDR description' a line, '!domain' removes a built-in entry); repeatable.",
         valueName: "file"))
     var knownServiceFiles: [String] = []
 
