@@ -83,9 +83,13 @@ public enum HuntFindings {
         }
         let descriptions = h.provenance.compactMap(\.description)
         if let d = descriptions.first { evidence["published_as"] = .string(d) }
-        let severity = severity(for: h.channel)
+        // A path alone (`/api/device_info.php`) names no host: any site may serve it, so a hit is a
+        // lead to check rather than proof of contact with the attacker.
+        let pathOnly = h.kind == .urlPath
+        let severity = pathOnly ? Severity.medium : severity(for: h.channel)
         let why: String
         switch severity {
+        case _ where pathOnly: why = "the host requested a published URL path, on a server the indicator does not name"
         case .critical: why = "the host requested the published URL itself"
         case .high: why = "the host contacted or resolved published attacker infrastructure"
         default: why = "the value appeared in traffic to or from the host, but the logs do not show the host itself contacting it"
@@ -106,12 +110,14 @@ public enum HuntFindings {
 
     // MARK: Beacons
 
-    /// Beacon severity from the score it is ranked by: ≥ 0.9 high, ≥ 0.7 medium, otherwise low.
+    /// Beacon severity from the score it is ranked by (Vigil's: RITA's score with the ranking
+    /// reasons applied): ≥ 0.9 high, ≥ 0.7 medium, otherwise low.
     public static func severity(for b: BeaconResult) -> Severity {
-        b.scores.score >= 0.9 ? .high : b.scores.score >= 0.7 ? .medium : .low
+        b.vigilScore >= 0.9 ? .high : b.vigilScore >= 0.7 ? .medium : .low
     }
 
-    /// One reported beacon as a finding. Its `score` is the beacon score × 100.
+    /// One reported beacon as a finding. Its `score` is Vigil's beacon score × 100; RITA's score,
+    /// each ranking reason and the log types of the evidence are in the evidence.
     public static func finding(_ b: BeaconResult) -> Finding {
         let (path, line) = splitLocation(b.evidence)
         let byName = b.destinationKind == "fqdn"
@@ -129,16 +135,24 @@ public enum HuntFindings {
             "duration_score": .double(b.scores.duration),
             "prevalence": .double(b.prevalence),
             "proxied": .bool(b.proxied),
+            "rita_score": .double(b.ritaScore),
+            "vigil_score": .double(b.vigilScore),
         ]
+        if !b.reasons.isEmpty {
+            evidence["reasons"] = .strings(b.reasons.map { r in
+                "\(r.name)=\(r.value) (\(r.effect >= 0 ? "+" : "")\(f3(r.effect))): \(r.explanation)"
+            })
+        }
+        if !b.evidenceLogs.isEmpty { evidence["evidence_logs"] = .strings(b.evidenceLogs) }
         evidence[byName ? "name" : "server"] = .string(b.destination)
         if !b.serverAddresses.isEmpty { evidence["server_addresses"] = .strings(b.serverAddresses) }
         if !b.proxies.isEmpty { evidence["proxies"] = .strings(b.proxies) }
         let severity = severity(for: b)
         return Finding(
             check: HuntCheck.beacon,
-            title: "\(b.source) beacons to \(b.destination) (score \(f3(b.scores.score)))",
+            title: "\(b.source) beacons to \(b.destination) (Vigil score \(f3(b.vigilScore)), RITA \(f3(b.ritaScore)))",
             severity: severity,
-            score: b.scores.score.isFinite ? Int((min(max(b.scores.score, 0), 1) * 100).rounded()) : nil,
+            score: b.vigilScore.isFinite ? Int((min(max(b.vigilScore, 0), 1) * 100).rounded()) : nil,
             path: path, line: line,
             explanation: "\(b.connections) connection(s) from \(b.firstSeenISO) to \(b.lastSeenISO) at regular intervals and sizes "
                 + "(RITA v5 scores: timestamp \(f3(b.scores.timestamp)), data size \(f3(b.scores.dataSize)), "

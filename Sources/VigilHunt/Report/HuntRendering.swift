@@ -20,7 +20,7 @@ extension HuntReport {
             out += "\n    evidence: \(h.evidence.joined(separator: ", "))\n"
         }
 
-        out += "\nBEACONS (\(beacons.count), score ≥ \(String(format: "%.2f", minimumBeaconScore)))\n"
+        out += "\nBEACONS (\(beacons.count), Vigil and RITA scores ≥ \(String(format: "%.2f", minimumBeaconScore)); vigil = RITA v5 score + the reasons' effects)\n"
         if beacons.isEmpty { out += "  none\n" } else { out += beaconTable(Array(beacons.prefix(top)), reasons: false) }
         if beacons.count > top { out += "  … \(beacons.count - top) more (use --format json for all)\n" }
 
@@ -52,21 +52,28 @@ extension HuntReport {
     }
 
     private func beaconTable(_ list: [BeaconResult], reasons: Bool) -> String {
-        var rows: [[String]] = [["#", "score", "ts", "size", "hist", "dur", "conns", "prev%", "source", "destination", "via"]]
+        var rows: [[String]] = [["#", "vigil", "rita", "ts", "size", "hist", "dur", "conns", "prev%", "source", "destination", "via", "logs"]]
         for (i, b) in list.enumerated() {
             rows.append([
-                "\(i + 1)", f3(b.scores.score), f3(b.scores.timestamp), f3(b.scores.dataSize), f3(b.scores.histogram), f3(b.scores.duration),
+                "\(i + 1)", f3(b.vigilScore), f3(b.ritaScore), f3(b.scores.timestamp), f3(b.scores.dataSize), f3(b.scores.histogram), f3(b.scores.duration),
                 "\(b.connections)", String(format: "%.1f", b.prevalence * 100), b.source, b.destination,
                 b.proxied ? "proxy " + (b.proxies.isEmpty ? "(log)" : b.proxies.joined(separator: ",")) : (b.destinationKind == "fqdn" ? "name" : "address"),
+                b.evidenceLogs.joined(separator: "+"),
             ])
         }
         var widths = [Int](repeating: 0, count: rows[0].count)
         for r in rows { for (i, c) in r.enumerated() { widths[i] = max(widths[i], c.count) } }
         var out = ""
         for (n, r) in rows.enumerated() {
-            out += "  " + r.enumerated().map { i, c in c.padding(toLength: widths[i], withPad: " ", startingAt: 0) }.joined(separator: "  ")
+            // Every column padded but the last (no trailing spaces).
+            out += "  " + r.enumerated().map { i, c in i == r.count - 1 ? c : c.padding(toLength: widths[i], withPad: " ", startingAt: 0) }.joined(separator: "  ")
             out += "\n"
             if reasons, n > 0, let reason = list[n - 1].suppressedBecause { out += "      allow-listed: \(reason)\n" }
+            if n > 0 {
+                for r in list[n - 1].reasons where r.effect != 0 {
+                    out += "      \(r.effect > 0 ? "+" : "−")\(f3(abs(r.effect))) \(r.name): \(r.value)\n"
+                }
+            }
         }
         return out
     }

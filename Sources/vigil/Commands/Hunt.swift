@@ -20,8 +20,10 @@ struct Hunt: AsyncParsableCommand {
             addresses match exactly or inside CIDRs (most specific wins); URLs only on cleartext HTTP/proxy logs.
 
             Beacons are scored as RITA v5 does (timestamp, data size, histogram, duration; mean of the four) per \
-            (client, FQDN) and (client, address), proxied connections folded to the real target. Allow-listed \
-            destinations are listed as suppressed with the reason.
+            (client, FQDN) and (client, address), proxied connections folded to the real target; HTTP, TLS and proxy \
+            rows without a connection record count on their own. Vigil's score adds checkable reasons to RITA's: \
+            prevalence, well-known services (--known-services), first seen, indicator match and brand look-alikes. \
+            Allow-listed destinations are listed as suppressed with the reason.
 
             Hits, beacons, strobes and Suricata alerts are reported as findings, like scan and diff: check id \
             (net.ioc.domain, net.ioc.ip, net.ioc.url, net.beacon, net.strobe, net.suricata-alert), severity, \
@@ -63,8 +65,16 @@ struct Hunt: AsyncParsableCommand {
     @Flag(help: "Do not use the built-in allowlist of update, time and CDN services.")
     var noDefaultAllowlist = false
 
-    @Option(help: "Report beacons with at least this score (0…1).")
-    var minScore: Double = 0.5
+    @Option(name: .customLong("known-services"), help: ArgumentHelp(
+        "File of well-known update/telemetry/polling services (one 'domain-or-CIDR description' a line, '!domain' removes a built-in entry); repeatable.",
+        valueName: "file"))
+    var knownServiceFiles: [String] = []
+
+    @Flag(help: "Do not use the built-in list of well-known update, telemetry and polling services.")
+    var noDefaultKnownServices = false
+
+    @Option(help: "Report beacons whose Vigil score (RITA's plus the reasons' effects) and RITA's score are at least this (0…1).")
+    var minScore: Double = HuntOptions.defaultMinimumBeaconScore
 
     @Flag(help: "Only match indicators; skip beacon scoring.")
     var noBeacons = false
@@ -110,6 +120,18 @@ struct Hunt: AsyncParsableCommand {
             throw ValidationError("--allow: '\(value)' is neither a domain nor a CIDR")
         }
         options.allowlist = allowlist
+        var services = noDefaultKnownServices ? KnownServices() : KnownServices.builtIn
+        for file in knownServiceFiles {
+            let text: String
+            if let size = (try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? Int, size > 16 << 20 {
+                throw ValidationError("--known-services: '\(file)' is larger than 16 MiB; a service list is a few hundred lines")
+            }
+            do { text = try String(contentsOfFile: file, encoding: .utf8) } catch { throw ValidationError("--known-services: cannot read '\(file)': \(error.localizedDescription)") }
+            for problem in services.apply(file: text, source: file) {
+                options.setupDiagnostics.append(Diagnostic(kind: "known-services", path: file, line: problem.line, message: problem.message))
+            }
+        }
+        options.knownServices = services
         options.minimumBeaconScore = minScore
         options.beacons = !noBeacons
         if standardErrorIsTerminal { options.progress = { printToStandardError($0) } }
