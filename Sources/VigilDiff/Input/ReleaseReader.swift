@@ -257,7 +257,7 @@ final class ReadSession {
     }
 
     func readTar(_ bytes: [UInt8], display: String, prefix: String, depth: Int) throws {
-        try TarReader(bytes: bytes, archiveName: display).forEach { entry in
+        let anomalies = try TarReader(bytes: bytes, archiveName: display).forEach { entry in
             try budget.countEntry(archive: display, member: entry.name)
             let name: String
             switch MemberPath.normalize(entry.name) {
@@ -288,6 +288,9 @@ final class ReadSession {
                 diagnostics.append(
                     Diagnostic(kind: "special-file", path: prefix + name, message: "tar entry of type '\(Character(UnicodeScalar(type)))' (device, FIFO…) not read"))
             }
+        }
+        for anomaly in anomalies {
+            diagnostics.append(Diagnostic(kind: "archive-ambiguous", path: display, offset: anomaly.offset, message: anomaly.message))
         }
     }
 
