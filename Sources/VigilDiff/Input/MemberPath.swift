@@ -2,7 +2,7 @@ import Foundation
 
 /// Checks and normalises archive member names so that no name can point outside the release.
 ///
-/// Written by hand because it is the security boundary: ZIPFoundation and tar hand back names as
+/// Written by hand because it is the security boundary: ZIP and tar archives hand back names as
 /// stored, and a stored name may be `../../etc/passwd`, `/etc/passwd`, `C:\Windows\x.dll` or contain
 /// NUL bytes. Names are compared, never used to create files.
 enum MemberPath {

@@ -2,7 +2,12 @@ import Foundation
 import VigilCore
 import VigilFormats
 import VigilGzip
-import ZIPFoundation
+
+#if canImport(Glibc)
+    @preconcurrency import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Reads one side of a release diff (a folder, a ZIP-based package, a tar or tar.gz, an Electron
 /// asar) member by member, opening nested archives within ``ExpansionLimits``.
@@ -71,11 +76,13 @@ final class ReadSession {
         let head = [UInt8]((try? handle.read(upToCount: 512)) ?? Data())
         let format = FileFormat.identify(head)
         if format == .zip {
-            let archive: Archive
-            do { archive = try Archive(url: url, accessMode: .read) } catch {
-                throw ReleaseError.malformed(archive: name, member: nil, reason: "not a readable ZIP archive (\(error))")
+            let fd = open(url.path, O_RDONLY)
+            var info = stat()
+            guard fd >= 0, fstat(fd, &info) == 0 else {
+                if fd >= 0 { close(fd) }
+                throw ReleaseError.unreadable(path: url.path, reason: "cannot open the file")
             }
-            try readZip(archive, display: name, prefix: "", depth: 0)
+            try readZip(FileBytes(fd: fd, count: Int(info.st_size), path: url.path), display: name, prefix: "", depth: 0)
             return "zip"
         }
         let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
@@ -161,8 +168,7 @@ final class ReadSession {
         do {
             switch format {
             case .zip:
-                let archive = try Archive(data: Data(bytes), accessMode: .read)
-                try readZip(archive, display: path, prefix: prefix, depth: depth + 1)
+                try readZip(bytes, display: path, prefix: prefix, depth: depth + 1)
             case .gzip:
                 let inner = try gunzip(bytes, display: path, member: path, keep: limits.maxMemberBytes)
                 if TarReader.looksLikeTar(inner) {
@@ -215,27 +221,33 @@ final class ReadSession {
 
     // MARK: - Formats
 
-    func readZip(_ archive: Archive, display: String, prefix: String, depth: Int) throws {
-        for entry in archive {
-            let raw = entry.path
+    /// Reads a ZIP archive member by member from its central directory (see ``ZipReader``).
+    func readZip(_ bytes: some ByteSource, display: String, prefix: String, depth: Int) throws {
+        let reader = ZipReader(source: bytes, archiveName: display)
+        let (entries, anomalies, directoryStart) = try reader.entries()
+        for anomaly in anomalies {
+            diagnostics.append(Diagnostic(kind: "archive-ambiguous", path: display, message: anomaly))
+        }
+        for entry in entries {
+            let raw = entry.name
             try budget.countEntry(archive: display, member: raw)
             let name: String
             switch MemberPath.normalize(raw) {
             case .success(let n): name = n
             case .failure(let refusal):
-                if entry.type == .directory, raw == "/" || raw == "./" { continue }
+                if entry.kind == .directory, raw == "/" || raw == "./" { continue }
                 throw ReleaseError.unsafePath(archive: display, member: raw, reason: refusal.reason)
             }
-            switch entry.type {
+            switch entry.kind {
             case .directory:
                 continue
             case .symlink:
-                guard entry.compressedSize <= 4096 else {
+                guard entry.size <= 4096 else {
                     throw ReleaseError.malformed(archive: display, member: raw, reason: "symbolic link target longer than 4096 bytes")
                 }
-                var target = Data()
-                _ = try archive.extract(entry, skipCRC32: true) { target.append($0) }
-                let text = String(decoding: target, as: UTF8.self)
+                let sink = MemberSink(keep: 4096, budget: budget, archive: display, member: raw, compressedSize: nil)
+                try reader.read(entry, cdStart: directoryStart, into: sink)
+                let text = String(decoding: sink.bytes, as: UTF8.self)
                 guard MemberPath.resolveLink(name, target: text) != nil else {
                     throw ReleaseError.linkOutOfTree(archive: display, member: raw, target: text)
                 }
@@ -243,14 +255,8 @@ final class ReadSession {
             case .file:
                 let sink = MemberSink(
                     keep: limits.maxMemberBytes, budget: budget, archive: display, member: raw,
-                    compressedSize: entry.isCompressed ? Int(clamping: entry.compressedSize) : nil)
-                do {
-                    _ = try archive.extract(entry, skipCRC32: false) { chunk in try sink.append(chunk) }
-                } catch let error as ReleaseError {
-                    throw error
-                } catch {
-                    throw ReleaseError.malformed(archive: display, member: raw, reason: "cannot decompress (\(error))")
-                }
+                    compressedSize: entry.method == 0 ? nil : entry.compressedSize)
+                try reader.read(entry, cdStart: directoryStart, into: sink)
                 try emitFile(path: prefix + name, sink: sink, depth: depth)
             }
         }
