@@ -200,10 +200,15 @@ final class ReadSession {
         }
     }
 
-    /// Decompresses gzip data into memory, refusing bombs (ratio, total budget) and keeping at most
-    /// `keep` bytes (a larger result is refused too: it cannot be opened as an archive).
+    /// Decompresses gzip data into memory, refusing bombs (ratio) and keeping at most `keep` bytes
+    /// (a larger result is refused too: it cannot be opened as an archive).
+    ///
+    /// The result is not counted against the release's expansion budget here: it is a container
+    /// whose bytes are counted once, when its members (or, for a plain `.gz`, the file) are read.
+    /// Counting both made a 600 MiB member of a `.tar.gz` fail a 1 GiB cap that the same member
+    /// passes in a `.tar` or a `.zip`.
     private func gunzip(_ bytes: [UInt8], display: String, member: String, keep: Int) throws -> [UInt8] {
-        let sink = MemberSink(keep: keep, budget: budget, archive: display, member: member, compressedSize: bytes.count)
+        let sink = MemberSink(keep: keep, budget: budget, archive: display, member: member, compressedSize: bytes.count, budgeted: false)
         do {
             let decoder = try GzipDecoder(maxOutput: keep.adding(1) ?? Int.max)
             try decoder.decompress(bytes) { chunk in try sink.append(chunk) }
