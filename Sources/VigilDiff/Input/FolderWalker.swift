@@ -10,6 +10,7 @@ struct FolderWalker {
 
     func walk() throws {
         let rootPath = root.resolvingSymlinksInPath().path
+        session.folderRoot = rootPath
         try walk(directory: URL(fileURLWithPath: rootPath), relative: "", rootPath: rootPath)
     }
 
@@ -42,7 +43,7 @@ struct FolderWalker {
                     inside = MemberPath.resolveLink(rel, target: target) != nil
                 }
                 guard inside else { throw ReleaseError.linkOutOfTree(archive: root.path, member: rel, target: target) }
-                try session.emitLink(path: rel, target: target, depth: 0)
+                try session.emitLink(prefix: "", name: rel, target: target, depth: 0, archive: root.path)
             case .typeRegular:
                 try readFile(url, relative: rel)
             default:

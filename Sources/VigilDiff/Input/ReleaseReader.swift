@@ -44,6 +44,7 @@ public struct ReleaseReader: Sendable {
         } else {
             kind = try session.openTopLevelFile(url)
         }
+        try session.checkLinkChains()
         var source = session.source
         source.path = path
         source.kind = kind
@@ -134,9 +135,31 @@ final class ReadSession {
     }
 
     /// Hands a link (already checked to stay inside the tree) to the visitor.
-    func emitLink(path: String, target: String, depth: Int) throws {
+    /// `prefix` is the archive scope (`""` or `outer.zip!/`), `name` the link's path inside it.
+    /// Symbolic links are remembered so that ``checkLinkChains()`` can follow them through each other.
+    func emitLink(prefix: String, name: String, target: String, depth: Int, symbolic: Bool = true, archive: String) throws {
         source.linkCount += 1
-        try visit(ReleaseMember(path: uniqueName(path), content: .symlink(target: target), depth: depth))
+        if symbolic { links[prefix, default: [:]][name] = (target, archive) }
+        try visit(ReleaseMember(path: uniqueName(prefix + name), content: .symlink(target: target), depth: depth))
+    }
+
+    /// Symbolic links per archive scope: link path -> (target, archive holding it).
+    private var links: [String: [String: (target: String, archive: String)]] = [:]
+    /// The resolved real path of a top-level folder release, for links given as absolute paths.
+    var folderRoot: String?
+
+    /// Follows every symbolic link of the release as a system would, through the other links of the
+    /// same archive (or folder), and refuses the release when one leaves the tree or loops.
+    /// Each link alone was already checked; a chain like `x/b -> ..` plus `a -> x/b/..` passes that
+    /// check and still points outside once `x/b` is followed.
+    func checkLinkChains() throws {
+        for (scope, map) in links.sorted(by: { $0.key < $1.key }) {
+            for (name, link) in map.sorted(by: { $0.key < $1.key }) {
+                guard LinkResolver(links: map.mapValues(\.target), root: scope.isEmpty ? folderRoot : nil).staysInside(link: name) else {
+                    throw ReleaseError.linkOutOfTree(archive: link.archive, member: name, target: link.target)
+                }
+            }
+        }
     }
 
     private func uniqueName(_ path: String) -> String {
@@ -256,7 +279,7 @@ final class ReadSession {
                 guard MemberPath.resolveLink(name, target: text) != nil else {
                     throw ReleaseError.linkOutOfTree(archive: display, member: raw, target: text)
                 }
-                try emitLink(path: prefix + name, target: text, depth: depth)
+                try emitLink(prefix: prefix, name: name, target: text, depth: depth, archive: display)
             case .file:
                 let sink = MemberSink(
                     keep: limits.maxMemberBytes, budget: budget, archive: display, member: raw,
@@ -284,13 +307,13 @@ final class ReadSession {
                 guard MemberPath.resolveLink(name, target: entry.linkTarget) != nil else {
                     throw ReleaseError.linkOutOfTree(archive: display, member: entry.name, target: entry.linkTarget)
                 }
-                try emitLink(path: prefix + name, target: entry.linkTarget, depth: depth)
+                try emitLink(prefix: prefix, name: name, target: entry.linkTarget, depth: depth, archive: display)
             case .hardlink:
                 // A hard link names another member by its path from the archive root.
                 guard case .success = MemberPath.normalize(entry.linkTarget) else {
                     throw ReleaseError.linkOutOfTree(archive: display, member: entry.name, target: entry.linkTarget)
                 }
-                try emitLink(path: prefix + name, target: entry.linkTarget, depth: depth)
+                try emitLink(prefix: prefix, name: name, target: entry.linkTarget, depth: depth, symbolic: false, archive: display)
             case .file:
                 let sink = MemberSink(keep: limits.maxMemberBytes, budget: budget, archive: display, member: entry.name, compressedSize: nil)
                 try sink.append(bytes[entry.data])
@@ -323,7 +346,7 @@ final class ReadSession {
                 guard MemberPath.resolveLink(name, target: target) != nil else {
                     throw ReleaseError.linkOutOfTree(archive: display, member: entry.name, target: target)
                 }
-                try emitLink(path: prefix + name, target: target, depth: depth)
+                try emitLink(prefix: prefix, name: name, target: target, depth: depth, archive: display)
             case .unpacked:
                 diagnostics.append(
                     Diagnostic(kind: "asar-unpacked", path: prefix + name, message: "stored outside the archive in '\(display).unpacked/'; compare that folder too"))
