@@ -30,19 +30,35 @@ public struct ReleaseReader: Sendable {
         }
     }
 
+    /// A file type in words, for refusals.
+    static func fileTypeName(_ mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFIFO: "FIFO (named pipe)"
+        case S_IFCHR: "character device"
+        case S_IFBLK: "block device"
+        case S_IFSOCK: "socket"
+        case S_IFLNK: "symbolic link"
+        default: "special file"
+        }
+    }
+
     private func readEscaping(_ path: String, visit: @escaping (ReleaseMember) throws -> Void) throws -> (ReleaseSource, [Diagnostic]) {
         let session = ReadSession(limits: limits, visit: visit)
         let url = URL(fileURLWithPath: path)
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw ReleaseError.unreadable(path: path, reason: "no such file or folder")
+        // stat, not open: opening a FIFO waits for a writer, and a device never ends.
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            throw ReleaseError.unreadable(path: path, reason: errno == ENOENT ? "no such file or folder" : String(cString: strerror(errno)))
         }
         let kind: String
-        if isDirectory.boolValue {
+        switch info.st_mode & S_IFMT {
+        case S_IFDIR:
             kind = "folder"
             try FolderWalker(root: url, session: session).walk()
-        } else {
+        case S_IFREG:
             kind = try session.openTopLevelFile(url)
+        default:
+            throw ReleaseError.unsupported(path: path, reason: "it is a \(Self.fileTypeName(info.st_mode)), not a regular file or folder (reading it could block or never end)")
         }
         try session.checkLinkChains()
         var source = session.source
@@ -67,53 +83,59 @@ final class ReadSession {
         self.visit = visit
     }
 
-    /// Opens a release given as one archive file and returns its kind.
+    /// Opens a release given as one regular file (an archive, or a one-file release) and returns
+    /// its kind. Archives other than ZIP are read into memory, up to ``ExpansionLimits/maxTotalBytes``;
+    /// any other file is streamed like a folder member: hashed whole, at most
+    /// ``ExpansionLimits/maxMemberBytes`` kept for analysis.
     func openTopLevelFile(_ url: URL) throws -> String {
         let name = url.lastPathComponent
-        guard let handle = try? FileHandle(forReadingFrom: url) else {
-            throw ReleaseError.unreadable(path: url.path, reason: "cannot open the file")
+        // O_NONBLOCK: if the path was swapped for a FIFO since stat, open must not wait for a writer.
+        let fd = open(url.path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { throw ReleaseError.unreadable(path: url.path, reason: "cannot open the file: \(String(cString: strerror(errno)))") }
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+            close(fd)
+            throw ReleaseError.unsupported(path: url.path, reason: "it is a \(ReleaseReader.fileTypeName(info.st_mode)), not a regular file or folder")
         }
-        defer { try? handle.close() }
-        let head = [UInt8]((try? handle.read(upToCount: 512)) ?? Data())
+        let file = FileBytes(fd: fd, count: Int(info.st_size), path: url.path)
+        let head = try file.bytes(at: 0, length: min(file.count, 512))
         let format = FileFormat.identify(head)
         if format == .zip {
-            let fd = open(url.path, O_RDONLY)
-            var info = stat()
-            guard fd >= 0, fstat(fd, &info) == 0 else {
-                if fd >= 0 { close(fd) }
-                throw ReleaseError.unreadable(path: url.path, reason: "cannot open the file")
-            }
-            try readZip(FileBytes(fd: fd, count: Int(info.st_size), path: url.path), display: name, prefix: "", depth: 0)
+            try readZip(file, display: name, prefix: "", depth: 0)
             return "zip"
         }
-        let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
-        guard size <= limits.maxTotalBytes else {
-            throw ReleaseError.bomb(archive: name, member: name, reason: "is larger than \(limits.maxTotalBytes) bytes")
-        }
-        try handle.seek(toOffset: 0)
-        let bytes: [UInt8]
-        do { bytes = [UInt8](try handle.readToEnd() ?? Data()) } catch {
-            throw ReleaseError.unreadable(path: url.path, reason: "read failed: \(error.localizedDescription)")
-        }
-        if format == .gzip {
-            let inner = try gunzip(bytes, display: name, member: name, keep: limits.maxTotalBytes)
-            guard TarReader.looksLikeTar(inner) else {
-                throw ReleaseError.unsupported(path: url.path, reason: "the gzip data does not hold a tar archive")
+        let mayBeAsar = head.count >= 17 && head[0] == 4 && head[1] == 0 && head[2] == 0 && head[3] == 0 && head[16] == UInt8(ascii: "{")
+        if format == .gzip || TarReader.looksLikeTar(head) || mayBeAsar {
+            guard file.count <= limits.maxTotalBytes else {
+                throw ReleaseError.bomb(archive: name, member: name, reason: "is larger than \(limits.maxTotalBytes) bytes")
             }
-            try readTar(inner, display: name, prefix: "", depth: 0)
-            return "tar.gz"
+            let bytes = try file.bytes(at: 0, length: file.count)
+            if format == .gzip {
+                let inner = try gunzip(bytes, display: name, member: name, keep: limits.maxTotalBytes)
+                guard TarReader.looksLikeTar(inner) else {
+                    throw ReleaseError.unsupported(path: url.path, reason: "the gzip data does not hold a tar archive")
+                }
+                try readTar(inner, display: name, prefix: "", depth: 0)
+                return "tar.gz"
+            }
+            if TarReader.looksLikeTar(bytes) {
+                try readTar(bytes, display: name, prefix: "", depth: 0)
+                return "tar"
+            }
+            if AsarReader.looksLikeAsar(bytes) {
+                try readAsar(bytes, display: name, prefix: "", depth: 0)
+                return "asar"
+            }
         }
-        if TarReader.looksLikeTar(bytes) {
-            try readTar(bytes, display: name, prefix: "", depth: 0)
-            return "tar"
-        }
-        if AsarReader.looksLikeAsar(bytes) {
-            try readAsar(bytes, display: name, prefix: "", depth: 0)
-            return "asar"
-        }
-        // Any other file is a one-file release (`vigil diff old/ffmpeg.dll new/ffmpeg.dll`).
+        // Any other file is a one-file release (`vigil diff old/ffmpeg.dll new/ffmpeg.dll`), read in
+        // chunks so that memory stays within the per-member cap whatever the file's size.
         let sink = MemberSink(keep: limits.maxMemberBytes, budget: budget, archive: name, member: name, compressedSize: nil, budgeted: false)
-        try sink.append(bytes)
+        var offset = 0
+        while offset < file.count {
+            let chunk = try file.bytes(at: offset, length: min(1 << 20, file.count - offset))
+            try sink.append(chunk)
+            offset += chunk.count
+        }
         try emitFile(path: name, sink: sink, depth: 0)
         return "file"
     }
