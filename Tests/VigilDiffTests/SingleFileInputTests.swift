@@ -75,3 +75,29 @@ struct SingleFileInputTests {
         #expect(diagnostics.contains { $0.kind == "skipped-size" })
     }
 }
+
+@Suite("Special files in release folders")
+struct SpecialFolderFileTests {
+    @Test("a FIFO inside a release folder is reported and skipped, never waited on")
+    func fifoInFolder() throws {
+        let dir = try TestSupport.makeTemporaryDirectory("vigil-fifo-folder")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        _ = try TestSupport.write([1, 2], to: "a.txt", in: dir)
+        let fifo = dir.appendingPathComponent("pipe").path
+        try #require(mkfifo(fifo, 0o600) == 0)
+        let path = dir.path
+        let outcome = SingleFileInputTests.withTimeout(5) { () -> [String] in
+            do {
+                let (_, diagnostics) = try ReleaseReader().read(path) { _ in }
+                return diagnostics.map { "\($0.kind) \($0.path)" }
+            } catch {
+                return ["error \(error)"]
+            }
+        }
+        if outcome == nil {
+            let fd = open(fifo, O_WRONLY | O_NONBLOCK)
+            if fd >= 0 { close(fd) }
+        }
+        #expect(try #require(outcome, "did not return within 5 s") == ["special-file pipe"])
+    }
+}

@@ -1,4 +1,10 @@
 import Foundation
+
+#if canImport(Glibc)
+    @preconcurrency import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 import VigilCore
 
 /// Walks a release folder without following symbolic links: files are read with the per-member
@@ -47,7 +53,9 @@ struct FolderWalker {
             case .typeRegular:
                 try readFile(url, relative: rel)
             default:
-                session.diagnostics.append(Diagnostic(kind: "special-file", path: rel, message: "not a regular file, folder or link (\(type.rawValue)); not read"))
+                var info = stat()
+                let what = lstat(url.path, &info) == 0 ? ReleaseReader.fileTypeName(info.st_mode) : "special file"
+                session.diagnostics.append(Diagnostic(kind: "special-file", path: rel, message: "a \(what), not a regular file, folder or link; not read"))
             }
         }
     }
