@@ -116,7 +116,7 @@ public struct ReleaseDiffer: Sendable {
                 ? "Archive that other tools may unpack differently (\(list.count) problem\(list.count == 1 ? "" : "s"))"
                 : "Archive inside the release could not be read (\(list.count) problem\(list.count == 1 ? "" : "s"))"
             let explanation = ambiguous
-                ? "The archive's headers are inconsistent in a way that tar readers resolve differently (conflicting extended headers, data where none belongs, bytes after the end marker). A crafted archive can show one member list to a reviewer or scanner and unpack another one on install; Vigil read it as Python's tarfile does and compared that."
+                ? "The archive's headers are inconsistent in a way that archive readers resolve differently (conflicting extended headers, data where none belongs, bytes after the end marker, a wrong entry count). A crafted archive can show one member list to a reviewer or scanner and unpack another one on install; Vigil read it as Python's tarfile and zipfile do and compared that."
                 : "Part of the release could not be opened, so its members were not compared. A damaged archive in a release is unusual; a crafted one hides what it carries from scanners."
             var evidence: [String: EvidenceValue] = ["problems": .strings(list.prefix(10).map(\.description))]
             if list.count > 10 { evidence["more_problems"] = .int(list.count - 10) }
