@@ -5,8 +5,9 @@
     archive-oracle.py list-tar FILE...         one JSON line per file: its members as tarfile lists them
     archive-oracle.py gen-zip DIR COUNT SEED   the same for ZIP archives (zipfile, ZIP64 variants)
     archive-oracle.py list-zip FILE...
-    archive-oracle.py compare-tar VIGIL_JSONL DIR   compare Vigil's lists (fuzz-tar with VIGIL_FUZZ_LIST=1)
-                                                with tarfile's for every file of DIR; exit 1 on a difference
+    archive-oracle.py compare-tar|compare-zip VIGIL_JSONL DIR
+                                    compare Vigil's lists (fuzz-tar/fuzz-zip with VIGIL_FUZZ_LIST=1)
+                                    with Python's for every file of DIR; exit 1 on a difference
 
 A member is [name, type, size, link]; type is file, dir, symlink, hardlink or the raw tar type
 character. A file that does not open gives {"file": ..., "error": ...}. Used by the property tests
@@ -217,8 +218,8 @@ def fnv(data):
     return format(h, "x")
 
 
-def compare_tar(vigil_jsonl, directory):
-    """Vigil must list what tarfile lists, or refuse the archive; never list something else."""
+def compare(kind, vigil_jsonl, directory):
+    """Vigil must list what tarfile/zipfile lists, or refuse the archive; never list something else."""
     vigil = {}
     with open(vigil_jsonl) as f:
         for line in f:
@@ -233,19 +234,19 @@ def compare_tar(vigil_jsonl, directory):
         ours = vigil.get(key)
         if ours is None:
             continue
-        theirs = list_tar(path)
+        theirs = list_tar(path) if kind == "tar" else list_zip(path)
         if "error" in theirs:
             python_error += 1
         elif "error" in ours:
             refused += 1
-            print(f"{name}: tarfile lists {len(theirs['members'])} members, Vigil refused: {ours['error']}")
+            print(f"{name}: Python lists {len(theirs['members'])} members, Vigil refused: {ours['error']}")
         elif ours["members"] == theirs["members"]:
             same += 1
         else:
             differ += 1
-            print(f"{name}: lists differ\n  tarfile: {theirs['members']}\n  vigil:   {ours['members']}")
+            print(f"{name}: lists differ\n  python: {theirs['members']}\n  vigil:  {ours['members']}")
     print(f"compared {same + refused + python_error + differ}: {same} same, {differ} different, "
-          f"{refused} refused by Vigil only, {python_error} not opened by tarfile")
+          f"{refused} refused by Vigil only, {python_error} not opened by Python")
     return 1 if differ else 0
 
 
@@ -256,8 +257,8 @@ def main():
     elif cmd in ("list-tar", "list-zip"):
         for path in sys.argv[2:]:
             print(json.dumps(list_tar(path) if cmd == "list-tar" else list_zip(path)))
-    elif cmd == "compare-tar":
-        sys.exit(compare_tar(sys.argv[2], sys.argv[3]))
+    elif cmd in ("compare-tar", "compare-zip"):
+        sys.exit(compare(cmd[len("compare-"):], sys.argv[2], sys.argv[3]))
     else:
         sys.exit(__doc__)
 

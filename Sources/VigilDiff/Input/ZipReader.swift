@@ -72,6 +72,8 @@ struct ZipReader {
 
     let source: any ByteSource
     let archiveName: String
+    /// The largest central directory read (it is held in memory while the archive is read).
+    static let maxDirectoryBytes = 256 << 20
 
     private func u16(_ b: [UInt8], _ at: Int) -> Int { Int(b[at]) | Int(b[at + 1]) << 8 }
     private func u32(_ b: [UInt8], _ at: Int) -> Int { u16(b, at) | u16(b, at + 2) << 16 }
@@ -127,6 +129,9 @@ struct ZipReader {
         let shift = eocdAbsolute - recordsSize - cdSize - cdOffset
         guard shift >= 0 else { throw malformed("central directory (\(cdSize) bytes at \(cdOffset)) does not fit before its end record") }
         let cdStart = cdOffset + shift
+        guard cdSize <= Self.maxDirectoryBytes else {
+            throw malformed("central directory of \(cdSize) bytes is larger than \(Self.maxDirectoryBytes) bytes (200,000 entries with long names fit in far less)")
+        }
         let cd = try source.bytes(at: cdStart, length: cdSize)
         var out: [Entry] = []
         var at = 0
@@ -163,7 +168,8 @@ struct ZipReader {
             at = end
         }
         var anomalies: [String] = []
-        if out.count != totalEntries {
+        // Without ZIP64 the 16-bit count wraps past 65,535 entries (some writers do just that).
+        if recordsSize == 0 ? out.count & 0xFFFF != totalEntries : out.count != totalEntries {
             anomalies.append("the end record counts \(totalEntries) entries, the central directory holds \(out.count) (readers that trust the count list other members)")
         }
         for entry in out where entry.localHeader >= cdStart {
@@ -250,5 +256,31 @@ struct ZipReader {
         }
         guard produced == entry.size else { throw fail("holds \(produced) bytes, the central directory says \(entry.size)") }
         guard crc.value == entry.crc else { throw fail("CRC-32 mismatch (the data is damaged or was altered)") }
+    }
+}
+
+/// The member list of a ZIP archive as Vigil reads it, every member's data decompressed and
+/// checked, for comparison with other ZIP readers (the property tests and the `zip` fuzz target
+/// compare it with Python's `zipfile`).
+public enum ZipListing {
+    /// Lists `bytes` as a ZIP archive: `(name, "file" | "dir" | "symlink", size)` per member, in
+    /// central-directory order, and the anomalies met.
+    /// - Throws: ``ReleaseError`` when the archive is damaged or a member expands past `limits`.
+    public static func list(_ bytes: [UInt8], limits: ExpansionLimits = .standard) throws -> (members: [(name: String, type: String, size: Int)], anomalies: [String]) {
+        let reader = ZipReader(source: bytes, archiveName: "archive.zip")
+        let (entries, anomalies, start) = try reader.entries()
+        let budget = ExpansionBudget(limits: limits)
+        var members: [(name: String, type: String, size: Int)] = []
+        for e in entries {
+            try budget.countEntry(archive: "archive.zip", member: e.name)
+            if e.kind != .directory {
+                let sink = MemberSink(
+                    keep: 0, budget: budget, archive: "archive.zip", member: e.name, compressedSize: e.method == 0 ? nil : e.compressedSize)
+                try reader.read(e, cdStart: start, into: sink)
+            }
+            let type = switch e.kind { case .file: "file"; case .directory: "dir"; case .symlink: "symlink" }
+            members.append((e.name, type, e.kind == .directory ? 0 : e.size))
+        }
+        return (members, anomalies)
     }
 }
