@@ -136,4 +136,12 @@ struct ZipIntegrityTests {
         let expected = try #require(listing.members, "\(listing.error ?? "")")
         #expect(try Self.vigilList(zip) == expected.map { $0.map(\.description) })
     }
+
+    @Test("names: UTF-8 when valid, code page 437 when unflagged and not UTF-8, escaped bytes when flagged but invalid")
+    func names() {
+        #expect(ZipReader.decodeName(Array("é/a.txt".utf8), utf8Flag: false) == "é/a.txt")
+        #expect(ZipReader.decodeName([0x61, 0x81, 0xE1, 0xFE], utf8Flag: false) == "aüß■")
+        #expect(ZipReader.decodeName([0x61, 0x81], utf8Flag: true) == "a\\x81")
+        #expect(ZipReader.decodeName([0x61, 0x82], utf8Flag: true) != ZipReader.decodeName([0x61, 0x81], utf8Flag: true))
+    }
 }
