@@ -13,7 +13,7 @@
 //   VigilFeeds           feed readers, feed store, blocklists, indicator loader   -> VigilIndicators, VigilDefaults
 //   VigilDetections      structural supply-chain checks                           -> VigilFormats, VigilCore
 //   VigilScan            file sweep: walk, hash, IoCs, YARA, detections           -> all of the above
-//   VigilDiff            release comparison                                       -> VigilFormats, VigilDetections, VigilGzip, ZIPFoundation
+//   VigilDiff            release comparison (own tar and ZIP readers)             -> VigilFormats, VigilDetections, VigilGzip
 //   VigilHunt            network log readers, indicator hits, beacon scoring      -> VigilIndicators, VigilGzip
 //   VigilOutput          text / JSON / JSONL / SARIF renderers for findings       -> VigilCore
 //   vigil                the thin command-line front end
@@ -35,7 +35,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.3.0"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.10.0"),
-        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.19"),
     ],
     targets: [
         .target(name: "VigilCore"),
@@ -73,7 +72,6 @@ let package = Package(
             dependencies: [
                 "VigilCore", "VigilBinary", "VigilFormats", "VigilDetections", "VigilIndicators", "VigilGzip",
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
         ),
         .target(name: "VigilHunt", dependencies: ["VigilIndicators", "VigilDefaults", "VigilGzip", "VigilCore"]),
