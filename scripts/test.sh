@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what is missing and runs every test. Tests that need ../shared/data skip without it.
+# Installs what is missing and runs every test. Tests that need the third-party reference data
+# ($VIGIL_SHARED_DATA) skip without it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # PE fixtures (scripts/fixtures/pe.sh): mingw-w64, osslsigncode, openssl; pefile writes their golden values.

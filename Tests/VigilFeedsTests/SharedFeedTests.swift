@@ -4,7 +4,7 @@ import VigilIndicators
 import _VigilTestSupport
 @testable import VigilFeeds
 
-/// Every feed under ../shared/data/feeds imports with the expected counts. The expected distinct
+/// Every feed in the reference data set/feeds imports with the expected counts. The expected distinct
 /// values per kind were counted independently with scripts/feeds/count_feeds.py (Python csv,
 /// PyMISP 2.5, stix2-patterns 2.1 `inspect()`, ElementTree) and agree with data/SOURCES.md
 /// (e.g. Sophos 3CX: 8 SHA256 + 21 C2 domains + 1 staging URL; Volexity: 23 hostnames, 6 file rows
