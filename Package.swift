@@ -9,11 +9,11 @@
 //   CYara -> YaraKit     libyara, fenced off: no YR_* type or pointer escapes YaraKit
 //   CVigilZlib -> VigilGzip  zlib streaming gzip decoding (rotated logs, .tar.gz releases)
 //   VigilIndicators      indicator model, normalisation, matchers                 -> VigilCore
-//   VigilFeeds           feed readers, feed store, blocklist export               -> VigilIndicators
 //   VigilDefaults        the built-in 3CX indicator set and YARA rules            -> VigilIndicators
+//   VigilFeeds           feed readers, feed store, blocklists, indicator loader   -> VigilIndicators, VigilDefaults
 //   VigilDetections      structural supply-chain checks                           -> VigilFormats, VigilCore
 //   VigilScan            file sweep: walk, hash, IoCs, YARA, detections           -> all of the above
-//   VigilDiff            release comparison                                       -> VigilFormats, VigilDetections, VigilGzip, ZIPFoundation
+//   VigilDiff            release comparison (own tar and ZIP readers)             -> VigilFormats, VigilDetections, VigilGzip
 //   VigilHunt            network log readers, indicator hits, beacon scoring      -> VigilIndicators, VigilGzip
 //   VigilOutput          text / JSON / JSONL / SARIF renderers for findings       -> VigilCore
 //   VigilFleetProtocol   agent/server wire types and routes                        -> VigilCore
@@ -45,7 +45,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.3.0"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.10.0"),
-        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.19"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -75,7 +74,7 @@ let package = Package(
         .systemLibrary(name: "CVigilZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
         .target(name: "VigilGzip", dependencies: ["CVigilZlib"]),
         .target(name: "VigilIndicators", dependencies: ["VigilCore"]),
-        .target(name: "VigilFeeds", dependencies: ["VigilIndicators", "VigilCore"]),
+        .target(name: "VigilFeeds", dependencies: ["VigilIndicators", "VigilDefaults", "VigilCore"]),
         .target(name: "VigilDefaults", dependencies: ["VigilIndicators"]),
         .target(name: "VigilDetections", dependencies: ["VigilFormats", "VigilBinary", "VigilCore"]),
         .target(
@@ -90,7 +89,6 @@ let package = Package(
             dependencies: [
                 "VigilCore", "VigilBinary", "VigilFormats", "VigilDetections", "VigilIndicators", "VigilGzip",
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
         ),
         .target(name: "VigilHunt", dependencies: ["VigilIndicators", "VigilDefaults", "VigilGzip", "VigilCore"]),

@@ -67,7 +67,7 @@ for iocs in iocs.txt iocs-10k.txt; do
   read -r vw vcpu < <(measure "$VIGIL" hunt "$DNS" --no-beacons --no-default-indicators --iocs "$DATA/$iocs" --format jsonl)
   vc=$( ("$VIGIL" hunt "$DNS" --no-beacons --no-default-indicators --iocs "$DATA/$iocs" --format jsonl || true) | python3 -c "
 import json,sys
-print(sum(o['count'] for o in map(json.loads, sys.stdin) if o.get('type')=='indicator-hit' and o['channel']=='dns-query'))" || true)
+print(sum(o['evidence']['count'] for o in map(json.loads, sys.stdin) if o['check'].startswith('net.ioc.') and o['evidence']['channel']=='dns-query'))" || true)
   row "grep -F -c -f ($n patterns)" "$gw" "$gcpu" "$gc"
   row "grep -F -i -c -f ($n patterns)" "$iw" "$icpu" "$ic"
   row "vigil hunt --no-beacons ($n indicators)" "$vw" "$vcpu" "$vc"
@@ -84,14 +84,16 @@ echo "== Beacon scoring over conn.log: $(truth connections) connections, $(echo 
 grep -E 'User time|System time|Elapsed|Maximum resident' "$DATA/time.txt" | sed 's/^\s*/  /'
 python3 - "$DATA/conn-report.json" "$DATA/truth.json" <<'PY'
 import json, sys
-r = json.load(open(sys.argv[1])); t = json.load(open(sys.argv[2]))
-print("  engine timings (s):", ", ".join(f"{k} {v:.2f}" for k, v in sorted(r["timings"].items())))
-print(f"  pairs scored: {r['pairsScored']}, beacons >= {r['minimumBeaconScore']}: {len(r['beacons'])}")
-for b in r["beacons"][:6]:
-    s = b["scores"]
-    print(f"   {s['score']:.3f} (ts {s['timestamp']:.3f} ds {s['dataSize']:.3f} hist {s['histogram']:.3f} dur {s['duration']:.3f}) {b['source']} -> {b['destination']} x{b['connections']}")
+doc = json.load(open(sys.argv[1])); t = json.load(open(sys.argv[2]))
+st = doc["statistics"]
+beacons = [f["evidence"] for f in doc["findings"] if f["check"] == "net.beacon"]
+print("  engine timings (s):", ", ".join(f"{k} {v:.2f}" for k, v in sorted(st["timings"].items())))
+print(f"  pairs scored: {st['pairsScored']}, beacons >= {st['minimumBeaconScore']}: {len(beacons)}")
+for e in beacons[:6]:
+    dst = e.get("server", e.get("name"))
+    print(f"   {e['score']:.3f} (ts {e['timestamp_score']:.3f} ds {e['data_size_score']:.3f} hist {e['histogram_score']:.3f} dur {e['duration_score']:.3f}) {e['client']} -> {dst} x{e['connections']}")
 expected = {(b["source"], b["destination"]) for b in t["beacons"]}
-found = {(b["source"], b["destination"]) for b in r["beacons"]}
+found = {(e["client"], e.get("server", e.get("name"))) for e in beacons}
 print(f"  embedded beacons found: {len(expected & found)}/{len(expected)}; missing: {sorted(expected - found)}")
 PY
 fi

@@ -7,7 +7,7 @@
 #    copying regular files (no symlinks, each below 64 MiB):
 #    - corpus/:       from /usr/lib: shared libraries, compilers, mingw-w64 PE files (few, large files)
 #    - corpus-small/: from /usr/share: documentation, locales, scripts, icons (many small files)
-# 2. Rules: the two bundled 3CX rule files (shared/data/yara or the repository's generated copy),
+# 2. Rules: the two bundled 3CX rule files (from $VIGIL_SHARED_DATA/yara when set, else the repository's generated copy),
 #    compiled by both tools with the five Loki externals.
 # 3. On each corpus, warms the page cache, then runs each command twice and keeps the faster run:
 #    - vigil scan --no-default-indicators --rules <rules>: SHA-256 of every file too (a sweep computes
@@ -62,8 +62,9 @@ describe() {
 
 RULES_DIR="$BENCH_DIR/rules"
 mkdir -p "$RULES_DIR"
-if [ -f ../shared/data/yara/volexity-3cx.yar ]; then
-    cp ../shared/data/yara/volexity-3cx.yar ../shared/data/yara/signature-base-3cx.yar "$RULES_DIR/"
+SHARED=${VIGIL_SHARED_DATA:-../shared/data}
+if [ -f "$SHARED/yara/volexity-3cx.yar" ]; then
+    cp "$SHARED/yara/volexity-3cx.yar" "$SHARED/yara/signature-base-3cx.yar" "$RULES_DIR/"
 else
     python3 - "$RULES_DIR" <<'PY'
 import re, sys
@@ -124,9 +125,9 @@ run "sha256sum (1 process)" sh -c "find '$CORPUS' -type f -print0 | xargs -0 sha
 run "openssl dgst -sha256 (1 process)" sh -c "find '$CORPUS' -type f -print0 | xargs -0 openssl dgst -sha256"
 run "openssl dgst -sha256 (-P 2)" sh -c "find '$CORPUS' -type f -print0 | xargs -0 -P 2 -n 64 openssl dgst -sha256"
 run "openssl md5+sha1+sha256 (-P 2)" sh -c "for d in md5 sha1 sha256; do find '$CORPUS' -type f -print0 | xargs -0 -P 2 -n 64 openssl dgst -\$d; done"
-if [ -f ../shared/data/iocs-loki/filename-iocs.txt ]; then
-    run "vigil scan + Loki filename+hash IoCs" "$VIGIL" scan --no-default-indicators --iocs ../shared/data/iocs-loki/filename-iocs.txt \
-        --iocs ../shared/data/iocs-loki/hash-iocs.txt --format jsonl "$CORPUS"
+if [ -f "$SHARED/iocs-loki/filename-iocs.txt" ]; then
+    run "vigil scan + Loki filename+hash IoCs" "$VIGIL" scan --no-default-indicators --iocs "$SHARED/iocs-loki/filename-iocs.txt" \
+        --iocs "$SHARED/iocs-loki/hash-iocs.txt" --format jsonl "$CORPUS"
     echo "cost of signature-base's 3,828 filename regexes + 3,053 hashes: $(awk -v a="${CPU['vigil scan + Loki filename+hash IoCs']}" -v b="${CPU['vigil scan (MD5+SHA-1+SHA-256)']}" 'BEGIN {printf "%+.2f CPU s", a-b}')"
 fi
 echo "ratio openssl-sha256(1 process)/vigil(SHA-256): $(ratio 'openssl dgst -sha256 (1 process)' 'vigil scan (SHA-256)')"

@@ -30,6 +30,14 @@ let package = Package(
             dependencies: ["CFuzzDriver", .product(name: "VigilFormats", package: "Vigil")]
         ),
         .executableTarget(
+            name: "fuzz-tar",
+            dependencies: ["CFuzzDriver", .product(name: "VigilDiff", package: "Vigil")]
+        ),
+        .executableTarget(
+            name: "fuzz-zip",
+            dependencies: ["CFuzzDriver", .product(name: "VigilDiff", package: "Vigil")]
+        ),
+        .executableTarget(
             name: "fuzz-png",
             dependencies: ["CFuzzDriver", .product(name: "VigilFormats", package: "Vigil")]
         ),

@@ -58,7 +58,7 @@ echo "corpus-check: $files files, $((bytes / 1048576)) MiB in $corpus" >&2
 summary=$(mktemp)
 swift build --build-tests >/dev/null
 # The known-pair check runs too when a HijackLibs data set is at hand (GPL data: read, never copied).
-hijacklibs=${VIGIL_HIJACKLIBS:-../shared/data/binaries/hijacklibs.json}
+hijacklibs=${VIGIL_HIJACKLIBS:-${VIGIL_SHARED_DATA:-/nonexistent}/binaries/hijacklibs.json}
 [ -e "$hijacklibs" ] && export VIGIL_DETECT_HIJACKLIBS=$(realpath "$hijacklibs")
 VIGIL_DETECT_CORPUS="$PWD/$corpus" VIGIL_DETECT_CORPUS_SUMMARY="$summary" \
     swift test --skip-build --filter CleanCorpusTests >"$summary.log" 2>&1 || true

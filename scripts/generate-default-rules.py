@@ -2,7 +2,7 @@
 """Regenerates Sources/VigilDefaults/ThreeCXRules.swift: the bundled 3CX YARA rules as Swift string literals.
 
 Usage: scripts/generate-default-rules.py VOLEXITY_3CX_YAR SIGNATURE_BASE_3CX_YAR > Sources/VigilDefaults/ThreeCXRules.swift
-(in this repository: ../shared/data/yara/volexity-3cx.yar ../shared/data/yara/signature-base-3cx.yar)
+(the two 3CX rule files as published by Volexity and in Florian Roth's signature-base)
 
 Both rule files are embedded byte for byte, so every rule keeps its author, reference and licence meta
 fields. Licences: Volexity BSD-2-Clause (LICENSES/volexity-threat-intel-BSD-2-Clause.txt) and

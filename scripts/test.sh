@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what is missing and runs every test. Tests that need ../shared/data skip without it.
+# Installs what is missing and runs every test. Tests that need the third-party reference data
+# ($VIGIL_SHARED_DATA) skip without it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # PE fixtures (scripts/fixtures/pe.sh): mingw-w64, osslsigncode, openssl; pefile writes their golden values.
@@ -9,8 +10,8 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh gcc-mingw-w64-x86-64 osslsigncode openssl python3-pefile lld-14 llvm-14 libsqlite3-dev \
     bind9-utils unbound dnsmasq-base bind9-dnsutils
 # Reference libraries the feed tests validate exports against (those tests skip when they are absent).
-python3 -m pip install -q --disable-pip-version-check stix2==3.0.2 stix2-patterns pymisp stix2-validator==3.2.0 idstools \
-    >/dev/null 2>&1 || echo "pip install failed: the STIX/MISP/idstools validation tests will be skipped" >&2
+python3 -m pip install -q --disable-pip-version-check stix2==3.0.2 stix2-patterns pymisp stix2-validator==3.2.0 idstools jsonschema \
+    >/dev/null 2>&1 || echo "pip install failed: the STIX/MISP/idstools and finding-schema validation tests will be skipped" >&2
 scripts/build-fixtures.sh
 # A private PostgreSQL on a free loopback port for the fleet storage tests (scripts/postgres.sh), stopped on exit.
 if [ -z "${VIGIL_TEST_POSTGRES_URL:-}" ]; then

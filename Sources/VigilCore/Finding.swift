@@ -83,6 +83,8 @@ public struct Finding: Sendable, Hashable, Codable {
     public var score: Int?
     /// The file (or log, or release member) the finding is about.
     public var path: String
+    /// 1-based line inside `path` for text inputs (a log line), when there is one.
+    public var line: Int?
     /// Byte offset inside the file where the evidence starts, when there is one.
     public var offset: Int?
     /// Why it matters, written for a responder.
@@ -104,6 +106,7 @@ public struct Finding: Sendable, Hashable, Codable {
         severity: Severity,
         score: Int? = nil,
         path: String,
+        line: Int? = nil,
         offset: Int? = nil,
         explanation: String,
         attack: [String] = [],
@@ -117,6 +120,7 @@ public struct Finding: Sendable, Hashable, Codable {
         self.severity = severity
         self.score = score
         self.path = path
+        self.line = line
         self.offset = offset
         self.explanation = explanation
         self.attack = attack

@@ -95,7 +95,8 @@ public enum BlocklistBuilder {
                 plan.addresses.append(i)
             case .md5, .sha1, .sha256, .email:
                 plan.other.append(i)
-            case .filename:
+            case .filename, .urlPath:
+                // A path regex or a request path without a host cannot be a DNS or address block.
                 break
             }
         }

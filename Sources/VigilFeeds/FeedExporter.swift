@@ -64,6 +64,10 @@ public enum FeedExporter {
         case .cidr: return i.value.contains(":") ? "[ipv6-addr:value = \(v)]" : "[ipv4-addr:value = \(v)]"
         case .email: return "[email-addr:value = \(v)]"
         case .filename: return "[file:name MATCHES \(v)]"
+        case .urlPath:
+            // A path without a host: any URL ending in it (or, for a `/`-terminated prefix, containing
+            // it). A `%` or `_` in the path is a LIKE wildcard too: the pattern may match a little more.
+            return "[url:value LIKE \(stixQuote("%" + i.value + (i.value.hasSuffix("/") ? "%" : "")))]"
         }
     }
 
@@ -118,6 +122,7 @@ public enum FeedExporter {
         case .ipv4, .ipv6, .cidr: return ("ip-dst", "Network activity")
         case .email: return ("email-src", "Payload delivery")
         case .filename: return ("filename-pattern", "Payload installation")
+        case .urlPath: return ("uri", "Network activity")
         }
     }
 

@@ -49,8 +49,29 @@ public struct ImportSummary: Sendable, Codable, Hashable {
     /// Records deliberately not imported, keyed by reason: `to_ids=false`, `expired`, `type text`,
     /// `description row`… Each is also listed as a diagnostic of kind `skipped`.
     public var skipped: [String: Int] = [:]
+    /// Rows imported only after a correction (``Salvage``), keyed by rule (`port-removed`,
+    /// `reclassified`…); a row corrected by two rules counts under both. Each row is also listed as a
+    /// diagnostic of kind `corrected` with the original value and what was changed.
+    public var corrected: [String: Int] = [:]
+    /// Rows imported only after a correction (each counted once, whatever the number of rules).
+    public var correctedRows = 0
 
     public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case accepted, duplicates, rejected, skipped, corrected, correctedRows
+    }
+
+    /// Decodes summaries stored before corrections were counted too (they have no `corrected`).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        accepted = try c.decodeIfPresent([IndicatorKind: Int].self, forKey: .accepted) ?? [:]
+        duplicates = try c.decodeIfPresent([IndicatorKind: Int].self, forKey: .duplicates) ?? [:]
+        rejected = try c.decodeIfPresent([String: Int].self, forKey: .rejected) ?? [:]
+        skipped = try c.decodeIfPresent([String: Int].self, forKey: .skipped) ?? [:]
+        corrected = try c.decodeIfPresent([String: Int].self, forKey: .corrected) ?? [:]
+        correctedRows = try c.decodeIfPresent(Int.self, forKey: .correctedRows) ?? 0
+    }
 
     /// Adds another summary's counts to this one.
     public mutating func add(_ other: ImportSummary) {
@@ -58,12 +79,18 @@ public struct ImportSummary: Sendable, Codable, Hashable {
         for (k, v) in other.duplicates { duplicates[k, default: 0] += v }
         for (k, v) in other.rejected { rejected[k, default: 0] += v }
         for (k, v) in other.skipped { skipped[k, default: 0] += v }
+        for (k, v) in other.corrected { corrected[k, default: 0] += v }
+        correctedRows += other.correctedRows
     }
 
     public var totalAccepted: Int { accepted.values.reduce(0, +) }
     public var totalDuplicates: Int { duplicates.values.reduce(0, +) }
     public var totalRejected: Int { rejected.values.reduce(0, +) }
     public var totalSkipped: Int { skipped.values.reduce(0, +) }
+
+    /// Whether anything was rejected: `vigil feed add` exits 1 then, and 0 when every row was imported
+    /// (possibly corrected) or deliberately skipped.
+    public var hasRejections: Bool { totalRejected > 0 }
 }
 
 /// The result of reading one feed file: its indicators (distinct, provenance merged), every rejected
@@ -74,6 +101,27 @@ public struct FeedImport: Sendable {
     public var diagnostics: [Diagnostic]
     public var summary: ImportSummary
 
+    /// Rejected rows listed per file as diagnostics; the rest are counted (in ``ImportSummary/rejected``
+    /// and one `more-rejected-rows` diagnostic per file), so a hostile feed cannot flood the output,
+    /// the memory or the store.
+    public static let maxRejectedRowsListed = 100
+    /// Corrected rows listed per file as diagnostics; the rest are counted the same way
+    /// (`more-corrected-rows`). Real feeds stay far below it.
+    public static let maxCorrectedRowsListed = 10_000
+    /// Values longer than this many bytes are rejected without being classified: no hash, name,
+    /// address or path Vigil matches is that long, and parsing megabytes per value would be slow.
+    public static let maxValueBytes = 8_192
+    /// Messages longer than this many bytes are shortened in the middle (a value is echoed in part).
+    public static let maxMessageBytes = 400
+
+    /// Per file: how many rows of each diagnostic kind were seen, and where the "more" diagnostic is.
+    private var listed: [ListKey: Int] = [:]
+    private var moreIndex: [ListKey: Int] = [:]
+    private struct ListKey: Hashable {
+        var kind: String
+        var path: String
+    }
+
     public init(format: FeedFormat) {
         self.format = format
         self.indicators = IndicatorSet()
@@ -81,29 +129,91 @@ public struct FeedImport: Sendable {
         self.summary = ImportSummary()
     }
 
-    /// Adds one accepted indicator and counts it as accepted or duplicate.
+    /// Provenance records kept per indicator and source file when the rows say different things
+    /// (descriptions, tags); further rows of that file only count as duplicates.
+    public static let maxProvenancePerFile = 8
+
+    /// Adds one accepted indicator and counts it as accepted or duplicate. A value the same feed
+    /// already published in the same file with the same description and tags is merged without a
+    /// second provenance record, and at most ``maxProvenancePerFile`` records are kept per file, so a
+    /// file repeating one value costs memory and store space for one indicator, not per row.
     public mutating func accept(_ indicator: Indicator) {
+        var indicator = indicator
+        if let existing = indicators.lookup(indicator.kind, indicator.value) {
+            indicator.provenance.removeAll { p in
+                let sameFile = existing.provenance.lazy.filter { $0.feed == p.feed && $0.file == p.file }
+                return sameFile.contains { $0.description == p.description && $0.tags == p.tags }
+                    || sameFile.count >= Self.maxProvenancePerFile
+            }
+        }
         switch indicators.insert(indicator) {
         case .added: summary.accepted[indicator.kind, default: 0] += 1
         case .merged: summary.duplicates[indicator.kind, default: 0] += 1
         }
     }
 
-    /// Records a rejected row; nothing is dropped silently.
+    /// Records a rejected row; nothing is dropped silently. After ``maxRejectedRowsListed`` rows of one
+    /// file the rest are counted in one `more-rejected-rows` diagnostic.
     public mutating func reject(path: String, line: Int?, claimedType: String = "unknown", _ message: String) {
         summary.rejected[claimedType, default: 0] += 1
-        diagnostics.append(Diagnostic(kind: "rejected-row", path: path, line: line, message: message))
+        list(Diagnostic(kind: "rejected-row", path: path, line: line, message: Self.shorten(message)),
+             cap: Self.maxRejectedRowsListed, more: "more-rejected-rows", what: "rejected rows")
+    }
+
+    /// Appends `diagnostic` unless `cap` diagnostics of its kind were listed for its file already; then
+    /// counts it in the file's `more` diagnostic instead.
+    private mutating func list(_ diagnostic: Diagnostic, cap: Int, more: String, what: String) {
+        let key = ListKey(kind: diagnostic.kind, path: diagnostic.path)
+        let n = listed[key, default: 0] + 1
+        listed[key] = n
+        guard n > cap else {
+            diagnostics.append(diagnostic)
+            return
+        }
+        let message = "\(n - cap) more \(what) in this file (the first \(cap) are listed; all are counted in the summary)"
+        if let i = moreIndex[key] {
+            diagnostics[i].message = message
+        } else {
+            moreIndex[key] = diagnostics.count
+            diagnostics.append(Diagnostic(kind: more, path: diagnostic.path, message: message))
+        }
+    }
+
+    /// `message` when it is at most ``maxMessageBytes`` long, else its start and end with the number
+    /// of bytes left out between them (a 50 MB value is never echoed whole).
+    public static func shorten(_ message: String) -> String {
+        let bytes = message.utf8.count
+        guard bytes > maxMessageBytes else { return message }
+        let head = String(decoding: message.utf8.prefix(240), as: UTF8.self)
+        let tail = String(decoding: message.utf8.suffix(120), as: UTF8.self)
+        return head + "…[\(bytes - 360) bytes left out]…" + tail
+    }
+
+    /// Records that a row was imported only after corrections: counted per rule and listed as a
+    /// `corrected` diagnostic naming the value as published, what it became and why.
+    public mutating func correct(path: String, line: Int?, claimedType: String?, original: String, kind: IndicatorKind, value: String,
+                                 _ corrections: [Salvage.Correction]) {
+        guard !corrections.isEmpty else { return }
+        summary.correctedRows += 1
+        for rule in Set(corrections.map(\.rule)) { summary.corrected[rule.rawValue, default: 0] += 1 }
+        let column = claimedType.map { " (\($0))" } ?? ""
+        let message = "'\(original)'\(column) imported as \(kind.rawValue) \(value): "
+            + corrections.map(\.detail).joined(separator: "; ")
+        list(Diagnostic(kind: "corrected", path: path, line: line, message: Self.shorten(message)),
+             cap: Self.maxCorrectedRowsListed, more: "more-corrected-rows", what: "corrected rows")
     }
 
     /// Records a record deliberately not imported (not an error), counted under `reason`.
     public mutating func skip(path: String, line: Int?, reason: String, _ message: String) {
         summary.skipped[reason, default: 0] += 1
-        diagnostics.append(Diagnostic(kind: "skipped", path: path, line: line, message: message))
+        list(Diagnostic(kind: "skipped", path: path, line: line, message: Self.shorten(message)),
+             cap: Self.maxRejectedRowsListed, more: "more-skipped-rows", what: "skipped rows")
     }
 
     /// Records a problem that is neither a rejected row nor a skip (e.g. a pattern warning).
     public mutating func warn(path: String, line: Int?, _ message: String) {
-        diagnostics.append(Diagnostic(kind: "warning", path: path, line: line, message: message))
+        list(Diagnostic(kind: "warning", path: path, line: line, message: Self.shorten(message)),
+             cap: Self.maxRejectedRowsListed, more: "more-warnings", what: "warnings")
     }
 
     /// Merges another import into this one (indicators, counts and diagnostics). A value new in
@@ -113,6 +223,8 @@ public struct FeedImport: Sendable {
         for (k, v) in other.summary.duplicates { summary.duplicates[k, default: 0] += v }
         for (k, v) in other.summary.rejected { summary.rejected[k, default: 0] += v }
         for (k, v) in other.summary.skipped { summary.skipped[k, default: 0] += v }
+        for (k, v) in other.summary.corrected { summary.corrected[k, default: 0] += v }
+        summary.correctedRows += other.summary.correctedRows
         diagnostics += other.diagnostics
     }
 }
@@ -283,26 +395,43 @@ public enum FeedReader {
                 value = value[..<comment.lowerBound].trimmingCharacters(in: .whitespaces)
             }
             // Refang first so that "evil[.] com" stays one value, then split on whitespace.
-            var fields = Normalizer.refang(value).split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+            let refanged = Normalizer.refang(value)
+            var fields = refanged.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+            // "SHA1: e2…" is one value with its type in front, not two values.
+            if fields.count == 2, let (_, rest) = Salvage.splitTypePrefix(refanged), !rest.contains(where: \.isWhitespace) {
+                fields = [refanged]
+            }
             // hosts-file lines: "0.0.0.0 name" or "127.0.0.1 name [alias…]".
             if fields.count >= 2, ["0.0.0.0", "127.0.0.1", "::", "::1"].contains(fields[0]) { fields.removeFirst() }
-            let classified = fields.map { Normalizer.classify($0) }
+            // Strict first; a value that is not an indicator as published may still be recoverable.
+            // Bytes that were not valid UTF-8 (U+FFFD after decoding) make a value unusable.
+            let classified = fields.map {
+                $0.utf8.count > FeedImport.maxValueBytes || $0.unicodeScalars.contains("\u{FFFD}") ? nil : Salvage.classify($0)
+            }
             // A path regex (one hash, domain or path regex per line; it may hold spaces): a line that
             // is not all indicator values, holds a path separator and compiles as a regex becomes a
             // case-insensitive file name indicator.
-            if classified.contains(where: { $0 == nil }), value.contains("/") || value.contains("\\"),
+            if classified.contains(where: { $0 == nil }), value.utf8.count <= FeedImport.maxValueBytes,
+                value.contains("/") || value.contains("\\"), !value.contains("\u{FFFD}"),
                 (try? NSRegularExpression(pattern: value, options: [.caseInsensitive])) != nil
             {
                 result.accept(Indicator(kind: .filename, value: value, provenance: [Provenance(feed: feed, file: path, line: number)]))
                 continue
             }
             for (field, match) in zip(fields, classified) {
-                guard let (kind, canonical) = match else {
-                    result.reject(path: path, line: number, "not a hash, domain, URL, IP address, CIDR, e-mail or path regex: \(field)")
+                guard let match else {
+                    if let long = IndicatorTypeName.tooLong(field) {
+                        result.reject(path: path, line: number, long.message)
+                    } else if let invalid = IndicatorTypeName.invalidUTF8(field) {
+                        result.reject(path: path, line: number, invalid.message)
+                    } else {
+                        result.reject(path: path, line: number, "not a hash, domain, URL, IP address, CIDR, e-mail or path regex: \(field)")
+                    }
                     continue
                 }
-                result.accept(Indicator(kind: kind, value: canonical, provenance: [
-                    Provenance(feed: feed, file: path, line: number, original: field == canonical ? nil : field),
+                result.correct(path: path, line: number, claimedType: nil, original: field, kind: match.kind, value: match.value, match.corrections)
+                result.accept(Indicator(kind: match.kind, value: match.value, provenance: [
+                    Provenance(feed: feed, file: path, line: number, original: field == match.value ? nil : field),
                 ]))
             }
         }
@@ -342,6 +471,10 @@ public enum FeedReader {
                 result.reject(path: path, line: row.number, claimedType: "filename", "expected REGEX;SCORE[;FALSE_POSITIVE_REGEX]")
                 continue
             }
+            if let invalid = IndicatorTypeName.invalidUTF8(fields[0]) {
+                result.reject(path: path, line: row.number, claimedType: "filename", invalid.message)
+                continue
+            }
             guard (try? NSRegularExpression(pattern: fields[0], options: [.caseInsensitive])) != nil else {
                 result.reject(path: path, line: row.number, claimedType: "filename", "regex does not compile: \(fields[0])")
                 continue
@@ -365,6 +498,10 @@ public enum FeedReader {
         for row in lokiRows(text) {
             let fields = row.fields
             let score = fields.count >= 2 ? Int(fields[1].trimmingCharacters(in: .whitespaces)) : nil
+            if let invalid = IndicatorTypeName.invalidUTF8(fields[0]) {
+                result.reject(path: path, line: row.number, claimedType: "c2", invalid.message)
+                continue
+            }
             guard let (kind, value) = Normalizer.classify(fields[0]), [.domain, .ipv4, .ipv6, .cidr, .url].contains(kind) else {
                 result.reject(path: path, line: row.number, claimedType: "c2", "not a domain, IP address or CIDR: \(fields[0])")
                 continue

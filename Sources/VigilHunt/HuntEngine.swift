@@ -12,8 +12,13 @@ public struct HuntOptions: Sendable {
     public var internalNetworks: [IPNetwork] = IPNetwork.defaultInternal
     /// Destinations whose beacons are listed as suppressed.
     public var allowlist: Allowlist = .builtIn
-    /// Beacons below this score are not reported.
-    public var minimumBeaconScore = 0.5
+    /// Well-known update, telemetry and polling services: a beacon to one of them scores lower.
+    public var knownServices: KnownServices = .builtIn
+    /// The default of ``minimumBeaconScore``.
+    public static let defaultMinimumBeaconScore = 0.5
+    /// Beacons are reported when their Vigil score (RITA's score plus the reasons' effects) and
+    /// RITA's score both reach this (``BeaconRanking/isReported(rita:vigil:threshold:)``).
+    public var minimumBeaconScore = HuntOptions.defaultMinimumBeaconScore
     /// Whether to score beacons at all.
     public var beacons = true
     /// Unparsed lines reported one by one per file; the rest are counted in one diagnostic.
@@ -298,11 +303,13 @@ public final class HuntEngine: RecordSink {
         if let host = r.host, host.count > 0 {
             matchHost(host, channel: isConnect ? .proxyConnect : .httpHost, client: r.client, ts: r.ts, at: r.location)
             if !isConnect, let m = matcher.matchURL(host: host, url: { HuntEngine.zeekURL(host: host, uri: r.uri) }) {
-                hit(m.indicator, rule: "URL prefix", observed: m.url, channel: .httpURL, host: r.client, ts: r.ts, at: r.location)
+                hit(m.indicator, rule: m.rule, observed: m.url, channel: .httpURL, host: r.client, ts: r.ts, at: r.location)
             }
         }
         if options.beacons {
-            store.named(client: r.client, server: r.server, host: r.host, uid: r.uid, proxied: isConnect, ts: r.ts, bytes: r.requestBytes, location: r.location, overrideExisting: true)
+            store.named(
+                client: r.client, server: r.server, host: r.host, uid: r.uid, proxied: isConnect, ts: r.ts, bytes: r.requestBytes, location: r.location,
+                overrideExisting: true, log: .http)
         }
     }
 
@@ -320,7 +327,9 @@ public final class HuntEngine: RecordSink {
             matchHost(sni, channel: .tlsSNI, client: r.client, ts: r.ts, at: r.location)
         }
         if options.beacons {
-            store.named(client: r.client, server: r.server, host: r.serverName, uid: r.uid, proxied: false, ts: r.ts, bytes: 0, location: r.location, overrideExisting: false)
+            store.named(
+                client: r.client, server: r.server, host: r.serverName, uid: r.uid, proxied: false, ts: r.ts, bytes: 0, location: r.location,
+                overrideExisting: false, log: .tls)
         }
     }
 
@@ -330,11 +339,13 @@ public final class HuntEngine: RecordSink {
         if let host = r.host {
             matchHost(host, channel: isConnect ? .proxyConnect : .proxyHost, client: r.client, ts: r.ts, at: r.location)
             if !isConnect, let url = r.url, let m = matcher.matchURL(host: host, url: { url.string }) {
-                hit(m.indicator, rule: "URL prefix", observed: m.url, channel: .proxyURL, host: r.client, ts: r.ts, at: r.location)
+                hit(m.indicator, rule: m.rule, observed: m.url, channel: .proxyURL, host: r.client, ts: r.ts, at: r.location)
             }
         }
         if options.beacons {
-            store.named(client: r.client, server: nil, host: r.host, uid: nil, proxied: true, ts: r.ts, bytes: r.bytes, location: r.location, overrideExisting: true)
+            store.named(
+                client: r.client, server: nil, host: r.host, uid: nil, proxied: true, ts: r.ts, bytes: r.bytes, location: r.location,
+                overrideExisting: true, log: .proxy)
         }
     }
 
@@ -368,9 +379,35 @@ public final class HuntEngine: RecordSink {
 
     private func ref(_ l: SourceLocation) -> String { "\(files[l.file]):\(l.line)" }
 
+    /// Every reason for one scored pair (see ``BeaconRanking``), in a fixed order.
+    private func beaconReasons(_ s: BeaconStore.Scored, name: String?, namesByServer: [IPAddress: [String]], windowEnd: Double) -> [BeaconReason] {
+        let address = name == nil ? s.pair.destination : nil
+        let known = BeaconRanking.knownService(
+            name: name, address: address, namesSeenOnAddress: address.flatMap { namesByServer[$0] } ?? [], services: options.knownServices)
+        var match: (value: String, rule: String, feeds: [String])?
+        if let name {
+            let m = Array(name.utf8).withUnsafeBytes { matcher.matchName($0) }
+            if let m { match = (m.indicator.value, m.rule, m.indicator.feeds) }
+        } else if matcher.hasAddressIndicators, let m = matcher.matchAddress(s.pair.destination) {
+            match = (m.indicator.value, m.rule, m.indicator.feeds)
+        }
+        if match == nil, matcher.hasAddressIndicators {
+            // A name whose server addresses are published (the C2 moved behind a new name).
+            for ip in s.servers { if let m = matcher.matchAddress(ip) { match = (m.indicator.value, m.rule + " (server address \(ip))", m.indicator.feeds); break } }
+        }
+        return [
+            BeaconRanking.prevalence(hosts: s.destinationHosts, of: s.internalHosts),
+            known,
+            BeaconRanking.firstSeen(destination: Double(s.destinationFirstSeen), hostStart: Double(s.sourceFirstSeen), logsEnd: windowEnd),
+            BeaconRanking.indicator(match),
+            BeaconRanking.impersonation(name: name, knownService: known.effect != 0),
+        ]
+    }
+
     private func buildReport() -> HuntReport {
         var report = HuntReport()
         report.minimumBeaconScore = options.minimumBeaconScore
+        report.indicatorCounts = Dictionary(uniqueKeysWithValues: options.indicators.countsByKind.map { ($0.key.rawValue, $0.value) })
         report.records = ["connection": counts.connection, "dns": counts.dns, "http": counts.http, "tls": counts.tls, "proxy": counts.proxy, "alert": counts.alert]
         report.hits = hits.map { key, agg in
             IndicatorHit(
@@ -386,7 +423,9 @@ public final class HuntEngine: RecordSink {
                 firstSeenISO: isoTime(a.first), lastSeenISO: isoTime(a.last), evidence: a.evidence.map(ref))
         }.sorted { ($0.suricataSeverity, -$0.count, $0.signatureID) < ($1.suricataSeverity, -$1.count, $1.signatureID) }
         if options.beacons {
-            let (scored, lo, hi) = store.score()
+            let scoring = store.score()
+            let (scored, lo, hi) = (scoring.results, scoring.windowMin, scoring.windowMax)
+            let namesByServer = store.namesByServer()
             if hi > 0 {
                 report.windowStartISO = isoTime(lo)
                 report.windowEndISO = isoTime(hi)
@@ -401,23 +440,27 @@ public final class HuntEngine: RecordSink {
                     report.strobes.append(StrobeResult(source: s.pair.source.description, destination: destination, connections: s.connections, evidence: ref(s.location)))
                     continue
                 }
-                guard let scores = s.scores, scores.score >= options.minimumBeaconScore else { continue }
+                guard let scores = s.scores else { continue }
+                let reasons = beaconReasons(s, name: s.pair.fqdn > 0 ? destination : nil, namesByServer: namesByServer, windowEnd: hi)
+                let vigilScore = BeaconRanking.vigilScore(rita: scores.score, reasons: reasons)
+                guard BeaconRanking.isReported(rita: scores.score, vigil: vigilScore, threshold: options.minimumBeaconScore) else { continue }
                 let result = BeaconResult(
                     source: s.pair.source.description, destination: destination, destinationKind: s.pair.fqdn > 0 ? "fqdn" : "address",
                     proxied: s.proxied, proxies: s.proxies.map(\.description), serverAddresses: s.servers.map(\.description),
                     connections: s.connections, uniqueTimestamps: s.uniqueTimestamps, firstSeenISO: isoTime(Double(s.first)),
-                    lastSeenISO: isoTime(Double(s.last)), scores: scores, prevalence: s.prevalence, suppressedBecause: reason, evidence: ref(s.location))
+                    lastSeenISO: isoTime(Double(s.last)), scores: scores, prevalence: s.prevalence, suppressedBecause: reason, evidence: ref(s.location),
+                    ritaScore: scores.score, vigilScore: vigilScore, reasons: reasons, evidenceLogs: s.logs.names)
                 if reason != nil { report.suppressedBeacons.append(result) } else { report.beacons.append(result) }
             }
             let order: (BeaconResult, BeaconResult) -> Bool = {
-                ($0.scores.score, $0.connections, $1.source, $1.destination) > ($1.scores.score, $1.connections, $0.source, $0.destination)
+                ($0.vigilScore, $0.scores.score, $0.connections, $1.source, $1.destination) > ($1.vigilScore, $1.scores.score, $1.connections, $0.source, $0.destination)
             }
             report.beacons.sort(by: order)
             report.suppressedBeacons.sort(by: order)
             report.strobes.sort { $0.connections > $1.connections }
             if suppressedStrobes > 0 { report.notes.append("\(suppressedStrobes) strobe(s) to allow-listed destinations are not listed.") }
             if counts.connection == 0 && counts.http + counts.tls + counts.proxy > 0 {
-                report.notes.append("No connection records (conn.log / EVE flow): beacon times come from the HTTP/TLS/proxy rows, and their sizes from request bodies or proxy reply sizes.")
+                report.notes.append("No connection records (conn.log / EVE flow): beacon times come from the HTTP/TLS/proxy rows (under the Host or SNI name, or the address when that is what they name), and their sizes from request bodies or proxy reply sizes.")
             }
         }
         if sawSquid { report.notes.append("Squid native logs carry only reply sizes: their data-size scores use server-to-client bytes, unlike RITA's client-sent bytes.") }

@@ -5,6 +5,10 @@ public enum IndicatorKind: String, Codable, Sendable, CaseIterable, Comparable {
     case sha256
     case domain
     case url
+    /// The path (and optional query) of an HTTP request, without scheme or host (`/api/device_info.php`),
+    /// as SophosLabs publishes in `url_path` rows. Matched on HTTP and proxy logs only: the request's
+    /// path equals it, or starts with it when it ends in `/` (see ``IndicatorSet/matchURLPath(_:)``).
+    case urlPath = "url_path"
     case ipv4
     case ipv6
     /// An IPv4 or IPv6 network in CIDR notation (`10.0.0.0/8`, `2001:db8::/32`).
@@ -30,6 +34,7 @@ public enum IndicatorKind: String, Codable, Sendable, CaseIterable, Comparable {
         case .cidr: 7
         case .filename: 8
         case .email: 9
+        case .urlPath: 10
         }
     }
 

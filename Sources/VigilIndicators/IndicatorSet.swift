@@ -42,6 +42,8 @@ public struct IndicatorSet: Sendable {
     private var ipv4 = PrefixTable<UInt32>()
     private var ipv6 = PrefixTable<IPv6Address>()
     private var urlsByHost: [String: [URLEntry]] = [:]
+    /// The longest URL-path indicator in bytes (0: none), which bounds the prefixes ``matchURLPath(_:)`` probes.
+    private var longestURLPath = 0
 
     private struct Key: Hashable {
         var kind: IndicatorKind
@@ -130,6 +132,8 @@ public struct IndicatorSet: Sendable {
             if let parts = URLParts(indicator.value) {
                 urlsByHost[parts.host, default: []].append(URLEntry(port: parts.port, path: parts.path, index: index))
             }
+        case .urlPath:
+            longestURLPath = max(longestURLPath, indicator.value.utf8.count)
         default:
             break
         }
@@ -267,6 +271,50 @@ public struct IndicatorSet: Sendable {
         return best.map { indicators[Int($0.index)] }
     }
 
+    /// Whether the set holds URL-path indicators (``IndicatorKind/urlPath``).
+    public var hasURLPaths: Bool { longestURLPath > 0 }
+
+    /// The URL-path indicator matching an HTTP request target: the path and query as sent
+    /// (`/api/device_info.php?id=7`), or an absolute URL (a proxy request), whose scheme and host are
+    /// ignored. It matches an indicator equal to the path and query, or to the path alone; an indicator
+    /// ending in `/` that the path starts with; an indicator whose query ends in `=` or `&` that the
+    /// target starts with (the longest wins). Case-sensitive, as paths are; a fragment is ignored.
+    /// Hash lookups only, bounded by the longest indicator.
+    public func matchURLPath(_ target: String) -> Indicator? {
+        guard longestURLPath > 0 else { return nil }
+        var t = Substring(target)
+        if let hash = t.firstIndex(of: "#") { t = t[..<hash] }
+        if let sep = t.firstRange(of: "://") {
+            let rest = t[sep.upperBound...]
+            t = rest.firstIndex(where: { $0 == "/" || $0 == "?" }).map { rest[$0...] } ?? "/"
+            if t.hasPrefix("?") { return nil }
+        }
+        guard t.hasPrefix("/") else { return nil }
+        func probe(_ candidate: Substring) -> Indicator? {
+            guard candidate.utf8.count <= longestURLPath else { return nil }
+            return byKey[Key(kind: .urlPath, value: String(candidate))].map { indicators[Int($0)] }
+        }
+        if let hit = probe(t) { return hit }
+        let path = t.firstIndex(of: "?").map { t[..<$0] } ?? t
+        // An indicator with a query ending in `=` or `&` (`/gate.php?id=`) stands for any value there.
+        if path.endIndex != t.endIndex {
+            var i = t.index(before: t.endIndex)
+            while i > path.endIndex {
+                if t[i] == "=" || t[i] == "&", let hit = probe(t[...i]) { return hit }
+                i = t.index(before: i)
+            }
+        }
+        if path.endIndex != t.endIndex, let hit = probe(path) { return hit }
+        // Prefix indicators end in `/`: probe each `/`-terminated prefix of the path, longest first.
+        var end = path.endIndex
+        while let slash = path[..<end].lastIndex(of: "/"), slash != path.startIndex {
+            let prefix = path[...slash]
+            if prefix.endIndex != path.endIndex, let hit = probe(prefix) { return hit }
+            end = slash
+        }
+        return nil
+    }
+
     /// The most specific address or CIDR indicator covering `address` (IPv4 or IPv6 text).
     public func matchIP(_ address: String) -> Indicator? {
         if let v4 = Self.fastIPv4(address) ?? Normalizer.parseIPv4(address) {
@@ -282,6 +330,14 @@ public struct IndicatorSet: Sendable {
     public func matchIPv4(_ address: UInt32) -> Indicator? {
         ipv4.longestMatch(address).map { indicators[Int($0)] }
     }
+
+    /// The most specific address or CIDR indicator covering a numeric IPv6 address.
+    public func matchIPv6(_ address: IPv6Address) -> Indicator? {
+        ipv6.longestMatch(address).map { indicators[Int($0)] }
+    }
+
+    /// Whether the set holds any IPv4, IPv6 or CIDR indicator (lets log readers skip address work).
+    public var hasAddressIndicators: Bool { ipv4.count > 0 || ipv6.count > 0 }
 
     /// Filename regex indicators (source text), for the scanner to compile.
     public var filenamePatterns: [Indicator] { indicators.filter { $0.kind == .filename } }

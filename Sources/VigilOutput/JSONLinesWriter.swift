@@ -17,6 +17,7 @@ public struct JSONLinesWriter {
         key("severity"); string(f.severity.rawValue); comma()
         if let score = f.score { key("score"); integer(score); comma() }
         key("path"); string(f.path); comma()
+        if let line = f.line { key("line"); integer(line); comma() }
         if let offset = f.offset { key("offset"); integer(offset); comma() }
         key("explanation"); string(f.explanation); comma()
         key("attack"); array(f.attack) { $0.string($1) }; comma()

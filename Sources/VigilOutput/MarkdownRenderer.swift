@@ -23,6 +23,7 @@ public struct MarkdownRenderer: Sendable {
             out += "#### \(Self.badge(f.severity)) `\(Self.inline(f.check))` in `\(Self.inline(f.path))`\n\n"
             out += Self.escape(f.explanation) + "\n\n"
             if let offset = f.offset { out += "- offset: \(offset) (0x\(String(offset, radix: 16)))\n" }
+            if let line = f.line { out += "- line: \(line)\n" }
             if !f.attack.isEmpty { out += "- ATT&CK: \(f.attack.joined(separator: ", "))\n" }
             for key in f.evidence.keys.sorted() {
                 out += "- \(key): `\(Self.inline(f.evidence[key]!.description))`\n"

@@ -58,7 +58,7 @@ public struct SARIFRenderer: Sendable {
                     SARIFLocation(
                         physicalLocation: SARIFPhysicalLocation(
                             artifactLocation: SARIFArtifactLocation(uri: Self.uri(f.path), uriBaseId: root == nil ? nil : "SCANROOT"),
-                            region: f.offset.map { SARIFRegion(byteOffset: $0) }))
+                            region: SARIFRegion(line: f.line, offset: f.offset)))
                 ],
                 properties: SARIFResultProperties(
                     severity: f.severity.rawValue, score: f.score, attack: f.attack, source: f.source, indicator: f.indicator,
@@ -183,7 +183,19 @@ public struct SARIFArtifactLocation: Codable, Sendable {
     public var uriBaseId: String?
 }
 
-public struct SARIFRegion: Codable, Sendable { public var byteOffset: Int }
+/// Where in the artifact: a 1-based line for text inputs (logs), a byte offset for binaries.
+public struct SARIFRegion: Codable, Sendable {
+    public var startLine: Int?
+    public var byteOffset: Int?
+
+    /// `nil` when neither is known (SARIF wants no empty region).
+    init?(line: Int?, offset: Int?) {
+        guard line != nil || offset != nil else { return nil }
+        startLine = line.flatMap { $0 >= 1 ? $0 : nil }
+        byteOffset = offset
+        if startLine == nil && byteOffset == nil { return nil }
+    }
+}
 
 public struct SARIFResultProperties: Codable, Sendable {
     public var severity: String

@@ -32,6 +32,7 @@ public struct TextRenderer {
                 } else if let offset = f.offset {
                     out += "      offset:    \(offset) (0x\(String(offset, radix: 16)))\n"
                 }
+                if let line = f.line { out += "      line:      \(line)\n" }
                 if !f.attack.isEmpty { out += "      ATT&CK:    \(f.attack.joined(separator: ", "))\n" }
                 out += "      why:       \(f.explanation)\n"
             }

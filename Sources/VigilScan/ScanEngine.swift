@@ -133,9 +133,7 @@ public final class ScanEngine: Sendable {
         for d in diagnostics { stats.diagnosticsByKind[d.kind, default: 0] += 1 }
         stats.yaraRules = configuration.rules?.ruleCount ?? 0
         stats.yaraRuleSources = configuration.ruleSourceCount
-        for (kind, n) in configuration.indicators.countsByKind where kind.isHash || kind == .filename {
-            stats.indicators[kind.rawValue] = n
-        }
+        for (kind, n) in configuration.indicators.countsByKind { stats.indicators[kind.rawValue] = n }
         stats.threads = workers
         stats.durationSeconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
         inventory.sort { $0.path < $1.path }

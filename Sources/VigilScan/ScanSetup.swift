@@ -19,35 +19,37 @@ public enum ScanSetup {
     /// Rule file extensions picked up from folders.
     public static let ruleExtensions: Set<String> = ["yar", "yara"]
 
-    /// Loads indicators and compiles rules once.
+    /// Loads indicators (``IndicatorLoader``: built-in set, feed store, `--iocs` files) and compiles
+    /// rules once.
     /// - Parameters:
     ///   - rulePaths: YARA rule files, or folders searched recursively for `.yar`/`.yara` files.
-    ///   - indicatorFiles: plain lists or Loki `hash-iocs.txt` / `filename-iocs.txt` / `c2-iocs.txt` files.
-    ///   - extraIndicators: indicators from elsewhere (for example a feed store).
-    ///   - useDefaults: include the built-in 3CX indicators and rules.
+    ///   - indicators: which indicator sources to load; `builtIn` also selects the built-in YARA rules.
+    ///   - options: sweep options.
     /// - Throws: ``ScanSetupError`` when a given path does not exist or cannot be read at all.
-    ///   A rule file that does not compile is not an error: it becomes a `rule-error` diagnostic.
-    public static func prepare(
-        rulePaths: [String], indicatorFiles: [String], extraIndicators: IndicatorSet = IndicatorSet(),
-        useDefaults: Bool, options: ScanOptions
-    ) throws -> ScanConfiguration {
-        var diagnostics: [Diagnostic] = []
-        var indicators = useDefaults ? DefaultIndicators.indicatorSet : IndicatorSet()
-        indicators.formUnion(extraIndicators)
-        for file in indicatorFiles {
-            guard FileManager.default.isReadableFile(atPath: file) else {
-                throw ScanSetupError("cannot read indicator file: \(file)")
-            }
-            let url = URL(fileURLWithPath: file)
-            let imported: FeedImport
-            do {
-                imported = try FeedReader.read(contentsOf: url, feed: "iocs:" + url.lastPathComponent)
-            } catch {
-                throw ScanSetupError("cannot read indicator file \(file): \(error)")
-            }
-            diagnostics += imported.diagnostics
-            indicators.formUnion(imported.indicators)
+    ///   A rule file that does not compile is not an error: it becomes a `rule-error` diagnostic;
+    ///   rejected indicator rows and a damaged feed store become diagnostics too.
+    public static func prepare(rulePaths: [String], indicators sources: IndicatorSources, options: ScanOptions) throws -> ScanConfiguration {
+        let loaded: LoadedIndicators
+        do {
+            loaded = try IndicatorLoader.load(sources)
+        } catch {
+            throw ScanSetupError(error.description)
         }
+        return try prepare(rulePaths: rulePaths, indicators: loaded, useDefaultRules: sources.builtIn, options: options)
+    }
+
+    /// The same without a feed store: the built-in set (when `useDefaults`) and `indicatorFiles`.
+    public static func prepare(rulePaths: [String], indicatorFiles: [String], useDefaults: Bool, options: ScanOptions) throws -> ScanConfiguration {
+        try prepare(rulePaths: rulePaths, indicators: IndicatorSources(builtIn: useDefaults, files: indicatorFiles), options: options)
+    }
+
+    /// Compiles rules once around indicators already loaded.
+    public static func prepare(
+        rulePaths: [String], indicators loaded: LoadedIndicators, useDefaultRules: Bool, options: ScanOptions
+    ) throws -> ScanConfiguration {
+        var diagnostics = loaded.diagnostics
+        let indicators = loaded.indicators
+        let useDefaults = useDefaultRules
 
         var sources: [RuleSource] = []
         var rulesHash = SHA256()

@@ -3,12 +3,12 @@ import Testing
 import _VigilTestSupport
 
 /// `vigil scan --hijacklibs` end to end: the user-supplied HijackLibs data (GPL, read at run time from
-/// ../shared/data, never bundled) turns a known vulnerable program + DLL pair in a user folder into a
+/// the reference data set, never bundled) turns a known vulnerable program + DLL pair in a user folder into a
 /// finding, and a path that is not HijackLibs data is a usage error.
 @Suite struct HijackLibsOptionTests {
     static let peFixtures = TestSupport.repositoryRoot.appendingPathComponent("Fixtures/build/pe")
 
-    @Test(.enabled(if: TestSupport.sharedData != nil, "../shared/data is absent (set VIGIL_SHARED_DATA to run this test)"))
+    @Test(.enabled(if: TestSupport.sharedData != nil, "the third-party reference data is absent (set VIGIL_SHARED_DATA to its folder to run this test)"))
     func plantedKnownPairIsReported() throws {
         let data = try #require(TestSupport.sharedData).appendingPathComponent("binaries/hijacklibs.json").path
         let signedApp = Self.peFixtures.appendingPathComponent("signed/app.exe")

@@ -5,7 +5,7 @@ import VigilCore
 import _VigilTestSupport
 
 /// The HijackLibs reader: the upstream YAML layout (with entries written here in the same schema,
-/// not copied from the GPL data set) and the JSON form in `../shared/data` (read at test time only).
+/// not copied from the GPL data set) and the JSON form in the reference data set (read at test time only).
 @Suite struct HijackLibsTests {
     static let sample = """
         ---
@@ -95,7 +95,7 @@ import _VigilTestSupport
         #expect(HijackLibsDatabase.folder("/img/Program Files/Tool", matchesAnyOf: ["C:\\Program Files\\Tool"]))
     }
 
-    @Test(.enabled(if: TestSupport.sharedData != nil, "../shared/data is absent (set VIGIL_SHARED_DATA to run this test)"))
+    @Test(.enabled(if: TestSupport.sharedData != nil, "the third-party reference data is absent (set VIGIL_SHARED_DATA to its folder to run this test)"))
     func sharedJSONDataSetLoads() throws {
         let path = try #require(TestSupport.sharedData).appendingPathComponent("binaries/hijacklibs.json").path
         let load = try HijackLibsDatabase.load(path: path)
@@ -111,8 +111,8 @@ import _VigilTestSupport
     }
 }
 
-/// The known-pair check with the real data set (read from `../shared/data` at test time only).
-@Suite(.enabled(if: TestSupport.sharedData != nil, "../shared/data is absent (set VIGIL_SHARED_DATA to run this test)"))
+/// The known-pair check with the real data set (read from the reference data set at test time only).
+@Suite(.enabled(if: TestSupport.sharedData != nil, "the third-party reference data is absent (set VIGIL_SHARED_DATA to its folder to run this test)"))
 struct HijackLibsPairTests {
     func engine() throws -> DetectionEngine {
         let path = try #require(TestSupport.sharedData).appendingPathComponent("binaries/hijacklibs.json").path

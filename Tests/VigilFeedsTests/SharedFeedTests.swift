@@ -4,7 +4,7 @@ import VigilIndicators
 import _VigilTestSupport
 @testable import VigilFeeds
 
-/// Every feed under ../shared/data/feeds imports with the expected counts. The expected distinct
+/// Every feed in the reference data set/feeds imports with the expected counts. The expected distinct
 /// values per kind were counted independently with scripts/feeds/count_feeds.py (Python csv,
 /// PyMISP 2.5, stix2-patterns 2.1 `inspect()`, ElementTree) and agree with data/SOURCES.md
 /// (e.g. Sophos 3CX: 8 SHA256 + 21 C2 domains + 1 staging URL; Volexity: 23 hostnames, 6 file rows
@@ -97,6 +97,42 @@ struct SharedFeedTests {
         let set = try FeedReader.read(contentsOf: url, feed: "sb").indicators
         #expect(set.countsByKind[.filename] == 3_711)
         #expect(set.indicators.filter { $0.falsePositivePattern != nil }.count == 30)
+    }
+
+    /// Salvage over every SophosLabs table in the shared data: rows rejected versus rows imported
+    /// after a correction. Expected from reading the files: 3CX holds 21 C2 domains in `URL` rows and
+    /// one scheme-less staging URL; Gold Blade 3 bare hosts in `url` rows and the `,f,` row (no type,
+    /// line 22), the only rejection; PlugX one address in a `url` row; Qilin's values fit their
+    /// columns. Before salvage the same files gave 1 rejected row and 26 rows changed without a note.
+    @Test func sophosTablesRejectedVersusCorrected() throws {
+        let dir = try #require(Self.feeds).appendingPathComponent("sophos")
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".csv") }.sorted()
+        var rejected = 0, corrected = 0, notTables = 0
+        var perRule: [String: Int] = [:]
+        var perFile: [String: Int] = [:]
+        for name in files {
+            guard let r = try? FeedReader.read(contentsOf: dir.appendingPathComponent(name), feed: "s") else {
+                notTables += 1
+                continue
+            }
+            rejected += r.summary.totalRejected
+            corrected += r.summary.correctedRows
+            perFile[name] = r.summary.correctedRows
+            for (rule, n) in r.summary.corrected { perRule[rule, default: 0] += n }
+            // Every note names its file, line and the value as published.
+            for d in r.diagnostics where d.kind == "corrected" {
+                #expect(d.path.hasSuffix(name) && d.line != nil && d.message.hasPrefix("'"))
+            }
+        }
+        print("sophos tables: \(files.count) files, \(notTables) not an indicator table, rejected rows \(rejected), corrected rows \(corrected) \(perRule.sorted { $0.key < $1.key })")
+        #expect(notTables == 1)  // Sunburst_blocklists.csv
+        #expect(rejected == 1)
+        #expect(corrected == 26)
+        #expect(perRule == ["reclassified": 25, "scheme-added": 1])
+        #expect(perFile["3CX_IoCs_2023-03.csv"] == 22)
+        #expect(perFile["2507_Gold_Blade_DLL_sideloading_RedLoader.csv"] == 3)
+        #expect(perFile["DLLsideloading-PlugX-USBworm-2023-03.csv"] == 1)
+        #expect(perFile["Ransomware-Qilin-STAC4365.csv"] == 0)
     }
 
     @Test func sunburstBlocklistIsRejectedWithAClearMessage() throws {

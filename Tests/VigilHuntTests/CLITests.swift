@@ -20,15 +20,30 @@ struct HuntCLITests {
         let json = try runVigil(["hunt", bad.path, "--format", "json"])
         #expect(json.status == 1)
         let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
-        let hits = object?["hits"] as? [[String: Any]]
-        #expect(hits?.first?["host"] as? String == "10.0.0.5")
-        #expect(hits?.first?["feeds"] as? [String] == ["default"])
+        #expect(object?["command"] as? String == "hunt")
+        let findings = object?["findings"] as? [[String: Any]]
+        #expect(findings?.first?["check"] as? String == "net.ioc.domain")
+        #expect(findings?.first?["severity"] as? String == "high")
+        #expect(findings?.first?["path"] as? String == bad.path)
+        #expect(findings?.first?["line"] as? Int == 8)
+        let evidence = findings?.first?["evidence"] as? [String: Any]
+        #expect(evidence?["client"] as? String == "10.0.0.5")
+        #expect(evidence?["feeds"] as? [String] == ["default"])
 
         let jsonl = try runVigil(["hunt", bad.path, "--format", "jsonl"])
-        let types = jsonl.stdout.split(separator: "\n").compactMap { line in
-            (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["type"] as? String
+        #expect(jsonl.status == 1)
+        let checks = jsonl.stdout.split(separator: "\n").compactMap { line in
+            (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["check"] as? String
         }
-        #expect(types == ["indicator-hit", "summary"])
+        #expect(checks == ["net.ioc.domain"])
+
+        let sarif = try runVigil(["hunt", bad.path, "--format", "sarif"])
+        #expect(sarif.status == 1)
+        let log = try JSONSerialization.jsonObject(with: Data(sarif.stdout.utf8)) as? [String: Any]
+        let result = ((log?["runs"] as? [[String: Any]])?.first?["results"] as? [[String: Any]])?.first
+        #expect(result?["ruleId"] as? String == "net.ioc.domain")
+        let region = ((result?["locations"] as? [[String: Any]])?.first?["physicalLocation"] as? [String: Any])?["region"] as? [String: Any]
+        #expect(region?["startLine"] as? Int == 8)
 
         let none = try runVigil(["hunt", clean.deletingLastPathComponent().path])
         #expect(none.status == 0)

@@ -4,7 +4,7 @@ import VigilIndicators
 import _VigilTestSupport
 @testable import VigilHunt
 
-/// RITA's and zed's public Zeek logs under ../shared/data (GPL / CC-BY-SA: read in place, never copied).
+/// RITA's and zed's public Zeek logs in the reference data set (GPL / CC-BY-SA: read in place, never copied).
 @Suite(.enabled(if: TestSupport.sharedData != nil, Comment(rawValue: TestSupport.sharedDataMissing)))
 struct SharedDataTests {
     static func data(_ path: String) -> URL { TestSupport.sharedData!.appendingPathComponent("network").appendingPathComponent(path) }

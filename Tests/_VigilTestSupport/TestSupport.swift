@@ -8,7 +8,7 @@ public enum TestSupport {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     }()
 
-    /// `../shared/data` beside the repository, or `$VIGIL_SHARED_DATA`; `nil` when absent, so tests
+    /// The third-party reference data folder: `$VIGIL_SHARED_DATA`, else `shared/data` beside the checkout; `nil` when absent, so tests
     /// that use it can skip with a clear message.
     public static var sharedData: URL? {
         if let env = ProcessInfo.processInfo.environment["VIGIL_SHARED_DATA"] {
@@ -18,8 +18,8 @@ public enum TestSupport {
         return FileManager.default.fileExists(atPath: candidate.path) ? candidate : nil
     }
 
-    /// A message for tests that need `../shared/data` and skip without it.
-    public static let sharedDataMissing = "../shared/data is absent (set VIGIL_SHARED_DATA to run this test)"
+    /// A message for tests that need the reference data and skip without it.
+    public static let sharedDataMissing = "the third-party reference data is absent (set VIGIL_SHARED_DATA to its folder to run this test)"
 
     /// A fresh temporary directory, removed by the caller with `removeTemporaryDirectory`.
     public static func makeTemporaryDirectory(_ prefix: String = "vigil-test") throws -> URL {

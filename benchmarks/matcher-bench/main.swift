@@ -135,7 +135,7 @@ for i in 0..<queryCount {
 var ipQueries: [String] = []
 for _ in 0..<queryCount { ipQueries.append(Normalizer.formatIPv4(UInt32(truncatingIfNeeded: rng.next()))) }
 
-func measure(_ name: String, _ queries: [String], _ lookup: (String) -> Bool) {
+func measure<Query>(_ name: String, _ queries: [Query], _ lookup: (Query) -> Bool) {
     var hits = 0
     let t = seconds { for _ in 0..<passes { for q in queries where lookup(q) { hits += 1 } } }
     let n = queries.count * passes
@@ -151,6 +151,30 @@ measure("hash (matchHash)", hashQueries) { matcher.matchHash($0) != nil }
 measure("domain+parents (matchDomain)", domainQueries) { matcher.matchDomain($0) != nil }
 measure("url prefix (matchURL)", urlQueries) { matcher.matchURL($0) != nil }
 measure("ipv4+cidr (matchIP)", ipQueries) { matcher.matchIP($0) != nil }
+// What `vigil hunt` calls per log record: the address already parsed from the log bytes.
+let ipNumeric = ipQueries.compactMap(Normalizer.parseIPv4)
+measure("ipv4+cidr numeric (matchIPv4)", ipNumeric) { matcher.matchIPv4($0) != nil }
+// IPv6: 20,000 networks of random lengths /16…/128 in their own set; half the queries inside one.
+var v6Set = IndicatorSet()
+var v6Networks: [IPv6Address] = []
+for _ in 0..<20_000 {
+    let bits = 16 + Int(rng.next() % 113)
+    let a = IPv6Address(high: 0x2001_0000_0000_0000 | (rng.next() >> 16), low: rng.next()).masked(to: bits)
+    var groups: [String] = []
+    for i in 0..<4 { groups.append(String((a.high >> UInt64(48 - 16 * i)) & 0xffff, radix: 16)) }
+    for i in 0..<4 { groups.append(String((a.low >> UInt64(48 - 16 * i)) & 0xffff, radix: 16)) }
+    if let v = Normalizer.normalizeCIDR(groups.joined(separator: ":") + "/\(bits)") {
+        v6Set.insert(Indicator(kind: .cidr, value: v))
+        v6Networks.append(a)
+    }
+}
+var v6Queries: [IPv6Address] = []
+for i in 0..<queryCount {
+    v6Queries.append(i % 2 == 0 ? v6Networks[Int(rng.next() % UInt64(v6Networks.count))] : IPv6Address(high: rng.next(), low: rng.next()))
+}
+let v6Matcher = v6Set
+print("ipv6 networks: \(v6Set.count)")
+measure("ipv6 cidr numeric (matchIPv6)", v6Queries) { v6Matcher.matchIPv6($0) != nil }
 
 if let outDir {
     try (hashQueries.joined(separator: "\n") + "\n").write(to: outDir.appendingPathComponent("hash-queries.txt"), atomically: true, encoding: .utf8)

@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """Independent ground truth for Vigil's feed import tests.
 
-Counts the distinct matchable values per kind in every feed under ../shared/data/feeds with
+Counts the distinct matchable values per kind in every feed of a folder with
 Python's csv module, PyMISP and stix2-patterns (no Vigil code involved). The numbers are written
 into Tests/VigilFeedsTests/SharedFeedTests.swift by hand.
 
     pip install pymisp stix2 stix2-patterns
-    python3 scripts/feeds/count_feeds.py ../shared/data/feeds
+    python3 scripts/feeds/count_feeds.py FEEDS_DIR
 """
 import collections, csv, ipaddress, json, re, sys, xml.etree.ElementTree as ET
 from pathlib import Path
@@ -14,7 +14,9 @@ from pathlib import Path
 from pymisp import MISPEvent
 from stix2patterns.pattern import Pattern
 
-root = Path(sys.argv[1] if len(sys.argv) > 1 else "../shared/data/feeds")
+if len(sys.argv) != 2:
+    sys.exit("usage: count_feeds.py FEEDS_DIR")
+root = Path(sys.argv[1])
 HEX = re.compile(r"^[0-9a-fA-F]+$")
 
 

@@ -1,4 +1,10 @@
 import Foundation
+
+#if canImport(Glibc)
+    @preconcurrency import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 import VigilCore
 
 /// Walks a release folder without following symbolic links: files are read with the per-member
@@ -10,6 +16,7 @@ struct FolderWalker {
 
     func walk() throws {
         let rootPath = root.resolvingSymlinksInPath().path
+        session.folderRoot = rootPath
         try walk(directory: URL(fileURLWithPath: rootPath), relative: "", rootPath: rootPath)
     }
 
@@ -42,11 +49,13 @@ struct FolderWalker {
                     inside = MemberPath.resolveLink(rel, target: target) != nil
                 }
                 guard inside else { throw ReleaseError.linkOutOfTree(archive: root.path, member: rel, target: target) }
-                try session.emitLink(path: rel, target: target, depth: 0)
+                try session.emitLink(prefix: "", name: rel, target: target, depth: 0, archive: root.path)
             case .typeRegular:
                 try readFile(url, relative: rel)
             default:
-                session.diagnostics.append(Diagnostic(kind: "special-file", path: rel, message: "not a regular file, folder or link (\(type.rawValue)); not read"))
+                var info = stat()
+                let what = lstat(url.path, &info) == 0 ? ReleaseReader.fileTypeName(info.st_mode) : "special file"
+                session.diagnostics.append(Diagnostic(kind: "special-file", path: rel, message: "a \(what), not a regular file, folder or link; not read"))
             }
         }
     }

@@ -2,7 +2,12 @@ import Foundation
 import VigilCore
 import VigilFormats
 import VigilGzip
-import ZIPFoundation
+
+#if canImport(Glibc)
+    @preconcurrency import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Reads one side of a release diff (a folder, a ZIP-based package, a tar or tar.gz, an Electron
 /// asar) member by member, opening nested archives within ``ExpansionLimits``.
@@ -25,20 +30,37 @@ public struct ReleaseReader: Sendable {
         }
     }
 
+    /// A file type in words, for refusals.
+    static func fileTypeName(_ mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFIFO: "FIFO (named pipe)"
+        case S_IFCHR: "character device"
+        case S_IFBLK: "block device"
+        case S_IFSOCK: "socket"
+        case S_IFLNK: "symbolic link"
+        default: "special file"
+        }
+    }
+
     private func readEscaping(_ path: String, visit: @escaping (ReleaseMember) throws -> Void) throws -> (ReleaseSource, [Diagnostic]) {
         let session = ReadSession(limits: limits, visit: visit)
         let url = URL(fileURLWithPath: path)
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw ReleaseError.unreadable(path: path, reason: "no such file or folder")
+        // stat, not open: opening a FIFO waits for a writer, and a device never ends.
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            throw ReleaseError.unreadable(path: path, reason: errno == ENOENT ? "no such file or folder" : String(cString: strerror(errno)))
         }
         let kind: String
-        if isDirectory.boolValue {
+        switch info.st_mode & S_IFMT {
+        case S_IFDIR:
             kind = "folder"
             try FolderWalker(root: url, session: session).walk()
-        } else {
+        case S_IFREG:
             kind = try session.openTopLevelFile(url)
+        default:
+            throw ReleaseError.unsupported(path: path, reason: "it is a \(Self.fileTypeName(info.st_mode)), not a regular file or folder (reading it could block or never end)")
         }
+        try session.checkLinkChains()
         var source = session.source
         source.path = path
         source.kind = kind
@@ -61,51 +83,59 @@ final class ReadSession {
         self.visit = visit
     }
 
-    /// Opens a release given as one archive file and returns its kind.
+    /// Opens a release given as one regular file (an archive, or a one-file release) and returns
+    /// its kind. Archives other than ZIP are read into memory, up to ``ExpansionLimits/maxTotalBytes``;
+    /// any other file is streamed like a folder member: hashed whole, at most
+    /// ``ExpansionLimits/maxMemberBytes`` kept for analysis.
     func openTopLevelFile(_ url: URL) throws -> String {
         let name = url.lastPathComponent
-        guard let handle = try? FileHandle(forReadingFrom: url) else {
-            throw ReleaseError.unreadable(path: url.path, reason: "cannot open the file")
+        // O_NONBLOCK: if the path was swapped for a FIFO since stat, open must not wait for a writer.
+        let fd = open(url.path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { throw ReleaseError.unreadable(path: url.path, reason: "cannot open the file: \(String(cString: strerror(errno)))") }
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+            close(fd)
+            throw ReleaseError.unsupported(path: url.path, reason: "it is a \(ReleaseReader.fileTypeName(info.st_mode)), not a regular file or folder")
         }
-        defer { try? handle.close() }
-        let head = [UInt8]((try? handle.read(upToCount: 512)) ?? Data())
+        let file = FileBytes(fd: fd, count: Int(info.st_size), path: url.path)
+        let head = try file.bytes(at: 0, length: min(file.count, 512))
         let format = FileFormat.identify(head)
         if format == .zip {
-            let archive: Archive
-            do { archive = try Archive(url: url, accessMode: .read) } catch {
-                throw ReleaseError.malformed(archive: name, member: nil, reason: "not a readable ZIP archive (\(error))")
-            }
-            try readZip(archive, display: name, prefix: "", depth: 0)
+            try readZip(file, display: name, prefix: "", depth: 0)
             return "zip"
         }
-        let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
-        guard size <= limits.maxTotalBytes else {
-            throw ReleaseError.bomb(archive: name, member: name, reason: "is larger than \(limits.maxTotalBytes) bytes")
-        }
-        try handle.seek(toOffset: 0)
-        let bytes: [UInt8]
-        do { bytes = [UInt8](try handle.readToEnd() ?? Data()) } catch {
-            throw ReleaseError.unreadable(path: url.path, reason: "read failed: \(error.localizedDescription)")
-        }
-        if format == .gzip {
-            let inner = try gunzip(bytes, display: name, member: name, keep: limits.maxTotalBytes)
-            guard TarReader.looksLikeTar(inner) else {
-                throw ReleaseError.unsupported(path: url.path, reason: "the gzip data does not hold a tar archive")
+        let mayBeAsar = head.count >= 17 && head[0] == 4 && head[1] == 0 && head[2] == 0 && head[3] == 0 && head[16] == UInt8(ascii: "{")
+        if format == .gzip || TarReader.looksLikeTar(head) || mayBeAsar {
+            guard file.count <= limits.maxTotalBytes else {
+                throw ReleaseError.bomb(archive: name, member: name, reason: "is larger than \(limits.maxTotalBytes) bytes")
             }
-            try readTar(inner, display: name, prefix: "", depth: 0)
-            return "tar.gz"
+            let bytes = try file.bytes(at: 0, length: file.count)
+            if format == .gzip {
+                let inner = try gunzip(bytes, display: name, member: name, keep: limits.maxTotalBytes)
+                guard TarReader.looksLikeTar(inner) else {
+                    throw ReleaseError.unsupported(path: url.path, reason: "the gzip data does not hold a tar archive")
+                }
+                try readTar(inner, display: name, prefix: "", depth: 0)
+                return "tar.gz"
+            }
+            if TarReader.looksLikeTar(bytes) {
+                try readTar(bytes, display: name, prefix: "", depth: 0)
+                return "tar"
+            }
+            if AsarReader.looksLikeAsar(bytes) {
+                try readAsar(bytes, display: name, prefix: "", depth: 0)
+                return "asar"
+            }
         }
-        if TarReader.looksLikeTar(bytes) {
-            try readTar(bytes, display: name, prefix: "", depth: 0)
-            return "tar"
-        }
-        if AsarReader.looksLikeAsar(bytes) {
-            try readAsar(bytes, display: name, prefix: "", depth: 0)
-            return "asar"
-        }
-        // Any other file is a one-file release (`vigil diff old/ffmpeg.dll new/ffmpeg.dll`).
+        // Any other file is a one-file release (`vigil diff old/ffmpeg.dll new/ffmpeg.dll`), read in
+        // chunks so that memory stays within the per-member cap whatever the file's size.
         let sink = MemberSink(keep: limits.maxMemberBytes, budget: budget, archive: name, member: name, compressedSize: nil, budgeted: false)
-        try sink.append(bytes)
+        var offset = 0
+        while offset < file.count {
+            let chunk = try file.bytes(at: offset, length: min(1 << 20, file.count - offset))
+            try sink.append(chunk)
+            offset += chunk.count
+        }
         try emitFile(path: name, sink: sink, depth: 0)
         return "file"
     }
@@ -127,9 +157,31 @@ final class ReadSession {
     }
 
     /// Hands a link (already checked to stay inside the tree) to the visitor.
-    func emitLink(path: String, target: String, depth: Int) throws {
+    /// `prefix` is the archive scope (`""` or `outer.zip!/`), `name` the link's path inside it.
+    /// Symbolic links are remembered so that ``checkLinkChains()`` can follow them through each other.
+    func emitLink(prefix: String, name: String, target: String, depth: Int, symbolic: Bool = true, archive: String) throws {
         source.linkCount += 1
-        try visit(ReleaseMember(path: uniqueName(path), content: .symlink(target: target), depth: depth))
+        if symbolic { links[prefix, default: [:]][name] = (target, archive) }
+        try visit(ReleaseMember(path: uniqueName(prefix + name), content: .symlink(target: target), depth: depth))
+    }
+
+    /// Symbolic links per archive scope: link path -> (target, archive holding it).
+    private var links: [String: [String: (target: String, archive: String)]] = [:]
+    /// The resolved real path of a top-level folder release, for links given as absolute paths.
+    var folderRoot: String?
+
+    /// Follows every symbolic link of the release as a system would, through the other links of the
+    /// same archive (or folder), and refuses the release when one leaves the tree or loops.
+    /// Each link alone was already checked; a chain like `x/b -> ..` plus `a -> x/b/..` passes that
+    /// check and still points outside once `x/b` is followed.
+    func checkLinkChains() throws {
+        for (scope, map) in links.sorted(by: { $0.key < $1.key }) {
+            for (name, link) in map.sorted(by: { $0.key < $1.key }) {
+                guard LinkResolver(links: map.mapValues(\.target), root: scope.isEmpty ? folderRoot : nil).staysInside(link: name) else {
+                    throw ReleaseError.linkOutOfTree(archive: link.archive, member: name, target: link.target)
+                }
+            }
+        }
     }
 
     private func uniqueName(_ path: String) -> String {
@@ -161,8 +213,7 @@ final class ReadSession {
         do {
             switch format {
             case .zip:
-                let archive = try Archive(data: Data(bytes), accessMode: .read)
-                try readZip(archive, display: path, prefix: prefix, depth: depth + 1)
+                try readZip(bytes, display: path, prefix: prefix, depth: depth + 1)
             case .gzip:
                 let inner = try gunzip(bytes, display: path, member: path, keep: limits.maxMemberBytes)
                 if TarReader.looksLikeTar(inner) {
@@ -194,10 +245,15 @@ final class ReadSession {
         }
     }
 
-    /// Decompresses gzip data into memory, refusing bombs (ratio, total budget) and keeping at most
-    /// `keep` bytes (a larger result is refused too: it cannot be opened as an archive).
+    /// Decompresses gzip data into memory, refusing bombs (ratio) and keeping at most `keep` bytes
+    /// (a larger result is refused too: it cannot be opened as an archive).
+    ///
+    /// The result is not counted against the release's expansion budget here: it is a container
+    /// whose bytes are counted once, when its members (or, for a plain `.gz`, the file) are read.
+    /// Counting both made a 600 MiB member of a `.tar.gz` fail a 1 GiB cap that the same member
+    /// passes in a `.tar` or a `.zip`.
     private func gunzip(_ bytes: [UInt8], display: String, member: String, keep: Int) throws -> [UInt8] {
-        let sink = MemberSink(keep: keep, budget: budget, archive: display, member: member, compressedSize: bytes.count)
+        let sink = MemberSink(keep: keep, budget: budget, archive: display, member: member, compressedSize: bytes.count, budgeted: false)
         do {
             let decoder = try GzipDecoder(maxOutput: keep.adding(1) ?? Int.max)
             try decoder.decompress(bytes) { chunk in try sink.append(chunk) }
@@ -215,49 +271,49 @@ final class ReadSession {
 
     // MARK: - Formats
 
-    func readZip(_ archive: Archive, display: String, prefix: String, depth: Int) throws {
-        for entry in archive {
-            let raw = entry.path
+    /// Reads a ZIP archive member by member from its central directory (see ``ZipReader``).
+    func readZip(_ bytes: some ByteSource, display: String, prefix: String, depth: Int) throws {
+        let reader = ZipReader(source: bytes, archiveName: display)
+        let (entries, anomalies, directoryStart) = try reader.entries()
+        for anomaly in anomalies {
+            diagnostics.append(Diagnostic(kind: "archive-ambiguous", path: display, message: anomaly))
+        }
+        for entry in entries {
+            let raw = entry.name
             try budget.countEntry(archive: display, member: raw)
             let name: String
             switch MemberPath.normalize(raw) {
             case .success(let n): name = n
             case .failure(let refusal):
-                if entry.type == .directory, raw == "/" || raw == "./" { continue }
+                if entry.kind == .directory, raw == "/" || raw == "./" { continue }
                 throw ReleaseError.unsafePath(archive: display, member: raw, reason: refusal.reason)
             }
-            switch entry.type {
+            switch entry.kind {
             case .directory:
                 continue
             case .symlink:
-                guard entry.compressedSize <= 4096 else {
+                guard entry.size <= 4096 else {
                     throw ReleaseError.malformed(archive: display, member: raw, reason: "symbolic link target longer than 4096 bytes")
                 }
-                var target = Data()
-                _ = try archive.extract(entry, skipCRC32: true) { target.append($0) }
-                let text = String(decoding: target, as: UTF8.self)
+                let sink = MemberSink(keep: 4096, budget: budget, archive: display, member: raw, compressedSize: nil)
+                try reader.read(entry, cdStart: directoryStart, into: sink)
+                let text = String(decoding: sink.bytes, as: UTF8.self)
                 guard MemberPath.resolveLink(name, target: text) != nil else {
                     throw ReleaseError.linkOutOfTree(archive: display, member: raw, target: text)
                 }
-                try emitLink(path: prefix + name, target: text, depth: depth)
+                try emitLink(prefix: prefix, name: name, target: text, depth: depth, archive: display)
             case .file:
                 let sink = MemberSink(
                     keep: limits.maxMemberBytes, budget: budget, archive: display, member: raw,
-                    compressedSize: entry.isCompressed ? Int(clamping: entry.compressedSize) : nil)
-                do {
-                    _ = try archive.extract(entry, skipCRC32: false) { chunk in try sink.append(chunk) }
-                } catch let error as ReleaseError {
-                    throw error
-                } catch {
-                    throw ReleaseError.malformed(archive: display, member: raw, reason: "cannot decompress (\(error))")
-                }
+                    compressedSize: entry.method == 0 ? nil : entry.compressedSize)
+                try reader.read(entry, cdStart: directoryStart, into: sink)
                 try emitFile(path: prefix + name, sink: sink, depth: depth)
             }
         }
     }
 
     func readTar(_ bytes: [UInt8], display: String, prefix: String, depth: Int) throws {
-        try TarReader(bytes: bytes, archiveName: display).forEach { entry in
+        let anomalies = try TarReader(bytes: bytes, archiveName: display).forEach { entry in
             try budget.countEntry(archive: display, member: entry.name)
             let name: String
             switch MemberPath.normalize(entry.name) {
@@ -273,13 +329,13 @@ final class ReadSession {
                 guard MemberPath.resolveLink(name, target: entry.linkTarget) != nil else {
                     throw ReleaseError.linkOutOfTree(archive: display, member: entry.name, target: entry.linkTarget)
                 }
-                try emitLink(path: prefix + name, target: entry.linkTarget, depth: depth)
+                try emitLink(prefix: prefix, name: name, target: entry.linkTarget, depth: depth, archive: display)
             case .hardlink:
                 // A hard link names another member by its path from the archive root.
                 guard case .success = MemberPath.normalize(entry.linkTarget) else {
                     throw ReleaseError.linkOutOfTree(archive: display, member: entry.name, target: entry.linkTarget)
                 }
-                try emitLink(path: prefix + name, target: entry.linkTarget, depth: depth)
+                try emitLink(prefix: prefix, name: name, target: entry.linkTarget, depth: depth, symbolic: false, archive: display)
             case .file:
                 let sink = MemberSink(keep: limits.maxMemberBytes, budget: budget, archive: display, member: entry.name, compressedSize: nil)
                 try sink.append(bytes[entry.data])
@@ -288,6 +344,9 @@ final class ReadSession {
                 diagnostics.append(
                     Diagnostic(kind: "special-file", path: prefix + name, message: "tar entry of type '\(Character(UnicodeScalar(type)))' (device, FIFO…) not read"))
             }
+        }
+        for anomaly in anomalies {
+            diagnostics.append(Diagnostic(kind: "archive-ambiguous", path: display, offset: anomaly.offset, message: anomaly.message))
         }
     }
 
@@ -309,7 +368,7 @@ final class ReadSession {
                 guard MemberPath.resolveLink(name, target: target) != nil else {
                     throw ReleaseError.linkOutOfTree(archive: display, member: entry.name, target: target)
                 }
-                try emitLink(path: prefix + name, target: target, depth: depth)
+                try emitLink(prefix: prefix, name: name, target: target, depth: depth, archive: display)
             case .unpacked:
                 diagnostics.append(
                     Diagnostic(kind: "asar-unpacked", path: prefix + name, message: "stored outside the archive in '\(display).unpacked/'; compare that folder too"))

@@ -43,6 +43,7 @@ public struct ReleaseDiffer: Sendable {
         var findings = Signals.evaluate(comparison)
         let structural = structuralFindings(new: after.findings, old: before.findings)
         findings += structural.new
+        findings += Self.archiveFindings(after.diagnostics)
         let order: (Finding, Finding) -> Bool = { ($0.severity, $1.path, $1.check) > ($1.severity, $0.path, $0.check) }
         findings.sort(by: order)
         var counts: [String: Int] = [:]
@@ -96,6 +97,33 @@ public struct ReleaseDiffer: Sendable {
         var described = source
         described.strippedFolder = root.map { String($0.dropLast()) }
         return Side(source: described, files: files, findings: findings, diagnostics: tagged)
+    }
+
+    /// Diagnostic kinds of the new release that make its member list uncertain, and so raise the risk.
+    static let riskyDiagnostics: Set<String> = ["archive-ambiguous", "malformed"]
+
+    /// One finding per archive of the new release that was damaged or that tar readers would list
+    /// differently: what Vigil compared may not be what an installer unpacks.
+    static func archiveFindings(_ diagnostics: [Diagnostic]) -> [Finding] {
+        let risky = diagnostics.filter { riskyDiagnostics.contains($0.kind) }
+        let byArchive = Dictionary(grouping: risky) { d -> String in
+            String(d.path.hasPrefix("new:") ? d.path.dropFirst(4) : d.path[...])
+        }
+        return byArchive.sorted { $0.key < $1.key }.map { path, list in
+            let ambiguous = list.contains { $0.kind == "archive-ambiguous" }
+            let check = ambiguous ? "diff.archive-ambiguous" : "diff.archive-malformed"
+            let title = ambiguous
+                ? "Archive that other tools may unpack differently (\(list.count) problem\(list.count == 1 ? "" : "s"))"
+                : "Archive inside the release could not be read (\(list.count) problem\(list.count == 1 ? "" : "s"))"
+            let explanation = ambiguous
+                ? "The archive's headers are inconsistent in a way that archive readers resolve differently (conflicting extended headers, data where none belongs, bytes after the end marker, a wrong entry count). A crafted archive can show one member list to a reviewer or scanner and unpack another one on install; Vigil read it as Python's tarfile and zipfile do and compared that."
+                : "Part of the release could not be opened, so its members were not compared. A damaged archive in a release is unusual; a crafted one hides what it carries from scanners."
+            var evidence: [String: EvidenceValue] = ["problems": .strings(list.prefix(10).map(\.description))]
+            if list.count > 10 { evidence["more_problems"] = .int(list.count - 10) }
+            return Finding(
+                check: check, title: title, severity: ambiguous ? .high : .medium, path: path, explanation: explanation,
+                attack: ["T1027", "T1195.002"], source: "vigil diff", evidence: evidence)
+        }
     }
 
     /// `"name/"` when every path lies inside one top-level folder (a tarball's `pkg-1.2/`), so

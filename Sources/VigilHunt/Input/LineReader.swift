@@ -31,10 +31,35 @@ public struct LineReader {
 
     public init() {}
 
-    /// Whether a file starts with the gzip magic.
+    /// Opens a regular file for reading. FIFOs, devices and sockets are refused: opening a FIFO
+    /// waits for a writer and a device may never end, so the hunt would hang on them.
+    /// `O_NONBLOCK` keeps the open itself from waiting; it has no effect on regular files.
+    static func openRegular(_ path: String) throws(LogReadError) -> Int32 {
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { throw LogReadError(path: path, message: "cannot open: \(String(cString: strerror(errno)))") }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            close(fd)
+            throw LogReadError(path: path, message: "cannot stat: \(String(cString: strerror(errno)))")
+        }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            close(fd)
+            let kind: String
+            switch info.st_mode & S_IFMT {
+            case S_IFIFO: kind = "FIFO (named pipe)"
+            case S_IFCHR: kind = "character device"
+            case S_IFBLK: kind = "block device"
+            case S_IFSOCK: kind = "socket"
+            default: kind = "special file"
+            }
+            throw LogReadError(path: path, message: "is a \(kind), not a regular file: not read (it could block or never end; copy the log to a file)")
+        }
+        return fd
+    }
+
+    /// Whether a file starts with the gzip magic (false for anything but a regular file).
     public static func isGzip(path: String) -> Bool {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { return false }
+        guard let fd = try? openRegular(path) else { return false }
         defer { close(fd) }
         var magic: (UInt8, UInt8) = (0, 0)
         let n = withUnsafeMutableBytes(of: &magic) { read(fd, $0.baseAddress, 2) }
@@ -50,8 +75,7 @@ public struct LineReader {
         onOversized: (Int) -> Void = { _ in },
         _ body: (UnsafeRawBufferPointer, Int) throws -> Bool
     ) throws {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw LogReadError(path: path, message: "cannot open: \(String(cString: strerror(errno)))") }
+        let fd = try Self.openRegular(path)
         defer { close(fd) }
         var splitter = LineSplitter(maxLineLength: maxLineLength)
         var stopped = false

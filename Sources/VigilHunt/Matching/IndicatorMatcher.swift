@@ -7,13 +7,13 @@ import VigilIndicators
 /// `String`: a domain is hashed right to left over its bytes (lowercased, trailing dot ignored), and the
 /// hash of every parent suffix (`c2.evil.com`, `evil.com`) is looked up in a `Set<UInt64>` of indicator
 /// hashes — one pass over the name however long the feed. Only a prefilter hit builds a `String` and
-/// asks the set, so a hash collision can never produce a false hit. Addresses are checked against a
-/// hash set of exact addresses plus the CIDR list; URLs only when their host carries a URL indicator.
+/// asks the set, so a hash collision can never produce a false hit. Addresses go straight to the
+/// set's prefix tables (``IndicatorSet/matchIPv4(_:)``, ``IndicatorSet/matchIPv6(_:)``: one hash probe
+/// per prefix length in use, whatever the number of CIDRs, and no `String`); URLs only when their
+/// host carries a URL indicator.
 final class IndicatorMatcher {
     let indicatorSet: IndicatorSet
     private let domainHashes: HashTable64
-    private let exactAddresses: Set<IPAddress>
-    private let networks: [IPNetwork]
     private let urlHosts: Set<String>
     /// Whether any address indicators exist (lets callers skip address work entirely).
     let hasAddressIndicators: Bool
@@ -23,18 +23,12 @@ final class IndicatorMatcher {
     init(_ set: IndicatorSet) {
         indicatorSet = set
         var hashes: [UInt64] = []
-        var addresses = Set<IPAddress>()
-        var networks: [IPNetwork] = []
         var urlHosts = Set<String>()
         for indicator in set.indicators {
             switch indicator.kind {
             case .domain:
                 var v = indicator.value
                 hashes.append(v.withUTF8 { IndicatorMatcher.reverseHash(UnsafeRawBufferPointer($0)) })
-            case .ipv4, .ipv6:
-                if let ip = IPAddress(indicator.value) { addresses.insert(ip) }
-            case .cidr:
-                if let n = IPNetwork(indicator.value) { networks.append(n) }
             case .url:
                 if let parts = URLParts(indicator.value) { urlHosts.insert(parts.host) }
             default:
@@ -42,14 +36,12 @@ final class IndicatorMatcher {
             }
         }
         domainHashes = HashTable64(hashes)
-        exactAddresses = addresses
-        self.networks = networks
         self.urlHosts = urlHosts
-        hasAddressIndicators = !addresses.isEmpty || !networks.isEmpty
+        hasAddressIndicators = set.hasAddressIndicators
     }
 
-    /// Whether the set has URL indicators (they can be checked only on cleartext HTTP and proxy logs).
-    var urlIndicatorCount: Int { indicatorSet.indicators.lazy.filter { $0.kind == .url }.count }
+    /// The set's URL and URL-path indicators (they can be checked only on cleartext HTTP and proxy logs).
+    var urlIndicatorCount: Int { indicatorSet.indicators.lazy.filter { $0.kind == .url || $0.kind == .urlPath }.count }
 
     /// FNV-1a over the lowercased bytes, last byte first.
     @inline(__always)
@@ -116,10 +108,16 @@ final class IndicatorMatcher {
         return DomainHit(indicator: indicator, name: normalised, rule: rule)
     }
 
-    /// Matches an address against IP and CIDR indicators.
+    /// Matches an address against IP and CIDR indicators (the most specific one wins).
     func matchAddress(_ ip: IPAddress) -> (indicator: Indicator, rule: String)? {
-        guard exactAddresses.contains(ip) || networks.contains(where: { $0.contains(ip) }) else { return nil }
-        guard let indicator = indicatorSet.matchIP(ip.description) else { return nil }
+        guard hasAddressIndicators else { return nil }
+        let found: Indicator?
+        if let v4 = ip.v4 {
+            found = indicatorSet.matchIPv4(v4)
+        } else {
+            found = indicatorSet.matchIPv6(IPv6Address(high: ip.high, low: ip.low))
+        }
+        guard let indicator = found else { return nil }
         return (indicator, indicator.kind == .cidr ? "inside \(indicator.value)" : "exact address")
     }
 
@@ -139,15 +137,27 @@ final class IndicatorMatcher {
         return matchName(raw).map { ($0.indicator, $0.name, $0.rule) }
     }
 
-    /// Matches a URL (`host` lowercased without port decides whether URL indicators apply at all).
-    func matchURL(host: UnsafeRawBufferPointer, url: () -> String) -> (indicator: Indicator, url: String)? {
-        guard !urlHosts.isEmpty else { return nil }
-        var h = host.string.lowercased()
-        if h.hasSuffix(".") { h.removeLast() }
-        if let colon = h.lastIndex(of: ":"), !h.contains("]") { h = String(h[..<colon]) }
-        guard urlHosts.contains(h) else { return nil }
-        let u = url()
-        return indicatorSet.matchURL(u).map { ($0, u) }
+    /// Whether any URL-path indicators exist (then every cleartext HTTP request is checked).
+    var hasURLPaths: Bool { indicatorSet.hasURLPaths }
+
+    /// Matches a URL against URL indicators (`host` lowercased without port decides whether they apply
+    /// at all), then against URL-path indicators (any host). `rule` says which: `URL prefix` or `URL path`.
+    func matchURL(host: UnsafeRawBufferPointer, url: () -> String) -> (indicator: Indicator, url: String, rule: String)? {
+        guard !urlHosts.isEmpty || hasURLPaths else { return nil }
+        var u: String?
+        if !urlHosts.isEmpty {
+            var h = host.string.lowercased()
+            if h.hasSuffix(".") { h.removeLast() }
+            if let colon = h.lastIndex(of: ":"), !h.contains("]") { h = String(h[..<colon]) }
+            if urlHosts.contains(h) {
+                let full = url()
+                u = full
+                if let hit = indicatorSet.matchURL(full) { return (hit, full, "URL prefix") }
+            }
+        }
+        guard hasURLPaths else { return nil }
+        let full = u ?? url()
+        return indicatorSet.matchURLPath(full).map { ($0, full, "URL path \($0.value)") }
     }
 }
 

@@ -2,46 +2,6 @@ import Foundation
 import VigilCore
 
 extension HuntReport {
-    /// JSON of the whole report (stable key order).
-    public func renderJSON() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(self), as: UTF8.self) + "\n"
-    }
-
-    /// JSON Lines: one object per hit, beacon, suppressed beacon, strobe, alert and diagnostic, each
-    /// with a `type` field, then one `summary` line.
-    public func renderJSONLines() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        var out = ""
-        func line(_ type: String, _ value: some Encodable) throws {
-            let body = String(decoding: try encoder.encode(value), as: UTF8.self)
-            // Insert the type as the first member of the object.
-            out += "{\"type\":\"\(type)\"," + body.dropFirst() + "\n"
-        }
-        for h in hits { try line("indicator-hit", h) }
-        for b in beacons { try line("beacon", b) }
-        for b in suppressedBeacons { try line("suppressed-beacon", b) }
-        for s in strobes { try line("strobe", s) }
-        for a in alerts { try line("suricata-alert", a) }
-        for d in diagnostics { try line("diagnostic", d) }
-        struct Summary: Encodable {
-            var records: [String: Int]
-            var files: Int
-            var pairsScored: Int
-            var minimumBeaconScore: Double
-            var windowStart: String?
-            var windowEnd: String?
-            var notes: [String]
-            var timings: [String: Double]
-        }
-        try line("summary", Summary(
-            records: records, files: files.count, pairsScored: pairsScored, minimumBeaconScore: minimumBeaconScore,
-            windowStart: windowStartISO, windowEnd: windowEndISO, notes: notes, timings: timings))
-        return out
-    }
-
     /// Ranked text tables for a terminal.
     /// - Parameter top: at most this many beacons (and suppressed beacons) are listed.
     public func renderText(top: Int = 25) -> String {
@@ -53,13 +13,14 @@ extension HuntReport {
         out += "\nINDICATOR HITS (\(hits.count))\n"
         if hits.isEmpty { out += "  none\n" }
         for h in hits {
-            out += "  \(h.host) \(h.channel.phrase) \(h.observed)  [\(h.rule); \(h.kind.rawValue) \(h.indicator)]\n"
+            let severity = HuntFindings.severity(for: h.channel).rawValue.uppercased()
+            out += "  [\(severity)] \(h.host) \(h.channel.phrase) \(h.observed)  [\(h.rule); \(h.kind.rawValue) \(h.indicator); \(HuntFindings.check(for: h.kind))]\n"
             out += "    \(h.count)× from \(h.firstSeenISO) to \(h.lastSeenISO); feeds: \(h.feeds.joined(separator: ", "))"
             if let d = h.provenance.lazy.compactMap(\.description).first { out += " — \(d)" }
             out += "\n    evidence: \(h.evidence.joined(separator: ", "))\n"
         }
 
-        out += "\nBEACONS (\(beacons.count), score ≥ \(String(format: "%.2f", minimumBeaconScore)))\n"
+        out += "\nBEACONS (\(beacons.count), Vigil and RITA scores ≥ \(String(format: "%.2f", minimumBeaconScore)); vigil = RITA v5 score + the reasons' effects)\n"
         if beacons.isEmpty { out += "  none\n" } else { out += beaconTable(Array(beacons.prefix(top)), reasons: false) }
         if beacons.count > top { out += "  … \(beacons.count - top) more (use --format json for all)\n" }
 
@@ -91,48 +52,31 @@ extension HuntReport {
     }
 
     private func beaconTable(_ list: [BeaconResult], reasons: Bool) -> String {
-        var rows: [[String]] = [["#", "score", "ts", "size", "hist", "dur", "conns", "prev%", "source", "destination", "via"]]
+        var rows: [[String]] = [["#", "vigil", "rita", "ts", "size", "hist", "dur", "conns", "prev%", "source", "destination", "via", "logs"]]
         for (i, b) in list.enumerated() {
             rows.append([
-                "\(i + 1)", f3(b.scores.score), f3(b.scores.timestamp), f3(b.scores.dataSize), f3(b.scores.histogram), f3(b.scores.duration),
+                "\(i + 1)", f3(b.vigilScore), f3(b.ritaScore), f3(b.scores.timestamp), f3(b.scores.dataSize), f3(b.scores.histogram), f3(b.scores.duration),
                 "\(b.connections)", String(format: "%.1f", b.prevalence * 100), b.source, b.destination,
                 b.proxied ? "proxy " + (b.proxies.isEmpty ? "(log)" : b.proxies.joined(separator: ",")) : (b.destinationKind == "fqdn" ? "name" : "address"),
+                b.evidenceLogs.joined(separator: "+"),
             ])
         }
         var widths = [Int](repeating: 0, count: rows[0].count)
         for r in rows { for (i, c) in r.enumerated() { widths[i] = max(widths[i], c.count) } }
         var out = ""
         for (n, r) in rows.enumerated() {
-            out += "  " + r.enumerated().map { i, c in c.padding(toLength: widths[i], withPad: " ", startingAt: 0) }.joined(separator: "  ")
+            // Every column padded but the last (no trailing spaces).
+            out += "  " + r.enumerated().map { i, c in i == r.count - 1 ? c : c.padding(toLength: widths[i], withPad: " ", startingAt: 0) }.joined(separator: "  ")
             out += "\n"
             if reasons, n > 0, let reason = list[n - 1].suppressedBecause { out += "      allow-listed: \(reason)\n" }
+            if n > 0 {
+                for r in list[n - 1].reasons where r.effect != 0 {
+                    out += "      \(r.effect > 0 ? "+" : "−")\(f3(abs(r.effect))) \(r.name): \(r.value)\n"
+                }
+            }
         }
         return out
     }
 
     private func f3(_ v: Double) -> String { String(format: "%.3f", v) }
-
-    /// The report as Vigil findings, for the shared renderers (one per hit, beacon, strobe and alert).
-    public var findings: [Finding] {
-        var out: [Finding] = []
-        for h in hits {
-            out.append(Finding(
-                check: "hunt.indicator", title: "\(h.host) \(h.channel.phrase) \(h.observed)", severity: .high, path: h.evidence.first ?? "",
-                explanation: "A published indicator (\(h.kind.rawValue) \(h.indicator), \(h.rule)) appears in network logs \(h.count) time(s) between \(h.firstSeenISO) and \(h.lastSeenISO): the host contacted known attacker infrastructure.",
-                attack: ["T1071"], source: h.feeds.joined(separator: ","), indicator: h.indicator,
-                evidence: ["host": .string(h.host), "channel": .string(h.channel.rawValue), "count": .int(h.count), "first_seen": .string(h.firstSeenISO),
-                           "last_seen": .string(h.lastSeenISO), "evidence": .strings(h.evidence), "rule": .string(h.rule)]))
-        }
-        for b in beacons {
-            let severity: Severity = b.scores.score >= 0.9 ? .high : b.scores.score >= 0.7 ? .medium : .low
-            out.append(Finding(
-                check: "hunt.beacon", title: "\(b.source) beacons to \(b.destination) (score \(f3(b.scores.score)))", severity: severity, path: b.evidence,
-                explanation: "\(b.connections) connections at regular intervals and sizes (RITA v5 scoring): typical of command-and-control polling.",
-                attack: ["T1071", "T1029"],
-                evidence: ["score": .double(b.scores.score), "timestamp_score": .double(b.scores.timestamp), "data_size_score": .double(b.scores.dataSize),
-                           "histogram_score": .double(b.scores.histogram), "duration_score": .double(b.scores.duration), "connections": .int(b.connections),
-                           "proxied": .bool(b.proxied), "prevalence": .double(b.prevalence)]))
-        }
-        return out
-    }
 }

@@ -81,6 +81,15 @@ public struct BeaconResult: Sendable, Hashable, Codable {
     public var suppressedBecause: String?
     /// Where the pair was first seen (`file:line`).
     public var evidence: String
+    /// RITA v5's beacon score (the same as `scores.score`), kept next to Vigil's.
+    public var ritaScore: Double
+    /// Vigil's score: RITA's plus the effect of every reason, clamped to 0…1; beacons are ranked and
+    /// reported by it.
+    public var vigilScore: Double
+    /// Every check that moved (or could have moved) the score, with its effect.
+    public var reasons: [BeaconReason]
+    /// The log types the pair's rows came from: `conn`, `http`, `tls`, `proxy`.
+    public var evidenceLogs: [String]
 }
 
 /// A pair with 86,400 or more connections in 24 h: a strobe, not scored as a beacon (RITA).
@@ -120,7 +129,7 @@ public struct FileSummary: Sendable, Hashable, Codable {
 /// Everything `vigil hunt` found.
 public struct HuntReport: Sendable, Codable {
     public var hits: [IndicatorHit] = []
-    /// Beacons at or above the reporting threshold, best first.
+    /// Beacons whose Vigil score is at or above the reporting threshold, best first.
     public var beacons: [BeaconResult] = []
     /// Beacons at or above the threshold whose destination is allow-listed.
     public var suppressedBeacons: [BeaconResult] = []
@@ -133,6 +142,8 @@ public struct HuntReport: Sendable, Codable {
     public var notes: [String] = []
     /// Records read, by type.
     public var records: [String: Int] = [:]
+    /// Indicators matched against, by kind (`domain`, `ipv4`, `sha256`…).
+    public var indicatorCounts: [String: Int] = [:]
     /// Beacon analysis window (ISO 8601), when there were connections.
     public var windowStartISO: String?
     public var windowEndISO: String?

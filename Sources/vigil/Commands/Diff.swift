@@ -19,7 +19,9 @@ struct Diff: AsyncParsableCommand {
             report gives hashes, format, versions, signature and signer, imports/exports added and removed \
             (loader and injector APIs marked), sections with entropy, code size, new URLs/domains, \
             certificate-table slack; then signals with a severity and a reason, Vigil's structural \
-            findings on the new release, and a risk verdict with the reasons that drive it.
+            findings on the new release, and a risk verdict with the reasons that drive it. \
+            --format json gives the whole comparison as one document; jsonl gives one finding per line \
+            (the release's new findings, as scan and hunt write them) with the risk on standard error.
 
             Exit status: 0 when nothing reaches the --fail-on threshold (or nothing was found, without \
             --fail-on), 1 when it does, 2 on error or a refused input.
@@ -33,7 +35,7 @@ struct Diff: AsyncParsableCommand {
     )
 
     enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-        case text, json, markdown, sarif
+        case text, json, jsonl, markdown, sarif
     }
 
     enum Threshold: String, ExpressibleByArgument, CaseIterable {
@@ -85,6 +87,11 @@ struct Diff: AsyncParsableCommand {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             report = String(decoding: try encoder.encode(diff), as: UTF8.self) + "\n"
+        case .jsonl:
+            var writer = JSONLinesWriter()
+            for f in diff.findings { writer.append(f) }
+            report = String(decoding: writer.bytes, as: UTF8.self)
+            printToStandardError("Risk: \(diff.risk.label.uppercased()); \(diff.findings.count) finding(s), \(diff.preexisting.count) already in the old release; \(diff.diagnostics.count) problem(s).")
         case .markdown:
             report = DiffMarkdownReport.render(diff) + MarkdownRenderer().render(diff.findings, heading: "Findings")
         case .sarif:

@@ -49,8 +49,11 @@ struct FeedAdd: AsyncParsableCommand {
         abstract: "Import a feed file or folder into the store.",
         discussion: """
             The import summary (accepted, duplicate, rejected and skipped per type) goes to standard output; \
-            every rejected row is listed on standard error with file, line and reason. Exit status 0 when \
-            nothing was rejected, 1 when some rows were rejected (the rest is stored), 2 when the file is not a feed.
+            every rejected row is listed on standard error with file, line and reason. Rows imported only after a \
+            correction (a port removed, a scheme added, a SHA-1 in a SHA-256 column…) are counted per rule and \
+            listed with file, line and the value as published (text: the first \(SummaryText.maxCorrectionNotes); \
+            --output json: all). Exit status 0 when every row was imported (possibly corrected) or deliberately \
+            skipped, 1 when some rows were rejected (the rest is stored), 2 when the file is not a feed.
 
             Examples:
               vigil feed add iocs.csv --name volexity-3cx
@@ -89,7 +92,9 @@ struct FeedAdd: AsyncParsableCommand {
             printToStandardError("vigil feed add: \(error)")
             throw ExitCode(2)
         }
-        for d in imported.diagnostics where d.kind != "skipped" { printToStandardError(d.description) }
+        // Rejected rows and problems go to standard error; skipped and corrected rows are in the summary.
+        let quiet: Set<String> = ["skipped", "more-skipped-rows", "corrected", "more-corrected-rows"]
+        for d in imported.diagnostics where !quiet.contains(d.kind) { printToStandardError(d.description) }
         switch output {
         case .json:
             print(try jsonString(FeedAddReport(feed: stored.name, store: store.directory.path, summary: imported.summary,
@@ -97,8 +102,11 @@ struct FeedAdd: AsyncParsableCommand {
         case .text:
             print("feed '\(stored.name)' stored in \(store.directory.path): \(stored.indicators.count) indicators")
             print(SummaryText.render(imported.summary))
+            let notes = SummaryText.corrections(imported.diagnostics, total: imported.summary.correctedRows)
+            if !notes.isEmpty { print(notes) }
         }
-        if imported.summary.totalRejected > 0 { throw ExitCode(1) }
+        // Corrected rows were imported: only a rejected row makes the import incomplete.
+        if imported.summary.hasRejections { throw ExitCode(1) }
     }
 }
 
@@ -123,6 +131,25 @@ enum SummaryText {
         }
         if !s.skipped.isEmpty {
             lines.append("  skipped: \(s.totalSkipped) (" + s.skipped.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")")
+        }
+        if s.correctedRows > 0 {
+            let rules: [String] = s.corrected.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+            lines.append("  corrected: \(s.correctedRows) (\(rules.joined(separator: ", ")))")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// How many correction notes the text summary lists (JSON lists them all).
+    static let maxCorrectionNotes = 20
+
+    /// The `corrected` diagnostics as indented lines, the first ``maxCorrectionNotes`` of them, then
+    /// how many more of the `total` corrected rows there are; empty when there are none.
+    static func corrections(_ diagnostics: [Diagnostic], total: Int) -> String {
+        let notes = diagnostics.lazy.filter { $0.kind == "corrected" }.prefix(maxCorrectionNotes)
+        guard !notes.isEmpty else { return "" }
+        var lines: [String] = notes.map { "    \($0.path)\($0.line.map { ":\($0)" } ?? ""): \($0.message)" }
+        if total > lines.count {
+            lines.append("    … and \(total - lines.count) more corrected rows (listed with --output json)")
         }
         return lines.joined(separator: "\n")
     }

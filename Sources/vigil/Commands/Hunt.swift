@@ -1,10 +1,9 @@
 import ArgumentParser
 import Foundation
-import VigilDefaults
 import VigilFeeds
 import VigilHunt
 import VigilCore
-import VigilIndicators
+import VigilOutput
 
 /// `vigil hunt`: indicator hits and beacons in network logs. A thin front end over `VigilHunt`.
 struct Hunt: AsyncParsableCommand {
@@ -17,27 +16,31 @@ struct Hunt: AsyncParsableCommand {
             Folders are searched recursively (rotated conn.*.log.gz included). Generic CSV or JSON lines need --map.
 
             Indicators: the built-in 3CX set (unless --no-default-indicators), every feed stored with 'vigil feed add', \
-            and every --iocs file. Domains match with their subdomains; addresses match exactly or inside CIDRs; URLs only on cleartext HTTP/proxy logs.
+            and every --iocs file, loaded exactly as 'vigil scan' loads them. Domains match with their subdomains; \
+            addresses match exactly or inside CIDRs (most specific wins); URLs only on cleartext HTTP/proxy logs.
 
             Beacons are scored as RITA v5 does (timestamp, data size, histogram, duration; mean of the four) per \
-            (client, FQDN) and (client, address), proxied connections folded to the real target. Allow-listed \
-            destinations are listed as suppressed with the reason.
+            (client, FQDN) and (client, address), proxied connections folded to the real target; HTTP, TLS and proxy \
+            rows without a connection record count on their own. Vigil's score adds checkable reasons to RITA's: \
+            prevalence, well-known services (--known-services), first seen, indicator match and brand look-alikes. \
+            Allow-listed destinations are listed as suppressed with the reason.
 
-            Exit status: 0 nothing found, 1 something found, 2 error.
+            Hits, beacons, strobes and Suricata alerts are reported as findings, like scan and diff: check id \
+            (net.ioc.domain, net.ioc.ip, net.ioc.url, net.beacon, net.strobe, net.suricata-alert), severity, \
+            ATT&CK technique, log file and line, explanation and evidence. --format json gives one document \
+            (findings, diagnostics, statistics), jsonl one finding per line, sarif a SARIF 2.1.0 log.
+
+            Exit status: 0 nothing found, 1 findings, 2 error.
 
             Examples:
               vigil hunt /var/log/zeek/2023-03-29/
               vigil hunt conn.log dns.log http.log ssl.log --format json
-              vigil hunt eve.json --iocs extra-c2.txt --min-score 0.8
+              vigil hunt eve.json --iocs extra-c2.txt --min-score 0.8 --format sarif > hunt.sarif
               vigil hunt access.log                      (Squid)
               vigil hunt fw.csv --map ts=time,src=client,dst=server,bytes=sent
               vigil hunt proxy.jsonl --map ts=@timestamp,src=client_ip,dst_host=host,url=url
             """
     )
-
-    enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-        case text, json, jsonl
-    }
 
     @Argument(help: "Log files or folders.")
     var paths: [String]
@@ -62,14 +65,22 @@ struct Hunt: AsyncParsableCommand {
     @Flag(help: "Do not use the built-in allowlist of update, time and CDN services.")
     var noDefaultAllowlist = false
 
-    @Option(help: "Report beacons with at least this score (0…1).")
-    var minScore: Double = 0.5
+    @Option(name: .customLong("known-services"), help: ArgumentHelp(
+        "File of well-known update/telemetry/polling services (one 'domain-or-CIDR description' a line, '!domain' removes a built-in entry); repeatable.",
+        valueName: "file"))
+    var knownServiceFiles: [String] = []
+
+    @Flag(help: "Do not use the built-in list of well-known update, telemetry and polling services.")
+    var noDefaultKnownServices = false
+
+    @Option(help: "Report beacons whose Vigil score (RITA's plus the reasons' effects) and RITA's score are at least this (0…1).")
+    var minScore: Double = HuntOptions.defaultMinimumBeaconScore
 
     @Flag(help: "Only match indicators; skip beacon scoring.")
     var noBeacons = false
 
-    @Option(help: "Output format: text, json or jsonl.")
-    var format: OutputFormat = .text
+    @Option(help: "Output format: text, json, jsonl or sarif.")
+    var format: OutputFormatArgument = .text
 
     @Option(help: "Beacons listed in text output.")
     var top: Int = 25
@@ -92,24 +103,11 @@ struct Hunt: AsyncParsableCommand {
     }
 
     private func hunt() throws {
-        var indicators = noDefaultIndicators ? IndicatorSet() : DefaultIndicators.indicatorSet
-        // Stored feeds ('vigil feed add'): a damaged store is reported, and the hunt goes on without it.
-        var setupDiagnostics: [Diagnostic] = []
-        do {
-            indicators.formUnion(try storeOptions.feedStore.loadAll())
-        } catch {
-            setupDiagnostics.append(Diagnostic(
-                kind: "feed-store", path: storeOptions.feedStore.directory.path, message: "stored feeds not loaded: \(error)"))
-        }
-        for file in iocFiles {
-            let url = URL(fileURLWithPath: file)
-            let imported = try FeedReader.read(contentsOf: url, feed: url.deletingPathExtension().lastPathComponent)
-            for d in imported.diagnostics.prefix(20) { printToStandardError("warning: \(d)") }
-            if imported.diagnostics.count > 20 { printToStandardError("warning: \(imported.diagnostics.count - 20) more rejected rows in \(file)") }
-            indicators.formUnion(imported.indicators)
-        }
-        var options = HuntOptions(indicators: indicators)
-        options.setupDiagnostics = setupDiagnostics
+        // The same loader as 'vigil scan': a damaged store is a diagnostic, a missing --iocs file an error.
+        let loaded = try IndicatorLoader.load(
+            IndicatorSources(builtIn: !noDefaultIndicators, store: storeOptions.feedStore, files: iocFiles))
+        var options = HuntOptions(indicators: loaded.indicators)
+        options.setupDiagnostics = loaded.diagnostics
         if let map { options.mapping = try FieldMapping(parsing: map) }
         if !internalNetworks.isEmpty {
             options.internalNetworks = try internalNetworks.map { text in
@@ -122,16 +120,52 @@ struct Hunt: AsyncParsableCommand {
             throw ValidationError("--allow: '\(value)' is neither a domain nor a CIDR")
         }
         options.allowlist = allowlist
+        var services = noDefaultKnownServices ? KnownServices() : KnownServices.builtIn
+        for file in knownServiceFiles {
+            let text: String
+            if let size = (try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? Int, size > 16 << 20 {
+                throw ValidationError("--known-services: '\(file)' is larger than 16 MiB; a service list is a few hundred lines")
+            }
+            do { text = try String(contentsOfFile: file, encoding: .utf8) } catch { throw ValidationError("--known-services: cannot read '\(file)': \(error.localizedDescription)") }
+            for problem in services.apply(file: text, source: file) {
+                options.setupDiagnostics.append(Diagnostic(kind: "known-services", path: file, line: problem.line, message: problem.message))
+            }
+        }
+        options.knownServices = services
         options.minimumBeaconScore = minScore
         options.beacons = !noBeacons
         if standardErrorIsTerminal { options.progress = { printToStandardError($0) } }
 
         let report = try HuntEngine(options: options).run(paths: paths)
-        switch format {
-        case .text: print(report.renderText(top: top), terminator: "")
-        case .json: print(try report.renderJSON(), terminator: "")
-        case .jsonl: print(try report.renderJSONLines(), terminator: "")
+        let findings = report.findings
+        switch format.value {
+        case .text:
+            print(report.renderText(top: top), terminator: "")
+        case .json:
+            let document = ReportDocument(
+                version: Vigil.configuration.version, command: "hunt", findings: findings,
+                diagnostics: report.diagnostics, statistics: report.statistics)
+            FileHandle.standardOutput.write(Data(try JSONRenderer.render(document)))
+        case .jsonl:
+            var writer = JSONLinesWriter()
+            for f in findings { writer.append(f) }
+            FileHandle.standardOutput.write(Data(writer.bytes))
+            printSummary(report, findings: findings.count)
+        case .sarif:
+            let log = try SARIFRenderer(toolVersion: Vigil.configuration.version).render(findings)
+            FileHandle.standardOutput.write(Data(log.utf8))
+            printSummary(report, findings: findings.count)
         }
-        if report.foundSomething { throw VigilExitCode.findings }
+        if !findings.isEmpty { throw VigilExitCode.findings }
+    }
+
+    /// For the machine formats that carry findings only: the counts and problems on standard error.
+    private func printSummary(_ report: HuntReport, findings: Int) {
+        let read = report.records.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }
+        printToStandardError(
+            "Read \(report.files.filter { $0.format != nil }.count) of \(report.files.count) file(s) (\(read.isEmpty ? "no records" : read.joined(separator: ", "))); "
+                + "\(findings) finding(s), \(report.suppressedBeacons.count) allow-listed beacon(s) suppressed; \(report.diagnostics.count) problem(s).")
+        for d in report.diagnostics.prefix(20) { printToStandardError("warning: \(d)") }
+        if report.diagnostics.count > 20 { printToStandardError("warning: \(report.diagnostics.count - 20) more problems (use --format json)") }
     }
 }

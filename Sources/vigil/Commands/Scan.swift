@@ -3,7 +3,6 @@ import Foundation
 import VigilCore
 import VigilDetections
 import VigilFeeds
-import VigilIndicators
 import VigilOutput
 import VigilScan
 import VigilScanCache
@@ -97,22 +96,14 @@ struct Scan: ParsableCommand {
             followSymlinks: followSymlinks, maxFileSize: parseSize(maxFileSize) ?? ScanOptions.defaultMaxFileSize,
             threads: threads, yaraTimeoutSeconds: yaraTimeout)
         var configuration: ScanConfiguration
-        // Stored feeds ('vigil feed add'): a damaged store is reported, and the scan goes on without it.
-        var stored = IndicatorSet()
-        var storeProblem: Diagnostic?
-        do {
-            stored = try storeOptions.feedStore.loadAll()
-        } catch {
-            storeProblem = Diagnostic(kind: "feed-store", path: storeOptions.feedStore.directory.path, message: "stored feeds not loaded: \(error)")
-        }
         do {
             configuration = try ScanSetup.prepare(
-                rulePaths: rulePaths, indicatorFiles: indicatorFiles, extraIndicators: stored, useDefaults: !noDefaultIndicators,
+                rulePaths: rulePaths,
+                indicators: IndicatorSources(builtIn: !noDefaultIndicators, store: storeOptions.feedStore, files: indicatorFiles),
                 options: options)
         } catch let error as ScanSetupError {
             throw ValidationError(error.message)
         }
-        if let storeProblem { configuration.setupDiagnostics.append(storeProblem) }
         if let hijackLibsPath {
             do {
                 let loaded = try DetectionOptions.loading(hijackLibsPath: hijackLibsPath)
