@@ -12,11 +12,15 @@ public struct IndicatorSources: Sendable {
     public var store: FeedStore?
     /// Indicator files or folders (`--iocs`), read in order with format detection.
     public var files: [String]
+    /// Indicators already in memory from elsewhere, with the name they are counted under: the fleet
+    /// agent passes the set its server published (`server`).
+    public var extra: (name: String, indicators: IndicatorSet)?
 
-    public init(builtIn: Bool = true, store: FeedStore? = nil, files: [String] = []) {
+    public init(builtIn: Bool = true, store: FeedStore? = nil, files: [String] = [], extra: (name: String, indicators: IndicatorSet)? = nil) {
         self.builtIn = builtIn
         self.store = store
         self.files = files
+        self.extra = extra
     }
 }
 
@@ -81,6 +85,10 @@ public enum IndicatorLoader {
                 result.diagnostics.append(Diagnostic(
                     kind: "feed-store", path: store.directory.path, message: "stored feeds not loaded: \(error)"))
             }
+        }
+        if let extra = sources.extra, !extra.indicators.isEmpty {
+            result.indicators.formUnion(extra.indicators)
+            result.contributions.append((extra.name, extra.indicators.count))
         }
         for file in sources.files {
             guard FileManager.default.fileExists(atPath: file) else {

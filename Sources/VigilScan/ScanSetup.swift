@@ -38,9 +38,16 @@ public enum ScanSetup {
         return try prepare(rulePaths: rulePaths, indicators: loaded, useDefaultRules: sources.builtIn, options: options)
     }
 
-    /// The same without a feed store: the built-in set (when `useDefaults`) and `indicatorFiles`.
-    public static func prepare(rulePaths: [String], indicatorFiles: [String], useDefaults: Bool, options: ScanOptions) throws -> ScanConfiguration {
-        try prepare(rulePaths: rulePaths, indicators: IndicatorSources(builtIn: useDefaults, files: indicatorFiles), options: options)
+    /// The same without a feed store: the built-in set (when `useDefaults`), `indicatorFiles`, and
+    /// indicators from elsewhere (the fleet server's set, for the agent) counted as `extraName`.
+    public static func prepare(
+        rulePaths: [String], indicatorFiles: [String], extraIndicators: IndicatorSet = IndicatorSet(), extraName: String = "server",
+        useDefaults: Bool, options: ScanOptions
+    ) throws -> ScanConfiguration {
+        try prepare(
+            rulePaths: rulePaths,
+            indicators: IndicatorSources(builtIn: useDefaults, files: indicatorFiles, extra: (extraName, extraIndicators)),
+            options: options)
     }
 
     /// Compiles rules once around indicators already loaded.
