@@ -156,7 +156,7 @@ def main():
                   bool(key_files) and all(oct(p.stat().st_mode & 0o777) == "0o600" for p in key_files),
                   f"files: {[(str(p), oct(p.stat().st_mode)) for p in state.rglob('*')]}")
             p = agent(vigil, k, state, trees[k], ["once", "--server", url, "--ca-file", str(ca), "--root", str(trees[k]),
-                                                 "--read-budget", "0", "--format", "json"], machine_ids)
+                                                 "--read-bytes-per-second", "0", "--format", "json"], machine_ids)
             check(f"h{k} swept once and reported", p.returncode in (0, 1), p.stderr[-500:])
 
         # A client without the pinned CA must not talk to the server.
