@@ -15,6 +15,8 @@
 //   VigilScan            file sweep: walk, hash, IoCs, YARA, detections           -> all of the above
 //   VigilDiff            release comparison                                       -> VigilFormats, VigilDetections, VigilGzip, ZIPFoundation
 //   VigilHunt            network log readers, indicator hits, beacon scoring      -> VigilIndicators, VigilGzip
+//   VigilVerdicts        per-host verdicts: address attribution, coverage,         -> VigilHunt, VigilIndicators, VigilCore
+//                        verdict rules, timelines, retro-hunt of contact summaries
 //   VigilOutput          text / JSON / JSONL / SARIF renderers for findings       -> VigilCore
 //   vigil                the thin command-line front end
 import PackageDescription
@@ -29,6 +31,7 @@ let package = Package(
         .library(name: "VigilFeeds", targets: ["VigilFeeds"]),
         .library(name: "VigilHunt", targets: ["VigilHunt"]),
         .library(name: "VigilDiff", targets: ["VigilDiff"]),
+        .library(name: "VigilVerdicts", targets: ["VigilVerdicts"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -77,6 +80,7 @@ let package = Package(
             ]
         ),
         .target(name: "VigilHunt", dependencies: ["VigilIndicators", "VigilDefaults", "VigilGzip", "VigilCore"]),
+        .target(name: "VigilVerdicts", dependencies: ["VigilHunt", "VigilIndicators", "VigilCore"]),
         .target(name: "VigilOutput", dependencies: ["VigilCore"]),
         .executableTarget(
             name: "vigil",
