@@ -104,6 +104,7 @@ let package = Package(
         .testTarget(name: "VigilDiffTests", dependencies: ["VigilDiff", "_VigilTestSupport"]),
         .testTarget(name: "VigilGzipTests", dependencies: ["VigilGzip"]),
         .testTarget(name: "VigilHuntTests", dependencies: ["VigilHunt", "_VigilTestSupport"]),
+        .testTarget(name: "VigilVerdictsTests", dependencies: ["VigilVerdicts", "VigilHunt", "VigilDefaults", "_VigilTestSupport"]),
         .testTarget(name: "VigilCLITests", dependencies: ["_VigilTestSupport"]),
     ]
 )

@@ -146,8 +146,8 @@ public enum VerdictEngine {
                     reasons.append(VerdictReason(
                         code: "coverage-missing",
                         text: "no network coverage of \(name) for " + missing.map(\.description).joined(separator: ", ")
-                            + (windows.isEmpty ? " (no sensor has seen the host at all)" : ""),
-                        evidence: coverageText(windows)))
+                            + (windows.isEmpty ? " (no sensor has seen the host at all)" : "") + "; the period starts when \(firstFile.path) appeared",
+                        evidence: [firstFile.citation] + coverageText(windows)))
                 }
             }
             for n in early {
