@@ -51,6 +51,23 @@ import _VigilTestSupport
 
     }
 
+    @Test func contactSummaryNamesWithControlBytesOrBrokenUTF8StayStorableText() throws {
+        let dir = try TestSupport.makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var dns = Scenario.header + "#path\tdns\n#fields\tts\tid.orig_h\tquery\n"
+        dns += "1.0\t10.0.0.1\tA\\x00B.test\n"  // a NUL inside
+        dns += "2.0\t10.0.0.1\tx\\x5cy.test\n"  // a backslash
+        dns += "3.0\t10.0.0.1\t\\xffbad.test\n"  // not UTF-8
+        dns += "4.0\t10.0.0.1\tbücher.test\n"  // valid UTF-8 stays as is
+        let file = try Scenario.write(dns, "dns.log", in: dir)
+        var options = HuntOptions(indicators: IndicatorSet())
+        options.contactSummary = ContactSummaryOptions(sensor: "s")
+        let engine = HuntEngine(options: options)
+        _ = try engine.run(paths: [file.path])
+        let names = Set(try #require(engine.contactSummary).names.compactMap(\.name))
+        #expect(names == ["a\\x00b.test", "x\\x5cy.test", "\\xffbad.test", "bücher.test"])
+    }
+
     @Test func contactSummaryCountsWhatTheRowCapDrops() throws {
         let dir = try TestSupport.makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -151,7 +151,7 @@ final class ContactCollector {
         var bytes = raw
         if bytes.count > 0, bytes[bytes.count - 1] == UInt8(ascii: ".") { bytes = bytes.slice(0, bytes.count - 1) }
         guard bytes.count > 0, bytes.count <= 253 else { rejected += 1; return }
-        let text = String(decoding: bytes, as: UTF8.self).lowercased()
+        let text = Self.text(bytes)
         lo = min(lo, ts)
         hi = max(hi, ts)
         let key = NameKey(day: Self.day(ts), client: client, name: text)
@@ -179,6 +179,31 @@ final class ContactCollector {
         } else {
             dropped += 1
         }
+    }
+
+    /// The name as storable text, lowercased: control bytes, DEL, backslashes and (in a name that is
+    /// not valid UTF-8) every byte above 0x7f written as `\xNN`, as Zeek writes them, so a name with a NUL
+    /// or a broken sequence survives a database and JSON unchanged in meaning.
+    static func text(_ bytes: UnsafeRawBufferPointer) -> String {
+        let plain = !bytes.contains { $0 < 0x20 || $0 == 0x7f || $0 == 0x5c }
+        if plain, let s = String(validating: bytes, as: UTF8.self) { return s.lowercased() }
+        let validUTF8 = String(validating: bytes, as: UTF8.self) != nil
+        let hex: [Character] = Array("0123456789abcdef")
+        var out = ""
+        var run: [UInt8] = []
+        func flush() {
+            if !run.isEmpty { out += String(decoding: run, as: UTF8.self); run.removeAll() }
+        }
+        for c in bytes {
+            if c < 0x20 || c == 0x7f || c == 0x5c || (c >= 0x80 && !validUTF8) {
+                flush()
+                out += "\\x" + String(hex[Int(c >> 4)]) + String(hex[Int(c & 15)])
+            } else {
+                run.append(c)
+            }
+        }
+        flush()
+        return out.lowercased()
     }
 
     private static func dayText(_ day: Int32) -> String { String(isoTime(Double(day) * 86_400).prefix(10)) }

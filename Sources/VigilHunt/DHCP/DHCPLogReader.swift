@@ -10,7 +10,7 @@ public struct DHCPLease: Sendable, Hashable, Codable {
     public var hostName: String?
     /// Epoch seconds: the start of the exchange that granted the lease.
     public var start: Double
-    /// Epoch seconds: `start + lease_time`; `nil` when the log gives no lease time (open until superseded).
+    /// Epoch seconds: `start + lease_time`; `nil` when the log gives no (or a zero) lease time: open until superseded.
     public var end: Double?
     /// The DHCP server, when logged.
     public var server: String?
@@ -111,7 +111,8 @@ public struct DHCPLogReader: Sendable {
                 guard let seconds = Array(lt.utf8).withUnsafeBytes({ ByteParsing.double($0) }), seconds >= 0, seconds < 1e10 else {
                     return reject(line, "malformed lease_time")
                 }
-                end = ts + seconds
+                // Zeek 2 logs 0 when the exchange carried no lease time: unknown, not a zero-length lease.
+                if seconds > 0 { end = ts + seconds }
             }
             guard result.leases.count < maxLeases else { return reject(line, "more than \(maxLeases) leases in one file") }
             let name = values[.hostName].flatMap { $0.isEmpty ? nil : String($0.prefix(255)) } ?? values[.fqdn].flatMap { $0.isEmpty ? nil : String($0.prefix(255)) }
