@@ -286,8 +286,8 @@ public final class HuntEngine: RecordSink {
 
     func dns(_ r: DNSRecord) {
         counts.dns += 1
-        if let contacts, let q = r.query, let ts = r.resolvedTime, let client = r.resolvedClient {
-            contacts.name(q, client: client, ts: ts, log: .dns, at: r.location)
+        if let contacts, let q = r.query {
+            if let ts = r.resolvedTime, let client = r.resolvedClient { contacts.name(q, client: client, ts: ts, log: .dns, at: r.location) } else { contacts.withoutClient += 1 }
         }
         if let q = r.query, let m = matcher.matchName(q) {
             dnsHit(r, m.indicator, rule: m.rule, observed: m.name, channel: .dnsQuery)
@@ -310,8 +310,8 @@ public final class HuntEngine: RecordSink {
     func http(_ r: HTTPRecord) {
         counts.http += 1
         let isConnect = r.method?.equals("CONNECT") ?? false
-        if let contacts, let client = r.client, let host = r.host {
-            contacts.host(host, client: client, ts: r.ts, log: .http, at: r.location)
+        if let contacts, let host = r.host {
+            if let client = r.client { contacts.host(host, client: client, ts: r.ts, log: .http, at: r.location) } else { contacts.withoutClient += 1 }
         }
         if let host = r.host, host.count > 0 {
             matchHost(host, channel: isConnect ? .proxyConnect : .httpHost, client: r.client, ts: r.ts, at: r.location)
@@ -336,8 +336,8 @@ public final class HuntEngine: RecordSink {
 
     func tls(_ r: TLSRecord) {
         counts.tls += 1
-        if let contacts, let client = r.client, let sni = r.serverName {
-            contacts.host(sni, client: client, ts: r.ts, log: .tls, at: r.location)
+        if let contacts, let sni = r.serverName {
+            if let client = r.client { contacts.host(sni, client: client, ts: r.ts, log: .tls, at: r.location) } else { contacts.withoutClient += 1 }
         }
         if let sni = r.serverName, sni.count > 0 {
             matchHost(sni, channel: .tlsSNI, client: r.client, ts: r.ts, at: r.location)
@@ -351,8 +351,8 @@ public final class HuntEngine: RecordSink {
 
     func proxy(_ r: ProxyRecord) {
         counts.proxy += 1
-        if let contacts, let client = r.client, let host = r.host {
-            contacts.host(host, client: client, ts: r.ts, log: .proxy, at: r.location)
+        if let contacts, let host = r.host {
+            if let client = r.client { contacts.host(host, client: client, ts: r.ts, log: .proxy, at: r.location) } else { contacts.withoutClient += 1 }
         }
         let isConnect = r.method?.equals("CONNECT") ?? false
         if let host = r.host {

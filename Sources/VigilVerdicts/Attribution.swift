@@ -90,9 +90,17 @@ public enum Attribution: Sendable, Hashable {
 public struct AddressBook: Sendable {
     /// Dynamic claims (agents, DHCP) by exact address.
     private var dynamic: [IPAddress: [AddressClaim]] = [:]
-    /// Static mapping claims, by prefix length (longest first).
-    private var statics: [AddressClaim] = []
-    private var shared: [(network: IPNetwork, kind: SharedKind, period: Period?, evidence: String)] = []
+    /// Static mapping claims by prefix length, then by masked network address: a lookup costs one
+    /// hash probe per prefix length in use, whatever the size of the mapping file.
+    private var statics: [Int: [IPAddress: [AddressClaim]]] = [:]
+    private var staticLengths: [Int] = []
+    private struct Shared: Sendable {
+        var kind: SharedKind
+        var period: Period?
+        var evidence: String
+    }
+    private var shared: [Int: [IPAddress: [Shared]]] = [:]
+    private var sharedLengths: [Int] = []
     /// The single-address network of `ip`.
     private static func single(_ ip: IPAddress) -> IPNetwork? { IPNetwork(ip.description) }
 
@@ -136,14 +144,25 @@ public struct AddressBook: Sendable {
             }
         }
         for e in mapping.entries {
+            let key = Self.mask(e.network.address, bits: e.network.bits)
             switch e.target {
             case .host(let h):
-                statics.append(AddressClaim(network: e.network, host: canonical(h), period: e.period, source: .mapping, evidence: e.evidence))
+                statics[e.network.bits, default: [:]][key, default: []].append(
+                    AddressClaim(network: e.network, host: canonical(h), period: e.period, source: .mapping, evidence: e.evidence))
             case .shared(let kind):
-                shared.append((e.network, kind, e.period, e.evidence))
+                shared[e.network.bits, default: [:]][key, default: []].append(Shared(kind: kind, period: e.period, evidence: e.evidence))
             }
         }
-        statics.sort { $0.network.bits > $1.network.bits }
+        staticLengths = statics.keys.sorted(by: >)
+        sharedLengths = shared.keys.sorted(by: >)
+    }
+
+    /// `ip` with all but the first `bits` (of 128) cleared.
+    static func mask(_ ip: IPAddress, bits: Int) -> IPAddress {
+        let hb = min(max(bits, 0), 64), lb = min(max(bits - 64, 0), 64)
+        let hm: UInt64 = hb == 0 ? 0 : ~UInt64(0) << UInt64(64 - hb)
+        let lm: UInt64 = lb == 0 ? 0 : ~UInt64(0) << UInt64(64 - lb)
+        return IPAddress(high: ip.high & hm, low: ip.low & lm)
     }
 
     /// The canonical (lowercase, alias-resolved) form of a host name.
@@ -167,13 +186,17 @@ public struct AddressBook: Sendable {
 
     /// Which host held `address` at `time`.
     public func attribute(_ address: IPAddress, at time: Double) -> Attribution {
-        for s in shared where s.network.contains(address) && (s.period?.contains(time) ?? true) {
-            return .unattributed(.sharedAddress(kind: s.kind, evidence: s.evidence))
+        for bits in sharedLengths {
+            if let s = shared[bits]?[Self.mask(address, bits: bits)]?.first(where: { $0.period?.contains(time) ?? true }) {
+                return .unattributed(.sharedAddress(kind: s.kind, evidence: s.evidence))
+            }
         }
         let live = (dynamic[address] ?? []).filter { $0.period?.contains(time) ?? true }
         if let decided = decide(live) { return decided }
-        let covering = statics.filter { $0.network.contains(address) && ($0.period?.contains(time) ?? true) }
-        if let best = covering.first?.network.bits, let decided = decide(covering.filter { $0.network.bits == best }) { return decided }
+        for bits in staticLengths {
+            let covering = (statics[bits]?[Self.mask(address, bits: bits)] ?? []).filter { $0.period?.contains(time) ?? true }
+            if let decided = decide(covering) { return decided }
+        }
         return .unattributed(.unknownAddress)
     }
 

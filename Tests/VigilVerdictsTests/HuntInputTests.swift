@@ -17,6 +17,7 @@ import _VigilTestSupport
         dns += "\(Self.day0 + 100)\tD2\t10.0.0.1\t1\t10.0.0.53\t53\tudp\twww.example.com\tA\tNOERROR\t-\t-\n"  // line 8
         dns += "\(Self.day0 + 86_400 + 5)\tD3\t10.0.0.1\t1\t10.0.0.53\t53\tudp\twww.example.com\tA\tNOERROR\t-\t-\n"  // next day
         dns += "\(Self.day0 + 200)\tD4\t10.0.0.2\t1\t10.0.0.53\t53\tudp\twww.example.com\tA\tNOERROR\t-\t-\n"
+        dns += "\(Self.day0 + 400)\tD6\t-\t1\t10.0.0.53\t53\tudp\twww.example.com\tA\tNOERROR\t-\t-\n"
         dns += "\(Self.day0 + 300)\tD5\t10.0.0.2\t1\t10.0.0.53\t53\tudp\t\(String(repeating: "a", count: 300))\tA\tNOERROR\t-\t-\n"
         var http = Scenario.header + "#path\thttp\n#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tmethod\thost\turi\n"
         http += "\(Self.day0 + 50)\tH1\t10.0.0.1\t2\t192.0.2.9\t80\tGET\twww.example.com\t/\n"
@@ -46,6 +47,7 @@ import _VigilTestSupport
         let server = try #require(s.servers.first { $0.server == "192.0.2.9" })
         #expect(server.count == 2)
         #expect(server.logs == ["conn", "http"])
+        #expect(s.withoutClient == 1)  // the DNS row without id.orig_h
         #expect(s.windowStart == Self.day0 + 50)
         #expect(s.windowEnd == Self.day0 + 86_405)
 

@@ -74,6 +74,19 @@ import VigilIndicators
         #expect(book.attribute("10.0.0.50", at: Self.t0 - 1) == .unattributed(.unknownAddress))
     }
 
+    @Test func largeMappingFilesAreIndexedNotScanned() {
+        var text = "10.0.0.0/8 corp-net\n"
+        for i in 0..<50_000 { text += "10.\(i >> 16 & 255).\(i >> 8 & 255).\(i & 255) host-\(i)\n" }
+        let book = AddressBook(mapping: MappingFile(text: text, path: "big.map"))
+        let clock = ContinuousClock()
+        let start = clock.now
+        for i in stride(from: 0, to: 50_000, by: 7) {
+            #expect(book.attribute("10.\(i >> 16 & 255).\(i >> 8 & 255).\(i & 255)", at: Self.t0).host == "host-\(i)")
+        }
+        #expect(book.attribute("10.200.0.1", at: Self.t0).host == "corp-net")
+        #expect(clock.now - start < .seconds(10))
+    }
+
     @Test func timesParseAndPrint() {
         #expect(VerdictTime.parse("2023-03-29") == Self.t0)
         #expect(VerdictTime.parse("2023-03-29T01:02:03Z") == Self.t0 + 3723)

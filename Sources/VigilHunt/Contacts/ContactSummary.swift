@@ -74,6 +74,9 @@ public struct ContactSummary: Sendable, Codable {
     public var droppedContacts = 0
     /// Records whose name could not be kept (longer than 253 bytes, or empty).
     public var rejectedNames = 0
+    /// Records naming a contact but without a client address or a usable time (e.g. a proxy log
+    /// without a client field): they cannot be tied to any host.
+    public var withoutClient = 0
     /// The row cap in force.
     public var maxRows: Int
 
@@ -123,6 +126,8 @@ final class ContactCollector {
     private var servers: [ServerKey: Aggregate] = [:]
     private var dropped = 0
     private var rejected = 0
+    /// See ``ContactSummary/withoutClient``.
+    var withoutClient = 0
     private var lo = Double.infinity
     private var hi = -Double.infinity
 
@@ -147,7 +152,7 @@ final class ContactCollector {
 
     /// A client asked for `name` (raw log bytes).
     func name(_ raw: UnsafeRawBufferPointer, client: IPAddress, ts: Double, log: ContactLog, at location: SourceLocation) {
-        guard ts.isFinite, abs(ts) < 1e12 else { return }
+        guard ts.isFinite, abs(ts) < 1e12 else { withoutClient += 1; return }
         var bytes = raw
         if bytes.count > 0, bytes[bytes.count - 1] == UInt8(ascii: ".") { bytes = bytes.slice(0, bytes.count - 1) }
         guard bytes.count > 0, bytes.count <= 253 else { rejected += 1; return }
@@ -167,7 +172,7 @@ final class ContactCollector {
 
     /// A client talked to a server address.
     func server(_ server: IPAddress, client: IPAddress, ts: Double, log: ContactLog, at location: SourceLocation) {
-        guard ts.isFinite, abs(ts) < 1e12 else { return }
+        guard ts.isFinite, abs(ts) < 1e12 else { withoutClient += 1; return }
         lo = min(lo, ts)
         hi = max(hi, ts)
         let key = ServerKey(day: Self.day(ts), client: client, server: server)
@@ -232,6 +237,7 @@ final class ContactCollector {
         }
         s.droppedContacts = dropped
         s.rejectedNames = rejected
+        s.withoutClient = withoutClient
         return s
     }
 }
