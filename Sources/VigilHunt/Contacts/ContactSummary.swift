@@ -100,17 +100,96 @@ enum ContactLog: UInt8, CaseIterable {
     }
 }
 
-/// Collects a ``ContactSummary`` during a hunt; bounded by the row cap.
-final class ContactCollector {
-    private struct NameKey: Hashable {
-        var day: Int32
-        var client: IPAddress
-        var name: String
+/// Names interned once (ASCII-lowercased bytes in one flat buffer) so the per-record path builds no
+/// `String`: a record's name is hashed and compared in place; only new names are copied.
+struct NameTable {
+    private(set) var bytes: [UInt8] = []
+    private var offsets: [Int] = [0]
+    private var hashes: [UInt64] = []
+    private var slots = [UInt32](repeating: 0, count: 1024)
+    private var mask = 1023
+    private let seed = UInt64.random(in: 1...UInt64.max)
+
+    var count: Int { hashes.count }
+
+    func name(_ id: Int) -> ArraySlice<UInt8> { bytes[offsets[id]..<offsets[id + 1]] }
+
+    private func hash(_ name: UnsafeRawBufferPointer) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ seed
+        for var c in name {
+            if c >= 0x41 && c <= 0x5a { c |= 0x20 }
+            h = (h ^ UInt64(c)) &* 0x100_0000_01b3
+        }
+        return mix64(h)
     }
-    private struct ServerKey: Hashable {
+
+    private func equal(_ id: Int, _ name: UnsafeRawBufferPointer) -> Bool {
+        let start = offsets[id]
+        guard offsets[id + 1] - start == name.count else { return false }
+        return bytes.withUnsafeBufferPointer { b in
+            for i in 0..<name.count {
+                var c = name[i]
+                if c >= 0x41 && c <= 0x5a { c |= 0x20 }
+                if b[start + i] != c { return false }
+            }
+            return true
+        }
+    }
+
+    /// The id of `name` (ASCII case folded), inserting it when `insert` is true.
+    mutating func id(_ name: UnsafeRawBufferPointer, insert: Bool) -> UInt32? {
+        let h = hash(name)
+        var i = Int(truncatingIfNeeded: h) & mask
+        while true {
+            let v = slots[i]
+            if v == 0 { break }
+            let id = Int(v - 1)
+            if hashes[id] == h && equal(id, name) { return UInt32(id) }
+            i = (i + 1) & mask
+        }
+        guard insert else { return nil }
+        let id = hashes.count
+        for var c in name {
+            if c >= 0x41 && c <= 0x5a { c |= 0x20 }
+            bytes.append(c)
+        }
+        offsets.append(bytes.count)
+        hashes.append(h)
+        slots[i] = UInt32(id + 1)
+        if hashes.count * 2 > slots.count {
+            let c = slots.count * 2
+            var fresh = [UInt32](repeating: 0, count: c)
+            for (n, hh) in hashes.enumerated() {
+                var j = Int(truncatingIfNeeded: hh) & (c - 1)
+                while fresh[j] != 0 { j = (j + 1) & (c - 1) }
+                fresh[j] = UInt32(n + 1)
+            }
+            slots = fresh
+            mask = c - 1
+        }
+        return UInt32(id)
+    }
+}
+
+/// Collects a ``ContactSummary`` during a hunt; bounded by the row cap. Rows are kept in insert-only
+/// open-addressing indexes keyed by (day, client, name id) and (day, client, server): no `String` and
+/// no SipHash per record.
+final class ContactCollector {
+    private struct NameKey: FastHashable {
+        var day: Int32
+        var name: UInt32
+        var client: IPAddress
+        func fastHash(_ seed: UInt64) -> UInt64 {
+            mix64(client.high ^ seed) ^ mix64(client.low &+ seed) ^ mix64(UInt64(name) << 32 | UInt64(UInt32(bitPattern: day)))
+        }
+    }
+    private struct ServerKey: FastHashable {
         var day: Int32
         var client: IPAddress
         var server: IPAddress
+        func fastHash(_ seed: UInt64) -> UInt64 {
+            mix64(client.high ^ seed) ^ mix64(client.low &+ seed) ^ mix64(server.high ^ UInt64(UInt32(bitPattern: day))) ^ mix64(server.low &+ 0x5bd1e995)
+        }
     }
     private struct Aggregate {
         var count: Int
@@ -122,8 +201,11 @@ final class ContactCollector {
     }
 
     let options: ContactSummaryOptions
-    private var names: [NameKey: Aggregate] = [:]
-    private var servers: [ServerKey: Aggregate] = [:]
+    private var nameTable = NameTable()
+    private var names = FastIndex<NameKey>(capacity: 1 << 12)
+    private var nameAggregates: [Aggregate] = []
+    private var servers = FastIndex<ServerKey>(capacity: 1 << 12)
+    private var serverAggregates: [Aggregate] = []
     private var dropped = 0
     private var rejected = 0
     /// See ``ContactSummary/withoutClient``.
@@ -150,21 +232,34 @@ final class ContactCollector {
         agg.logs |= log.rawValue
     }
 
+    private static func fresh(_ ts: Double, _ log: ContactLog, _ location: SourceLocation) -> Aggregate {
+        Aggregate(count: 1, first: ts, last: ts, logs: log.rawValue, file: Int32(clamping: location.file), line: location.line)
+    }
+
     /// A client asked for `name` (raw log bytes).
     func name(_ raw: UnsafeRawBufferPointer, client: IPAddress, ts: Double, log: ContactLog, at location: SourceLocation) {
         guard ts.isFinite, abs(ts) < 1e12 else { withoutClient += 1; return }
         var bytes = raw
         if bytes.count > 0, bytes[bytes.count - 1] == UInt8(ascii: ".") { bytes = bytes.slice(0, bytes.count - 1) }
         guard bytes.count > 0, bytes.count <= 253 else { rejected += 1; return }
-        let text = Self.text(bytes)
         lo = min(lo, ts)
         hi = max(hi, ts)
-        let key = NameKey(day: Self.day(ts), client: client, name: text)
-        if var agg = names[key] {
-            Self.merge(&agg, ts: ts, log: log, at: location)
-            names[key] = agg
-        } else if rows < options.maxRows {
-            names[key] = Aggregate(count: 1, first: ts, last: ts, logs: log.rawValue, file: Int32(clamping: location.file), line: location.line)
+        let full = rows >= options.maxRows
+        let id: UInt32?
+        if bytes.contains(where: { $0 >= 0x80 }), let s = String(validating: bytes, as: UTF8.self) {
+            // Non-ASCII UTF-8: fold case with Unicode rules first (rare).
+            var lower = s.lowercased()
+            id = lower.withUTF8 { nameTable.id(UnsafeRawBufferPointer($0), insert: !full) }
+        } else {
+            id = nameTable.id(bytes, insert: !full)
+        }
+        guard let id else { dropped += 1; return }
+        let key = NameKey(day: Self.day(ts), name: id, client: client)
+        if let row = names.id(of: key) {
+            Self.merge(&nameAggregates[Int(row)], ts: ts, log: log, at: location)
+        } else if !full {
+            _ = names.insert(key)
+            nameAggregates.append(Self.fresh(ts, log, location))
         } else {
             dropped += 1
         }
@@ -176,14 +271,54 @@ final class ContactCollector {
         lo = min(lo, ts)
         hi = max(hi, ts)
         let key = ServerKey(day: Self.day(ts), client: client, server: server)
-        if var agg = servers[key] {
-            Self.merge(&agg, ts: ts, log: log, at: location)
-            servers[key] = agg
+        if let row = servers.id(of: key) {
+            Self.merge(&serverAggregates[Int(row)], ts: ts, log: log, at: location)
         } else if rows < options.maxRows {
-            servers[key] = Aggregate(count: 1, first: ts, last: ts, logs: log.rawValue, file: Int32(clamping: location.file), line: location.line)
+            _ = servers.insert(key)
+            serverAggregates.append(Self.fresh(ts, log, location))
         } else {
             dropped += 1
         }
+    }
+
+    private static func logNames(_ mask: UInt8) -> [String] {
+        ContactLog.allCases.filter { mask & $0.rawValue != 0 }.map(\.name).sorted()
+    }
+
+    /// The summary, with file indexes turned into paths.
+    func summary(files: [String]) -> ContactSummary {
+        var s = ContactSummary(sensor: options.sensor, maxRows: options.maxRows)
+        func path(_ i: Int32) -> String { Int(i) < files.count ? files[Int(i)] : "?" }
+        var dayTexts: [Int32: String] = [:]
+        func dayText(_ d: Int32) -> String {
+            if let t = dayTexts[d] { return t }
+            let t = Self.dayText(d)
+            dayTexts[d] = t
+            return t
+        }
+        let nameTexts = (0..<nameTable.count).map { id in nameTable.name(id).withUnsafeBytes { Self.text($0) } }
+        s.names = names.keys.enumerated().map { i, k in
+            let a = nameAggregates[i]
+            return ContactRow(
+                day: dayText(k.day), client: k.client.description, name: nameTexts[Int(k.name)], count: a.count, firstSeen: a.first, lastSeen: a.last,
+                logs: Self.logNames(a.logs), evidenceFile: path(a.file), evidenceLine: a.line)
+        }
+        s.names.sort { ($0.day, $0.client, $0.name ?? "") < ($1.day, $1.client, $1.name ?? "") }
+        s.servers = servers.keys.enumerated().map { i, k in
+            let a = serverAggregates[i]
+            return ContactRow(
+                day: dayText(k.day), client: k.client.description, server: k.server.description, count: a.count, firstSeen: a.first,
+                lastSeen: a.last, logs: Self.logNames(a.logs), evidenceFile: path(a.file), evidenceLine: a.line)
+        }
+        s.servers.sort { ($0.day, $0.client, $0.server ?? "") < ($1.day, $1.client, $1.server ?? "") }
+        if lo <= hi {
+            s.windowStart = lo
+            s.windowEnd = hi
+        }
+        s.droppedContacts = dropped
+        s.rejectedNames = rejected
+        s.withoutClient = withoutClient
+        return s
     }
 
     /// The name as storable text, lowercased: control bytes, DEL, backslashes and (in a name that is
@@ -212,34 +347,6 @@ final class ContactCollector {
     }
 
     private static func dayText(_ day: Int32) -> String { String(isoTime(Double(day) * 86_400).prefix(10)) }
-
-    private static func logNames(_ mask: UInt8) -> [String] {
-        ContactLog.allCases.filter { mask & $0.rawValue != 0 }.map(\.name).sorted()
-    }
-
-    /// The summary, with file indexes turned into paths.
-    func summary(files: [String]) -> ContactSummary {
-        var s = ContactSummary(sensor: options.sensor, maxRows: options.maxRows)
-        func path(_ i: Int32) -> String { Int(i) < files.count ? files[Int(i)] : "?" }
-        s.names = names.sorted { ($0.key.day, $0.key.client, $0.key.name) < ($1.key.day, $1.key.client, $1.key.name) }.map { k, a in
-            ContactRow(
-                day: Self.dayText(k.day), client: k.client.description, name: k.name, count: a.count, firstSeen: a.first, lastSeen: a.last,
-                logs: Self.logNames(a.logs), evidenceFile: path(a.file), evidenceLine: a.line)
-        }
-        s.servers = servers.sorted { ($0.key.day, $0.key.client, $0.key.server) < ($1.key.day, $1.key.client, $1.key.server) }.map { k, a in
-            ContactRow(
-                day: Self.dayText(k.day), client: k.client.description, server: k.server.description, count: a.count, firstSeen: a.first,
-                lastSeen: a.last, logs: Self.logNames(a.logs), evidenceFile: path(a.file), evidenceLine: a.line)
-        }
-        if lo <= hi {
-            s.windowStart = lo
-            s.windowEnd = hi
-        }
-        s.droppedContacts = dropped
-        s.rejectedNames = rejected
-        s.withoutClient = withoutClient
-        return s
-    }
 }
 
 extension ContactCollector {
