@@ -63,9 +63,9 @@ public struct ContactRow: Sendable, Hashable, Codable {
 public struct ContactSummary: Sendable, Codable {
     /// The sensor (log source) that produced the logs.
     public var sensor: String
-    /// Distinct (day, client, name) rows, sorted by day, client, name.
+    /// Distinct (day, client, name) rows, sorted by day, client address (numerically), name.
     public var names: [ContactRow] = []
-    /// Distinct (day, client, server address) rows, sorted by day, client, server.
+    /// Distinct (day, client, server address) rows, sorted by day, client, server (numerically).
     public var servers: [ContactRow] = []
     /// Epoch seconds of the earliest and latest record summarised (`nil` when none).
     public var windowStart: Double?
@@ -281,9 +281,12 @@ final class ContactCollector {
         }
     }
 
-    private static func logNames(_ mask: UInt8) -> [String] {
-        ContactLog.allCases.filter { mask & $0.rawValue != 0 }.map(\.name).sorted()
+    /// The log type names of a mask, sorted (computed once per mask).
+    private static let logNameTable: [[String]] = (0..<32).map { mask in
+        ContactLog.allCases.filter { mask & Int($0.rawValue) != 0 }.map(\.name).sorted()
     }
+
+    private static func logNames(_ mask: UInt8) -> [String] { logNameTable[Int(mask & 31)] }
 
     /// The summary, with file indexes turned into paths.
     func summary(files: [String]) -> ContactSummary {
@@ -296,21 +299,39 @@ final class ContactCollector {
             dayTexts[d] = t
             return t
         }
+        var addressTexts: [IPAddress: String] = [:]
+        func text(_ ip: IPAddress) -> String {
+            if let t = addressTexts[ip] { return t }
+            let t = ip.description
+            if addressTexts.count < 1 << 20 { addressTexts[ip] = t }
+            return t
+        }
+        // Sorted on the numeric keys (day, client address, then name or server), strings built once.
         let nameTexts = (0..<nameTable.count).map { id in nameTable.name(id).withUnsafeBytes { Self.text($0) } }
-        s.names = names.keys.enumerated().map { i, k in
-            let a = nameAggregates[i]
+        let nameKeys = names.keys
+        let nameOrder = nameKeys.indices.sorted { i, j in
+            let a = nameKeys[i], b = nameKeys[j]
+            if a.day != b.day { return a.day < b.day }
+            if a.client != b.client { return a.client < b.client }
+            return nameTexts[Int(a.name)] < nameTexts[Int(b.name)]
+        }
+        s.names = nameOrder.map { i in
+            let k = nameKeys[i], a = nameAggregates[i]
             return ContactRow(
-                day: dayText(k.day), client: k.client.description, name: nameTexts[Int(k.name)], count: a.count, firstSeen: a.first, lastSeen: a.last,
+                day: dayText(k.day), client: text(k.client), name: nameTexts[Int(k.name)], count: a.count, firstSeen: a.first, lastSeen: a.last,
                 logs: Self.logNames(a.logs), evidenceFile: path(a.file), evidenceLine: a.line)
         }
-        s.names.sort { ($0.day, $0.client, $0.name ?? "") < ($1.day, $1.client, $1.name ?? "") }
-        s.servers = servers.keys.enumerated().map { i, k in
-            let a = serverAggregates[i]
+        let serverKeys = servers.keys
+        let serverOrder = serverKeys.indices.sorted { i, j in
+            let a = serverKeys[i], b = serverKeys[j]
+            return (a.day, a.client, a.server) < (b.day, b.client, b.server)
+        }
+        s.servers = serverOrder.map { i in
+            let k = serverKeys[i], a = serverAggregates[i]
             return ContactRow(
-                day: dayText(k.day), client: k.client.description, server: k.server.description, count: a.count, firstSeen: a.first,
+                day: dayText(k.day), client: text(k.client), server: text(k.server), count: a.count, firstSeen: a.first,
                 lastSeen: a.last, logs: Self.logNames(a.logs), evidenceFile: path(a.file), evidenceLine: a.line)
         }
-        s.servers.sort { ($0.day, $0.client, $0.server ?? "") < ($1.day, $1.client, $1.server ?? "") }
         if lo <= hi {
             s.windowStart = lo
             s.windowEnd = hi
