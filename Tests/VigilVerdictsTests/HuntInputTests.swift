@@ -48,6 +48,8 @@ import _VigilTestSupport
         #expect(server.count == 2)
         #expect(server.logs == ["conn", "http"])
         #expect(s.withoutClient == 1)  // the DNS row without id.orig_h
+        let order = s.names.map { ($0.day, IPAddress($0.client)!, $0.name!) }
+        #expect(zip(order, order.dropFirst()).allSatisfy { ($0.0, $0.1, $0.2) < ($1.0, $1.1, $1.2) })
         #expect(s.windowStart == Self.day0 + 50)
         #expect(s.windowEnd == Self.day0 + 86_405)
 
