@@ -15,6 +15,8 @@
 //   VigilScan            file sweep: walk, hash, IoCs, YARA, detections           -> all of the above
 //   VigilDiff            release comparison (own tar and ZIP readers)             -> VigilFormats, VigilDetections, VigilGzip
 //   VigilHunt            network log readers, indicator hits, beacon scoring      -> VigilIndicators, VigilGzip
+//   VigilVerdicts        per-host verdicts: address attribution, coverage,         -> VigilHunt, VigilIndicators, VigilCore
+//                        verdict rules, timelines, retro-hunt of contact summaries
 //   VigilOutput          text / JSON / JSONL / SARIF renderers for findings       -> VigilCore
 //   VigilFleetProtocol   agent/server wire types and routes                        -> VigilCore
 //   VigilFleetStore      the fleet server's storage protocol and records           -> VigilFleetProtocol
@@ -39,6 +41,7 @@ let package = Package(
         .library(name: "VigilFeeds", targets: ["VigilFeeds"]),
         .library(name: "VigilHunt", targets: ["VigilHunt"]),
         .library(name: "VigilDiff", targets: ["VigilDiff"]),
+        .library(name: "VigilVerdicts", targets: ["VigilVerdicts"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -92,6 +95,7 @@ let package = Package(
             ]
         ),
         .target(name: "VigilHunt", dependencies: ["VigilIndicators", "VigilDefaults", "VigilGzip", "VigilCore"]),
+        .target(name: "VigilVerdicts", dependencies: ["VigilHunt", "VigilIndicators", "VigilCore"]),
         .target(name: "VigilOutput", dependencies: ["VigilCore"]),
         .target(name: "VigilFleetProtocol", dependencies: ["VigilCore"]),
         .target(name: "VigilFleetStore", dependencies: ["VigilFleetProtocol", "VigilCore"]),
@@ -170,6 +174,7 @@ let package = Package(
         .testTarget(name: "VigilDiffTests", dependencies: ["VigilDiff", "_VigilTestSupport"]),
         .testTarget(name: "VigilGzipTests", dependencies: ["VigilGzip"]),
         .testTarget(name: "VigilHuntTests", dependencies: ["VigilHunt", "_VigilTestSupport"]),
+        .testTarget(name: "VigilVerdictsTests", dependencies: ["VigilVerdicts", "VigilHunt", "VigilDefaults", "_VigilTestSupport"]),
         .testTarget(name: "VigilCLITests", dependencies: ["_VigilTestSupport"]),
         .testTarget(name: "VigilScanCacheTests", dependencies: ["VigilScanCache", "VigilScan", "_VigilTestSupport"]),
         .testTarget(

@@ -27,6 +27,8 @@ public struct HuntOptions: Sendable {
     public var setupDiagnostics: [Diagnostic] = []
     /// Progress messages (file names), e.g. to stderr when it is a terminal.
     public var progress: (@Sendable (String) -> Void)?
+    /// When set, the run also collects a ``ContactSummary`` (read it from ``HuntEngine/contactSummary``).
+    public var contactSummary: ContactSummaryOptions?
 
     public init(indicators: IndicatorSet) {
         self.indicators = indicators
@@ -50,6 +52,9 @@ public final class HuntEngine: RecordSink {
     private var alerts: [AlertKey: AlertAggregate] = [:]
     private var counts = RecordCounts()
     private var sawSquid = false
+    private let contacts: ContactCollector?
+    /// The contact summary of the last run, when ``HuntOptions/contactSummary`` asked for one.
+    public private(set) var contactSummary: ContactSummary?
 
     private struct RecordCounts {
         var connection = 0, dns = 0, http = 0, tls = 0, proxy = 0, alert = 0
@@ -90,6 +95,7 @@ public final class HuntEngine: RecordSink {
         self.options = options
         matcher = IndicatorMatcher(options.indicators)
         store = BeaconStore(internalNetworks: options.internalNetworks)
+        contacts = options.contactSummary.map(ContactCollector.init(options:))
     }
 
     /// Expands folders (recursively, sorted) into files.
@@ -136,7 +142,7 @@ public final class HuntEngine: RecordSink {
         let clock = ContinuousClock()
         let readStart = clock.now
         for pass in [PassFilter(connections: false, others: true), PassFilter(connections: true, others: false)] {
-            if pass.connections && !options.beacons && !matcher.hasAddressIndicators { break }
+            if pass.connections && !options.beacons && !matcher.hasAddressIndicators && contacts == nil { break }
             for (i, plan) in plans.enumerated() {
                 guard let plan, (pass.connections && plan.filter.connections) || (pass.others && plan.filter.others) else { continue }
                 read(file: i, format: plan.format, filter: pass, countLines: !(pass.connections && plan.filter.others))
@@ -145,6 +151,7 @@ public final class HuntEngine: RecordSink {
         let readTime = clock.now - readStart
         let scoreStart = clock.now
         var report = buildReport()
+        contactSummary = contacts?.summary(files: files)
         report.timings = ["read": readTime.seconds, "score": (clock.now - scoreStart).seconds]
         return report
     }
@@ -279,6 +286,9 @@ public final class HuntEngine: RecordSink {
 
     func dns(_ r: DNSRecord) {
         counts.dns += 1
+        if let contacts, let q = r.query {
+            if let ts = r.resolvedTime, let client = r.resolvedClient { contacts.name(q, client: client, ts: ts, log: .dns, at: r.location) } else { contacts.withoutClient += 1 }
+        }
         if let q = r.query, let m = matcher.matchName(q) {
             dnsHit(r, m.indicator, rule: m.rule, observed: m.name, channel: .dnsQuery)
         }
@@ -300,6 +310,9 @@ public final class HuntEngine: RecordSink {
     func http(_ r: HTTPRecord) {
         counts.http += 1
         let isConnect = r.method?.equals("CONNECT") ?? false
+        if let contacts, let host = r.host {
+            if let client = r.client { contacts.host(host, client: client, ts: r.ts, log: .http, at: r.location) } else { contacts.withoutClient += 1 }
+        }
         if let host = r.host, host.count > 0 {
             matchHost(host, channel: isConnect ? .proxyConnect : .httpHost, client: r.client, ts: r.ts, at: r.location)
             if !isConnect, let m = matcher.matchURL(host: host, url: { HuntEngine.zeekURL(host: host, uri: r.uri) }) {
@@ -323,6 +336,9 @@ public final class HuntEngine: RecordSink {
 
     func tls(_ r: TLSRecord) {
         counts.tls += 1
+        if let contacts, let sni = r.serverName {
+            if let client = r.client { contacts.host(sni, client: client, ts: r.ts, log: .tls, at: r.location) } else { contacts.withoutClient += 1 }
+        }
         if let sni = r.serverName, sni.count > 0 {
             matchHost(sni, channel: .tlsSNI, client: r.client, ts: r.ts, at: r.location)
         }
@@ -335,6 +351,9 @@ public final class HuntEngine: RecordSink {
 
     func proxy(_ r: ProxyRecord) {
         counts.proxy += 1
+        if let contacts, let host = r.host {
+            if let client = r.client { contacts.host(host, client: client, ts: r.ts, log: .proxy, at: r.location) } else { contacts.withoutClient += 1 }
+        }
         let isConnect = r.method?.equals("CONNECT") ?? false
         if let host = r.host {
             matchHost(host, channel: isConnect ? .proxyConnect : .proxyHost, client: r.client, ts: r.ts, at: r.location)
@@ -351,6 +370,7 @@ public final class HuntEngine: RecordSink {
 
     func connection(_ r: ConnectionRecord) {
         counts.connection += 1
+        contacts?.server(r.server, client: r.client, ts: r.ts, log: .conn, at: r.location)
         if matcher.hasAddressIndicators {
             if let m = matcher.matchAddress(r.server) {
                 hit(m.indicator, rule: m.rule, observed: r.server.description, channel: .connectionDestination, host: r.client, ts: r.ts, at: r.location)
