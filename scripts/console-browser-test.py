@@ -161,11 +161,13 @@ def main():
         html = visit("/hosts/3", "07-retro-hunted-host")
         expect(planted_path in html, "the retro-hunt finding is not on the host page")
 
-        visit("/agents", "08-agents")
+        html = visit("/", "08-overview-after-hunt")
+        expect("vendor-advisory" in html and "ws-dev-12" in html, "the overview lacks the new feed or the retro-hunt finding")
+        visit("/agents", "09-agents")
         driver.find_element(By.CSS_SELECTOR, "form.logout button").click()
-        visit(None, "09-signed-out")
+        visit(None, "10-signed-out")
         expect(driver.current_url.endswith("/login"), "sign-out did not return to /login")
-        visit("/", "10-after-sign-out")
+        visit("/", "11-after-sign-out")
         expect(driver.current_url.endswith("/login"), "the session still worked after sign-out")
     finally:
         if driver is not None:

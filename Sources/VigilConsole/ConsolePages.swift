@@ -20,7 +20,10 @@ extension Console {
         let newest = try await store.findings(matching: FindingQuery(limit: 15))
         let feeds = try await store.feeds()
         let silent = try await store.hostsNotSeen(since: cutoff, limit: 10)
-        let severities: [[String: Any]] = Severity.allCases.reversed().map { ["name": $0.rawValue, "count": counts.findingsBySeverity[$0] ?? 0] }
+        let severities: [[String: Any]] = Severity.allCases.reversed().map {
+            let n = counts.findingsBySeverity[$0] ?? 0
+            return ["name": $0.rawValue, "count": n, "zero": n == 0]
+        }
         return render(visit, "overview", title: "Overview", active: "overview", [
             "hostCount": counts.hosts,
             "severities": severities,

@@ -65,12 +65,12 @@ enum ConsoleTemplates {
           <tbody>
           {{#findings}}
             <tr>
-              <td><span class="sev sev-{{severity}}">{{severity}}</span></td>
-              <td><a href="/hosts/{{hostID}}">{{hostname}}</a></td>
+              <td class="nowrap"><span class="sev sev-{{severity}}">{{severity}}</span></td>
+              <td class="nowrap"><a href="/hosts/{{hostID}}">{{hostname}}</a></td>
               <td><span class="mono">{{check}}</span>{{#technique}} <span class="tag">{{.}}</span>{{/technique}}<div class="muted small">{{title}}</div></td>
               <td class="mono wrap">{{path}}</td>
               <td class="mono wrap">{{#hashLink}}<a href="/hash/{{hashLink}}">{{indicator}}</a>{{/hashLink}}{{^hashLink}}{{indicator}}{{/hashLink}}</td>
-              <td title="{{lastSeen}}">{{lastSeenAgo}}</td>
+              <td class="nowrap" title="{{lastSeen}}">{{lastSeenAgo}}</td>
             </tr>
           {{/findings}}
           {{^findings}}<tr><td colspan="6" class="empty">No findings.</td></tr>{{/findings}}
@@ -83,7 +83,7 @@ enum ConsoleTemplates {
         <h1>Overview</h1>
         <section class="stats">
           <div class="stat"><div class="num">{{hostCount}}</div><div class="label">hosts enrolled</div></div>
-          {{#severities}}<div class="stat sevstat sev-{{name}}"><div class="num">{{count}}</div><div class="label">{{name}} findings</div></div>{{/severities}}
+          {{#severities}}<div class="stat sevstat sev-{{name}}{{#zero}} zero{{/zero}}"><div class="num">{{count}}</div><div class="label">{{name}} findings</div></div>{{/severities}}
           <div class="stat{{#silentWarn}} warn{{/silentWarn}}"><div class="num">{{silentCount}}</div><div class="label">not seen in {{silentWindow}}</div></div>
           <div class="stat"><div class="num">{{feedCount}}</div><div class="label">feeds</div></div>
         </section>
@@ -278,7 +278,7 @@ enum ConsoleTemplates {
           <h2>Add or replace a feed</h2>
           <form method="post" action="/feeds" enctype="multipart/form-data">
             <input type="hidden" name="csrf" value="{{csrf}}">
-            <label>Feed name <input name="name" required maxlength="64" pattern="[A-Za-z0-9._-]{1,64}" placeholder="vendor-iocs"></label>
+            <label>Feed name <input name="name" required maxlength="64" pattern="[A-Za-z0-9._\\-]{1,64}" placeholder="vendor-iocs"></label>
             <label>File <input type="file" name="file" required></label>
             <label>Format
               <select name="format">{{#formats}}<option value="{{.}}">{{.}}</option>{{/formats}}</select>
@@ -415,6 +415,7 @@ enum ConsoleTemplates {
         tr:last-child td { border-bottom:none; }
         .n { text-align:right; font-variant-numeric:tabular-nums; }
         .mono { font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace; font-size:12.5px; }
+        .nowrap { white-space:nowrap; } .stat.zero .num { color:#98a2b3; }
         .wrap { word-break:break-all; } .small { font-size:12px; } .muted { color:var(--muted); } .empty { color:var(--muted); text-align:center; padding:18px; }
         .sev { display:inline-block; border-radius:10px; padding:1px 9px; font-size:12px; font-weight:600; color:#fff; text-transform:capitalize; }
         .sev-critical.sev { background:var(--crit); } .sev-high.sev { background:var(--high); } .sev-medium.sev { background:var(--med); }

@@ -67,7 +67,7 @@ extension PostgresFleetStore {
             return try await hostRecords("""
                 SELECT \(unescaped: Self.hostColumns) FROM host WHERE host_id > \(after) AND (
                     strpos(lower(hostname), \(needle)) > 0 OR strpos(lower(host_identifier), \(needle)) > 0
-                    OR EXISTS (SELECT 1 FROM host_address a WHERE a.host_id = host.host_id AND left(lower(a.address), \(needle.count)) = \(needle)))
+                    OR EXISTS (SELECT 1 FROM host_address a WHERE a.host_id = host.host_id AND left(lower(a.address), \(Int32(clamping: needle.count))) = \(needle)))
                 ORDER BY host_id LIMIT \(limit)
                 """)
         }
