@@ -3,7 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import Testing
-import VigilConsole
+@testable import VigilConsole
 import VigilCore
 import VigilFleetProtocol
 import VigilFleetServer
@@ -279,6 +279,72 @@ struct ConsoleTests {
             // A truncated multipart body is refused, not half-read.
             let broken = try await client.execute(uri: "/feeds", method: .post, headers: headers, body: ByteBuffer(string: String(body.prefix(60))))
             #expect(broken.status == .badRequest)
+        }
+    }
+}
+
+@Suite("Web console: cookies under TLS, API-only users, form parsing")
+struct ConsoleEdgeTests {
+    @Test("under TLS the cookies are Secure; a user without a password (API only) cannot sign in")
+    func secureCookiesAndAPIOnlyUsers() async throws {
+        let fx = try await ConsoleFixture { $0.secureCookies = true }
+        defer { Task { await fx.finish() } }
+        _ = try await fx.store.addUser(name: "robot", role: .admin, passwordHash: nil, at: Date())
+        try await fx.withClient { client in
+            let form = try await client.execute(uri: "/login", method: .get)
+            let loginCookie = try #require(setCookie("vigil_login", in: form))
+            #expect(loginCookie.attributes.contains("; Secure"))
+            let token = try #require(csrfToken(in: text(form)))
+            func attempt(_ user: String, _ password: String) async throws -> TestResponse {
+                try await client.execute(
+                    uri: "/login", method: .post,
+                    headers: [.contentType: "application/x-www-form-urlencoded", .cookie: "vigil_login=\(loginCookie.value)"],
+                    body: ByteBuffer(string: formEncode([("csrf", token), ("user", user), ("password", password)])))
+            }
+            #expect(try await attempt("robot", "").status == .unauthorized)
+            #expect(try await attempt("nobody", ConsoleFixture.password).status == .unauthorized)
+            let ok = try await attempt("root", ConsoleFixture.password)
+            let session = try #require(setCookie("vigil_session", in: ok))
+            #expect(session.attributes.contains("; Secure") && session.attributes.contains("HttpOnly"))
+        }
+    }
+}
+
+@Suite("Web console: hostile form bodies")
+struct FormParsingTests {
+    @Test("url-encoded fields decode, bad escapes are left out, the field count is capped")
+    func urlEncoded() {
+        let form = FormParsing.urlEncoded(Array("a=1+2&b=%3Cx%3E&c=%zz&a=second&&=empty".utf8))
+        #expect(form["a"] == "1 2")
+        #expect(form["b"] == "<x>")
+        #expect(form["c"] == nil)
+        let many = (0..<1000).map { "k\($0)=v" }.joined(separator: "&")
+        #expect(FormParsing.urlEncoded(Array(many.utf8)).count == FormParsing.maxFields)
+    }
+
+    @Test("multipart: parts and file names read, truncated or part-bombed bodies refused, random bytes never trap")
+    func multipart() {
+        #expect(FormParsing.boundary(contentType: "multipart/form-data; boundary=\"abc\"") == "abc")
+        #expect(FormParsing.boundary(contentType: "text/plain; boundary=abc") == nil)
+        #expect(FormParsing.boundary(contentType: "multipart/form-data; boundary=" + String(repeating: "x", count: 71)) == nil)
+        let body = "--B\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\ntok\r\n--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"f.txt\"\r\n\r\nline1\r\nline2\r\n--B--\r\n"
+        let parts = FormParsing.multipart(Array(body.utf8), boundary: "B")
+        #expect(parts?.count == 2)
+        #expect(parts?[1].fileName == "f.txt")
+        #expect(parts.map { String(decoding: $0[1].body, as: UTF8.self) } == "line1\r\nline2")
+        #expect(FormParsing.multipart(Array(body.utf8.prefix(40)), boundary: "B") == nil)
+        let bomb = String(repeating: "--B\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\ny\r\n", count: 200) + "--B--\r\n"
+        #expect(FormParsing.multipart(Array(bomb.utf8), boundary: "B") == nil)
+        // Near-misses of the boundary over a large body: linear search, no trap.
+        let nearMiss = Array(String(repeating: "-", count: 1 << 20).utf8)
+        #expect(FormParsing.multipart(nearMiss, boundary: String(repeating: "-", count: 69) + "x") == nil)
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<300 {
+            let n = Int.random(in: 0..<400, using: &generator)
+            var bytes = (0..<n).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            if Bool.random() { bytes.insert(contentsOf: Array("--B\r\n".utf8), at: 0) }
+            _ = FormParsing.multipart(bytes, boundary: "B")
+            _ = FormParsing.urlEncoded(bytes)
         }
     }
 }
