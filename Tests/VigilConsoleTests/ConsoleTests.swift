@@ -8,6 +8,9 @@ import VigilCore
 import VigilFleetProtocol
 import VigilFleetServer
 import VigilFleetStore
+import VigilFleetSQLite
+import HummingbirdBcrypt
+import _VigilTestSupport
 
 @Suite("Web console: access, sessions, CSRF, escaping")
 struct ConsoleTests {
@@ -346,5 +349,38 @@ struct FormParsingTests {
             _ = FormParsing.multipart(bytes, boundary: "B")
             _ = FormParsing.urlEncoded(bytes)
         }
+    }
+}
+
+@Suite("vigil serve user add --password-stdin")
+struct PasswordStdinTests {
+    @Test(
+        "the password comes from standard input, is stored as bcrypt, and the addition is audited; short passwords are refused",
+        .enabled(if: TestSupport.vigilExecutable != nil, "the vigil executable is not built (swift build)"))
+    func passwordFromStandardInput() async throws {
+        let exe = try #require(TestSupport.vigilExecutable)
+        let dir = try TestSupport.makeTemporaryDirectory("vigil-console-cli")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func add(_ name: String, _ password: String) throws -> TestSupport.RunResult {
+            try TestSupport.run(URL(fileURLWithPath: "/bin/sh"), [
+                "-c", "printf '%s\\n' \"$PW\" | \"$VIGIL\" serve user add \"$NAME\" --role admin --password-stdin --data-dir \"$DIR\"",
+            ], environment: ["PW": password, "VIGIL": exe.path, "NAME": name, "DIR": dir.path])
+        }
+        let ok = try add("first-admin", "a long enough password")
+        #expect(ok.status == 0, "\(ok.stderr)")
+        let short = try add("shorty", "short")
+        #expect(short.status != 0)
+        #expect(short.stderr.contains("10 to 200 bytes"))
+
+        let store = try SQLiteFleetStore(path: dir.appendingPathComponent("fleet.sqlite").path)
+        try await store.migrate()
+        let user = try #require(try await store.user(name: "first-admin"))
+        let hash = try #require(user.passwordHash)
+        #expect(hash.hasPrefix("$2"), "a bcrypt hash")
+        #expect(Bcrypt.verify("a long enough password", hash: hash))
+        #expect(!Bcrypt.verify("a long enough passwore", hash: hash))
+        #expect(try await store.user(name: "shorty") == nil)
+        #expect(try await store.auditLog(limit: 5).contains { $0.actor == "cli" && $0.action == "user.add" && $0.target == "first-admin" })
+        try await store.close()
     }
 }
