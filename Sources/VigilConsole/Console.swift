@@ -66,7 +66,7 @@ public final class Console: Sendable {
         }
     }
 
-    /// Creates a local user with a password (bcrypt), or sets a password for an existing one.
+    /// The encoded bcrypt hash (cost 12) the users table keeps for a console password.
     public static func hashPassword(_ password: String) -> String { Bcrypt.hash(password, cost: 12) }
 
     // MARK: Dispatch
