@@ -28,6 +28,8 @@
 //   VigilFleetPostgres   FleetStore on PostgreSQL (shared by several servers)       -> VigilFleetStore, postgres-nio
 //   VigilFleetServer     `vigil serve`: HTTP API, auth, limits, on-arrival matching, retro-hunt
 //                                                                                   -> VigilFleetStore, VigilFeeds, VigilScan, VigilGzip, Hummingbird
+//   VigilConsole         the web console: server-rendered HTML (Mustache), sessions, CSRF, audit
+//                                                                                   -> VigilFleetServer, swift-mustache, HummingbirdBcrypt
 //   vigil                the thin command-line front end
 import PackageDescription
 
@@ -55,6 +57,9 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.4.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
     ],
     targets: [
         .target(name: "VigilCore"),
@@ -145,9 +150,21 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        .target(
+            name: "VigilConsole",
+            dependencies: [
+                "VigilFleetServer", "VigilFleetStore", "VigilFleetProtocol", "VigilCore", "VigilFeeds", "VigilIndicators",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .executableTarget(
             name: "vigil",
             dependencies: [
+                "VigilConsole",
                 "VigilCore", "VigilScan", "VigilFormats", "VigilFeeds", "VigilIndicators", "VigilHunt",
                 "VigilDiff", "VigilOutput", "VigilDefaults", "VigilDetections", "VigilScanCache", "VigilFleetClient",
                 "VigilFleetProtocol", "VigilAgent", "VigilFleetServer", "VigilFleetStore", "VigilFleetSQLite", "VigilFleetPostgres",
@@ -191,6 +208,15 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .testTarget(
+            name: "VigilConsoleTests",
+            dependencies: [
+                "VigilConsole", "VigilFleetServer", "VigilFleetStore", "VigilFleetSQLite", "VigilFleetProtocol", "VigilCore",
+                "_VigilTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
             ]
         ),
         .testTarget(

@@ -12,6 +12,12 @@ scripts/install-deps.sh gcc-mingw-w64-x86-64 osslsigncode openssl python3-pefile
 # Reference libraries the feed tests validate exports against (those tests skip when they are absent).
 python3 -m pip install -q --disable-pip-version-check stix2==3.0.2 stix2-patterns pymisp stix2-validator==3.2.0 idstools jsonschema \
     >/dev/null 2>&1 || echo "pip install failed: the STIX/MISP/idstools and finding-schema validation tests will be skipped" >&2
+# The web console's browser test (scripts/console-browser-test.py): headless Chromium, its driver and Selenium.
+CONSOLE_BROWSER=1
+scripts/install-deps.sh chromium chromium-driver >/dev/null 2>&1 || {
+    CONSOLE_BROWSER=0; echo "chromium/chromium-driver could not be installed: the console browser test will be skipped" >&2; }
+python3 -m pip install -q --disable-pip-version-check selenium==4.51.0 >/dev/null 2>&1 || {
+    CONSOLE_BROWSER=0; echo "pip install selenium failed: the console browser test will be skipped" >&2; }
 scripts/build-fixtures.sh
 # A private PostgreSQL on a free loopback port for the fleet storage tests (scripts/postgres.sh), stopped on exit.
 if [ -z "${VIGIL_TEST_POSTGRES_URL:-}" ]; then
@@ -20,4 +26,12 @@ if [ -z "${VIGIL_TEST_POSTGRES_URL:-}" ]; then
     trap 'scripts/postgres.sh stop "$VIGIL_PG_DIR"' EXIT
 fi
 swift build --build-tests
+# The console in a real browser against a real `vigil serve` (exit 77: skipped, the reason printed).
+if [ "$CONSOLE_BROWSER" = 1 ]; then
+    status=0
+    python3 scripts/console-browser-test.py .build/debug/vigil .build/test-artefacts/console || status=$?
+    if [ "$status" = 77 ]; then echo "console browser test skipped" >&2; elif [ "$status" != 0 ]; then exit "$status"; fi
+else
+    echo "console browser test skipped: Chromium or Selenium missing" >&2
+fi
 swift test --skip-build "$@"

@@ -142,5 +142,29 @@ public enum PostgresFleetSchema {
             )
             """,
         ]),
+        // The web console: server-side sessions (hashed ids), the audit log, "hosts not seen" index.
+        Migration(version: 2, name: "console", statements: [
+            """
+            CREATE TABLE console_session (
+                session_hash bytea PRIMARY KEY CHECK (length(session_hash) = 32),
+                user_id int8 NOT NULL REFERENCES fleet_user ON DELETE CASCADE,
+                csrf_token text NOT NULL,
+                created_at timestamptz NOT NULL,
+                expires_at timestamptz NOT NULL
+            )
+            """,
+            "CREATE INDEX console_session_expires ON console_session (expires_at)",
+            """
+            CREATE TABLE audit_log (
+                audit_id int8 GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                at timestamptz NOT NULL,
+                actor text NOT NULL,
+                action text NOT NULL,
+                target text NOT NULL,
+                detail text NOT NULL
+            )
+            """,
+            "CREATE INDEX host_last_contact ON host (last_contact)",
+        ]),
     ]
 }

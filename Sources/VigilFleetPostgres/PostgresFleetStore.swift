@@ -12,9 +12,9 @@ import VigilFleetStore
 /// returned call is durable. Inventory rows travel as parallel arrays expanded by `unnest()`: one
 /// statement per batch instead of one per file. Every value is a bound parameter.
 public final class PostgresFleetStore: FleetStore {
-    private let client: PostgresClient
+    let client: PostgresClient
     private let runTask: Task<Void, Never>
-    private let logger: Logger
+    let logger: Logger
 
     /// Connects lazily to the database at `url`
     /// (`postgres://user:password@host:port/database?sslmode=disable|prefer|require`).
@@ -184,10 +184,10 @@ public final class PostgresFleetStore: FleetStore {
         return try await hostRecords("SELECT \(unescaped: Self.hostColumns) FROM host ORDER BY host_id LIMIT \(limit) OFFSET \(offset)")
     }
 
-    private static let hostColumns =
+    static let hostColumns =
         "host_id, hostname, host_identifier, os, os_version, agent_version, enrolled_at, last_contact, key_revoked_at IS NOT NULL"
 
-    private func hostRecords(_ query: PostgresQuery) async throws -> [HostRecord] {
+    func hostRecords(_ query: PostgresQuery) async throws -> [HostRecord] {
         var hosts: [HostRecord] = []
         for try await (id, name, identifier, os, osVersion, agentVersion, enrolled, contact, revoked) in try await client.query(query, logger: logger)
             .decode((Int64, String, String, String, String, String, Date, Date?, Bool).self) {
@@ -548,7 +548,7 @@ public final class PostgresFleetStore: FleetStore {
     // MARK: Helpers
 
     /// A transaction whose failure surfaces as the error that caused it (postgres-nio wraps it).
-    private func transaction<T>(
+    func transaction<T>(
         isolation: isolated (any Actor)? = #isolation,
         _ body: (PostgresConnection) async throws -> sending T
     ) async throws -> sending T {
@@ -559,20 +559,20 @@ public final class PostgresFleetStore: FleetStore {
         }
     }
 
-    private func one<T: PostgresDecodable & Sendable>(_ query: PostgresQuery, as type: T.Type) async throws -> T? {
+    func one<T: PostgresDecodable & Sendable>(_ query: PostgresQuery, as type: T.Type) async throws -> T? {
         var value: T?
         for try await v in try await client.query(query, logger: logger).decode(T.self) where value == nil { value = v }
         return value
     }
 
-    private func collect<T: PostgresDecodable & Sendable>(_ query: PostgresQuery, as type: T.Type) async throws -> [T] {
+    func collect<T: PostgresDecodable & Sendable>(_ query: PostgresQuery, as type: T.Type) async throws -> [T] {
         var out: [T] = []
         for try await v in try await client.query(query, logger: logger).decode(T.self) { out.append(v) }
         return out
     }
 
     /// Runs `body`, turning a unique violation (SQLSTATE 23505) into ``FleetStoreError/conflict(_:)``.
-    private func unique<T>(_ what: String, _ body: () async throws -> T) async throws -> T {
+    func unique<T>(_ what: String, _ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
@@ -580,11 +580,11 @@ public final class PostgresFleetStore: FleetStore {
         }
     }
 
-    private static func role(_ text: String) throws -> UserRole {
+    static func role(_ text: String) throws -> UserRole {
         guard let role = UserRole(rawValue: text) else { throw FleetStoreError.invalidInput("stored role \(text)") }
         return role
     }
 
     /// A date as PostgreSQL stores it (whole microseconds), so returned records equal re-read ones.
-    private static func rounded(_ date: Date) -> Date { FleetTime.date(FleetTime.micros(date)) }
+    static func rounded(_ date: Date) -> Date { FleetTime.date(FleetTime.micros(date)) }
 }

@@ -122,6 +122,31 @@ public enum SQLiteFleetSchema {
                 );
                 """)
         }
+        // The web console: server-side sessions (hashed ids), the audit log, and an index for
+        // "hosts not seen recently".
+        migrator.registerMigration("v2-console") { db in
+            try db.execute(sql: """
+                CREATE TABLE console_session (
+                    session_hash BLOB PRIMARY KEY CHECK (length(session_hash) = 32),
+                    user_id INTEGER NOT NULL REFERENCES fleet_user ON DELETE CASCADE,
+                    csrf_token TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                CREATE INDEX console_session_expires ON console_session (expires_at);
+
+                CREATE TABLE audit_log (
+                    audit_id INTEGER PRIMARY KEY,
+                    at INTEGER NOT NULL,
+                    actor TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    target TEXT NOT NULL,
+                    detail TEXT NOT NULL
+                );
+
+                CREATE INDEX host_last_contact ON host (last_contact);
+                """)
+        }
         return migrator
     }()
 }

@@ -12,7 +12,7 @@ import VigilFleetStore
 /// (table `grdb_migrations`); see ``SQLiteFleetSchema``.
 public final class SQLiteFleetStore: FleetStore {
     public let path: String
-    private let pool: DatabasePool
+    let pool: DatabasePool
 
     /// Opens (creating if needed) the database file; call ``migrate()`` before use.
     /// - Parameter cacheMiB: SQLite page cache per connection.
@@ -185,7 +185,7 @@ public final class SQLiteFleetStore: FleetStore {
         }
     }
 
-    private static func fetchHost(_ db: Database, id: Int64) throws -> HostRecord? {
+    static func fetchHost(_ db: Database, id: Int64) throws -> HostRecord? {
         try Row.fetchOne(db, sql: "SELECT * FROM host WHERE host_id = ?", arguments: [id]).map { try host(db, row: $0) }
     }
 
@@ -510,7 +510,7 @@ public final class SQLiteFleetStore: FleetStore {
     // MARK: Helpers
 
     /// A write whose unique-constraint failure becomes ``FleetStoreError/conflict(_:)``.
-    private func uniqueWrite<T: Sendable>(_ what: String, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    func uniqueWrite<T: Sendable>(_ what: String, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         do {
             return try await pool.write(body)
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE

@@ -70,7 +70,11 @@ public struct FleetListenError: Error, CustomStringConvertible, Sendable {
 extension FleetServer {
     /// Serves the API until SIGTERM or SIGINT. `onListening` receives the URL once the socket is bound
     /// (with the real port when 0 was asked for).
-    public func run(_ options: FleetListenOptions, onListening: @escaping @Sendable (String) -> Void) async throws {
+    /// `mount` adds further routes (the web console) beside the API's.
+    public func run(
+        _ options: FleetListenOptions, mount: (Router<FleetRequestContext>) -> Void = { _ in },
+        onListening: @escaping @Sendable (String) -> Void
+    ) async throws {
         var logger = Logger(label: "vigil.serve")
         logger.logLevel = .notice
         let scheme = options.usesTLS ? "https" : "http"
@@ -91,11 +95,11 @@ extension FleetServer {
                 certificateChain: chain, privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
             tls.minimumTLSVersion = .tlsv12
             let app = Application(
-                router: makeRouter(), server: try .tls(http1, tlsConfiguration: tls), configuration: configuration,
+                router: makeRouter(mount: mount), server: try .tls(http1, tlsConfiguration: tls), configuration: configuration,
                 onServerRunning: announce, logger: logger)
             try await app.runService()
         } else {
-            let app = Application(router: makeRouter(), server: http1, configuration: configuration, onServerRunning: announce, logger: logger)
+            let app = Application(router: makeRouter(mount: mount), server: http1, configuration: configuration, onServerRunning: announce, logger: logger)
             try await app.runService()
         }
     }

@@ -33,8 +33,9 @@ public final class FleetServer: Sendable {
 
     var limits: FleetServerLimits { configuration.limits }
 
-    /// A router holding every route of ``FleetRouteTable``, behind the error middleware.
-    public func makeRouter() -> Router<FleetRequestContext> {
+    /// A router holding every route of ``FleetRouteTable``, behind the error middleware; `mount` adds
+    /// further routes (the web console) to the same router.
+    public func makeRouter(mount: (Router<FleetRequestContext>) -> Void = { _ in }) -> Router<FleetRequestContext> {
         let router = Router(context: FleetRequestContext.self)
         router.add(middleware: APIErrorMiddleware<FleetRequestContext>(retryAfterSeconds: limits.unavailableRetryAfterSeconds))
         for route in FleetRouteTable.routes {
@@ -53,6 +54,7 @@ public final class FleetServer: Sendable {
                 }
             }
         }
+        mount(router)
         return router
     }
 
@@ -320,15 +322,25 @@ public final class FleetServer: Sendable {
         guard let text = String(validating: bytes.readableBytesView, as: UTF8.self) else {
             throw FleetHTTPError.malformed("the feed is not UTF-8 text")
         }
-        let format: FeedFormat
+        var format: FeedFormat?
         if let given = parameters.get("format") {
             guard let f = FeedFormat(rawValue: given) else {
                 throw FleetHTTPError.malformed("format must be one of \(FeedFormat.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             format = f
-        } else {
-            format = FeedReader.detect(text: text, fileName: parameters.get("filename") ?? name)
         }
+        let response = try await importFeed(name: name, text: text, format: format, fileName: parameters.get("filename"))
+        return try json(response, status: .created)
+    }
+
+    /// Imports a feed (format detected from the text and file name unless given), stores it, reloads the
+    /// indicator set and retro-hunts the indicators that are new across every stored inventory. The one
+    /// code path of `POST /api/v1/feeds` and the web console's upload.
+    public func importFeed(name: String, text: String, format given: FeedFormat?, fileName: String?) async throws -> FeedImportResponse {
+        guard BatchValidator.isFeedName(name) else {
+            throw FleetHTTPError.malformed("the feed name must be 1 to 64 of A-Z a-z 0-9 . _ -")
+        }
+        let format = given ?? FeedReader.detect(text: text, fileName: fileName ?? name)
         let imported: FeedImport
         do {
             imported = try FeedReader.parse(text: text, path: "upload:\(name)", feed: name, format: format, options: FeedReadOptions())
@@ -354,7 +366,7 @@ public final class FleetServer: Sendable {
             feed: record, summary: imported.summary, newIndicators: fresh.count,
             diagnostics: Array(imported.diagnostics.prefix(FeedImportResponse.maxDiagnostics)),
             diagnosticsOmitted: max(0, imported.diagnostics.count - FeedImportResponse.maxDiagnostics), retroHunt: hunt)
-        return try json(response, status: .created)
+        return response
     }
 
     func createEnrollmentSecret(_ request: Request) async throws -> Response {

@@ -90,6 +90,29 @@ public protocol FleetStore: Sendable {
     /// The unrevoked token with this hash and its user.
     func apiToken(hash: Data) async throws -> (APITokenRecord, UserRecord)?
     func revokeAPIToken(id: Int64, at: Date) async throws -> Bool
+
+    // MARK: Web console (sessions, audit log, overview queries; docs/console.md)
+
+    /// Sets (or clears) a user's password hash (an encoded bcrypt string). False when no such user.
+    func setPasswordHash(userName: String, passwordHash: String?) async throws -> Bool
+    /// Stores a new session under the SHA-256 of its id.
+    func createSession(idHash: Data, session: ConsoleSession) async throws
+    /// The unexpired session with this id hash, and its user.
+    func session(idHash: Data, at: Date) async throws -> (ConsoleSession, UserRecord)?
+    /// Ends a session; false when there was none.
+    func deleteSession(idHash: Data) async throws -> Bool
+    /// Removes sessions expired before `at`; returns how many.
+    func deleteExpiredSessions(at: Date) async throws -> Int
+    /// Appends to the audit log.
+    func appendAudit(_ entry: AuditEntry) async throws
+    /// The newest audit entries first.
+    func auditLog(limit: Int) async throws -> [AuditEntry]
+    /// A page of hosts by keyset (host id), optionally filtered by name, identifier or address.
+    func hostPage(_ query: HostPageQuery) async throws -> [HostRecord]
+    /// Hosts count, findings per severity, hosts not seen since `notSeenSince`, agent versions.
+    func overviewCounts(notSeenSince: Date) async throws -> FleetOverviewCounts
+    /// Hosts whose last contact is before `since` (or missing), longest silent first.
+    func hostsNotSeen(since: Date, limit: Int) async throws -> [HostRecord]
 }
 
 public struct EnrollmentSecretRecord: Codable, Sendable, Hashable {

@@ -133,7 +133,8 @@ struct Harness: Sendable {
 
 enum StoreCase: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case enrollmentSecrets, hostEnrollmentAndKeys, hostContactAndAddresses, batchDelta, duplicateBatch, lookupsAcrossHosts,
-         bulkLookup, hostileBatch, findingsFirstLastSeen, feedsAndGeneration, usersAndTokens, migrationsTwice, concurrentBatches
+         bulkLookup, hostileBatch, findingsFirstLastSeen, feedsAndGeneration, usersAndTokens, migrationsTwice, concurrentBatches,
+         consoleSessionsAndAudit, consoleQueries
 
     var testDescription: String { rawValue }
 
@@ -152,6 +153,8 @@ enum StoreCase: String, CaseIterable, Sendable, CustomTestStringConvertible {
         case .usersAndTokens: try await Cases.usersAndTokens(store)
         case .migrationsTwice: try await Cases.migrationsTwice(store, harness)
         case .concurrentBatches: try await Cases.concurrentBatches(store, harness)
+        case .consoleSessionsAndAudit: try await Cases.consoleSessionsAndAudit(store, harness)
+        case .consoleQueries: try await Cases.consoleQueries(store)
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VigilConsole
 import VigilFleetServer
 import VigilFleetStore
 
@@ -40,7 +41,7 @@ struct Serve: AsyncParsableCommand {
             Examples:
               vigil serve --tls-cert server.pem --tls-key server.key --listen 0.0.0.0:8443
               vigil serve secret create --name laptops
-              vigil serve user add alice --role analyst
+              vigil serve user add alice --role analyst --password-stdin < alice.pass
               vigil serve token create --user alice
               vigil serve host revoke 12
             """,
@@ -81,7 +82,10 @@ struct ServeRun: AsyncParsableCommand {
         var configuration = FleetServerConfiguration()
         configuration.includeDefaultIndicators = !noDefaultIndicators
         let server = FleetServer(store: store, configuration: configuration)
-        try await server.run(listenOptions) { url in
+        var consoleConfiguration = ConsoleConfiguration()
+        consoleConfiguration.secureCookies = listenOptions.usesTLS
+        let console = try Console(server: server, configuration: consoleConfiguration)
+        try await server.run(listenOptions, mount: console.mount(on:)) { url in
             printToStandardError("vigil serve: listening on \(url)")
         }
         try await store.close()

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VigilConsole
 import VigilFleetServer
 import VigilFleetStore
 
@@ -50,17 +51,29 @@ struct ServeUser: AsyncParsableCommand {
         @OptionGroup var storeOptions: ServerStoreOptions
         @Argument(help: "The user name.") var name: String
         @Option(name: .long, help: "admin, analyst or viewer.") var role: UserRole
+        @Flag(name: .long, help: "Read a web console password from standard input (its first line; 10 to 200 bytes). Without it the user has API tokens only.")
+        var passwordStdin = false
 
         func run() async throws {
             guard (1...100).contains(name.utf8.count) else { throw ValidationError("the user name must be 1 to 100 bytes") }
+            var passwordHash: String?
+            if passwordStdin {
+                guard let line = readLine(strippingNewline: true) else { throw ValidationError("--password-stdin: standard input is empty") }
+                guard (10...200).contains(line.utf8.count) else { throw ValidationError("the password must be 10 to 200 bytes") }
+                passwordHash = Console.hashPassword(line)
+            }
             let store = try await storeOptions.open()
             if try await store.user(name: name) != nil {
                 try await store.close()
                 throw ServeError("user \(name) exists already")
             }
-            let user = try await store.addUser(name: name, role: role, passwordHash: nil, at: Date())
+            let user = try await store.addUser(name: name, role: role, passwordHash: passwordHash, at: Date())
+            try await store.appendAudit(AuditEntry(
+                at: Date(), actor: "cli", action: "user.add", target: user.name,
+                detail: "\(user.role.rawValue)\(passwordHash == nil ? ", API only" : ", console password set")"))
             try await store.close()
-            printToStandardError("user \(user.name) (id \(user.id), \(user.role.rawValue)) added; create a token with `vigil serve token create --user \(user.name)`")
+            printToStandardError("user \(user.name) (id \(user.id), \(user.role.rawValue)) added; "
+                + (passwordHash == nil ? "create a token with `vigil serve token create --user \(user.name)`" : "they can sign in to the web console"))
         }
     }
 }

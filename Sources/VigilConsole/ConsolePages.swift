@@ -1,0 +1,368 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import VigilCore
+import VigilFeeds
+import VigilFleetProtocol
+import VigilFleetServer
+import VigilFleetStore
+import VigilIndicators
+
+/// The pages. Each builds a plain dictionary for its template; every string in it is escaped by
+/// the template's `{{ }}`.
+extension Console {
+    // MARK: Overview
+
+    func overview(_ visit: Visit) async throws -> Response {
+        let now = Date()
+        let cutoff = now.addingTimeInterval(-configuration.silentAfter)
+        let counts = try await store.overviewCounts(notSeenSince: cutoff)
+        let newest = try await store.findings(matching: FindingQuery(limit: 15))
+        let feeds = try await store.feeds()
+        let silent = try await store.hostsNotSeen(since: cutoff, limit: 10)
+        let severities: [[String: Any]] = Severity.allCases.reversed().map {
+            let n = counts.findingsBySeverity[$0] ?? 0
+            return ["name": $0.rawValue, "count": n, "zero": n == 0]
+        }
+        return render(visit, "overview", title: "Overview", active: "overview", [
+            "hostCount": counts.hosts,
+            "severities": severities,
+            "silentCount": counts.hostsNotSeen,
+            "silentWarn": counts.hostsNotSeen > 0,
+            "silentWindow": Self.duration(configuration.silentAfter),
+            "feedCount": feeds.count,
+            "findings": newest.map { Self.findingRow($0, now: now) },
+            "feeds": feeds.map { Self.feedRow($0, now: now) },
+            "silent": silent.map { Self.hostRow($0, now: now) },
+        ])
+    }
+
+    // MARK: Hosts
+
+    enum SearchKind: String, CaseIterable {
+        case auto, host, file, hash
+        var label: String {
+            switch self {
+            case .auto: "Anything (detect)"
+            case .host: "Host name, identifier, address"
+            case .file: "File path or name"
+            case .hash: "SHA-256, SHA-1 or MD5"
+            }
+        }
+    }
+
+    func hostsPage(_ visit: Visit) async throws -> Response {
+        let parameters = visit.request.uri.queryParameters
+        let query = String((parameters.get("q") ?? "").trimmingCharacters(in: .whitespaces).prefix(4096))
+        var kind = SearchKind(rawValue: parameters.get("in") ?? "auto") ?? .auto
+        if kind == .auto {
+            if Self.hashKind(query) != nil {
+                kind = .hash
+            } else if query.contains("/") || query.contains("\\") {
+                kind = .file
+            } else {
+                kind = .host
+            }
+        }
+        let now = Date()
+        var values: [String: Any] = [
+            "query": query,
+            "kinds": SearchKind.allCases.map { ["value": $0.rawValue, "label": $0.label, "selected": $0.rawValue == (parameters.get("in") ?? "auto")] as [String: Any] },
+        ]
+        let cap = configuration.pageSize * 4
+        switch kind {
+        case .hash:
+            guard let (digestKind, digest) = Self.hashKind(query) else {
+                values["problem"] = "A hash is 32 (MD5), 40 (SHA-1) or 64 (SHA-256) hexadecimal digits."
+                values["fileRows"] = ["files": [Any]()]
+                break
+            }
+            let hits = try await lookup(digestKind, digest)
+            values["fileRows"] = ["files": hits.prefix(cap).map { Self.fileRow($0, now: now) }]
+            values["searchNote"] = "\(hits.count) stored files with this \(digestKind.rawValue). "
+                + (hits.count > cap ? "The first \(cap) are shown; the hash page lists them all." : "")
+        case .file:
+            let name = FleetPathName.name(of: query)
+            let hits = name.isEmpty ? [] : try await store.inventory(names: [name])
+            let exact = hits.filter { $0.file.path == query }
+            let shown = exact.isEmpty ? hits : exact
+            values["fileRows"] = ["files": shown.prefix(cap).map { Self.fileRow($0, now: now) }]
+            values["searchNote"] = exact.isEmpty
+                ? "\(hits.count) stored files named \(name) (no file at exactly this path)."
+                : "\(exact.count) hosts hold a file at exactly this path."
+        case .host, .auto:
+            let after = parameters.get("after").flatMap { Int64($0) }
+            let page = try await store.hostPage(HostPageQuery(search: query.isEmpty ? nil : query, afterID: after, limit: configuration.pageSize + 1))
+            let shown = Array(page.prefix(configuration.pageSize))
+            var rows: [String: Any] = ["hosts": shown.map { Self.hostRow($0, now: now) }]
+            if page.count > configuration.pageSize, let last = shown.last {
+                var next = "/hosts?after=\(last.id)"
+                if !query.isEmpty { next += "&in=host&q=" + Self.queryEscape(query) }
+                rows["next"] = next
+            }
+            values["hostRows"] = rows
+        }
+        return render(visit, "hosts", title: "Hosts", active: "hosts", values)
+    }
+
+    func lookup(_ kind: IndicatorKind, _ digest: String) async throws -> [InventoryHit] {
+        switch kind {
+        case .md5: try await store.inventory(md5: [FleetHex.decode(digest, bytes: 16)!])
+        case .sha1: try await store.inventory(sha1: [FleetHex.decode(digest, bytes: 20)!])
+        default: try await store.inventory(sha256: [FleetHex.decode(digest, bytes: 32)!])
+        }
+    }
+
+    /// The digest kind of a hex string by its length, and the string lower-cased; nil when it is not one.
+    static func hashKind(_ text: String) -> (IndicatorKind, String)? {
+        let lower = text.lowercased()
+        guard lower.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }) else { return nil }
+        switch lower.utf8.count {
+        case 32: return (.md5, lower)
+        case 40: return (.sha1, lower)
+        case 64: return (.sha256, lower)
+        default: return nil
+        }
+    }
+
+    func hostPage(_ visit: Visit) async throws -> Response {
+        guard let id = visit.context.parameters.get("id").flatMap({ Int64($0) }), let host = try await store.host(id: id) else {
+            return errorPage(visit, .notFound, "No such host", "There is no host with this id.")
+        }
+        let now = Date()
+        let findings = try await store.findings(matching: FindingQuery(hostID: id, limit: 1000))
+        var byPath: [String: (Severity, Int)] = [:]
+        for f in findings.map(\.finding) where !f.path.isEmpty {
+            let old = byPath[f.path] ?? (.info, 0)
+            byPath[f.path] = (max(old.0, f.severity), old.1 + 1)
+        }
+        let files: [[String: Any]] = byPath.sorted { ($0.value.0, $1.key) > ($1.value.0, $0.key) }.map {
+            ["path": $0.key, "severity": $0.value.0.rawValue, "count": $0.value.1]
+        }
+        var hostValues = Self.hostRow(host, now: now)
+        hostValues["enrolledAt"] = Self.timestamp(host.enrolledAt)
+        hostValues["addressRows"] = host.addresses.sorted { $0.lastSeen > $1.lastSeen }.map {
+            ["address": $0.address, "firstSeen": Self.timestamp($0.firstSeen), "lastSeen": Self.timestamp($0.lastSeen)]
+        }
+        return render(visit, "host", title: host.hostname.isEmpty ? "Host \(host.id)" : host.hostname, active: "hosts", [
+            "host": hostValues,
+            "files": files,
+            "findings": findings.map { Self.findingRow($0, now: now) },
+        ])
+    }
+
+    // MARK: Hash
+
+    func hashPage(_ visit: Visit) async throws -> Response {
+        guard let (kind, digest) = visit.context.parameters.get("digest").flatMap(Self.hashKind) else {
+            return errorPage(visit, .notFound, "Not a hash", "A hash is 32 (MD5), 40 (SHA-1) or 64 (SHA-256) hexadecimal digits.")
+        }
+        let hits = try await lookup(kind, digest)
+        let snapshot = try await server.indicators.current()
+        var values: [String: Any] = ["kind": kind.rawValue.uppercased(), "digest": digest]
+        if let indicator = snapshot.indicators.lookup(kind, digest) {
+            values["indicator"] = [
+                "summary": indicator.summary ?? "",
+                "provenance": indicator.provenance.map {
+                    ["feed": $0.feed, "file": $0.file ?? "", "line": $0.line.map(String.init) ?? "", "description": $0.description ?? "",
+                     "firstSeen": $0.firstSeen ?? ""]
+                },
+            ] as [String: Any]
+        }
+        let cap = 1000
+        values["hits"] = hits.prefix(cap).map {
+            ["hostID": $0.hostID, "hostname": $0.hostname, "path": $0.file.path, "size": $0.file.size, "signer": $0.file.signer ?? "",
+             "firstSeen": Self.timestamp($0.firstSeen), "lastSeen": Self.timestamp($0.lastSeen)] as [String: Any]
+        }
+        if hits.count > cap { values["truncated"] = cap }
+        return render(visit, "hash", title: "\(kind.rawValue.uppercased()) \(digest.prefix(12))…", active: "hosts", values)
+    }
+
+    // MARK: Feeds
+
+    func feedsPage(_ visit: Visit, result: [String: Any]?, problem: String?, status: HTTPResponse.Status = .ok) async throws -> Response {
+        let now = Date()
+        let feeds = try await store.feeds()
+        let snapshot = try await server.indicators.current()
+        var values: [String: Any] = [
+            "feeds": feeds.map { Self.feedRow($0, now: now) },
+            "indicatorCount": snapshot.indicators.count,
+            "defaults": server.configuration.includeDefaultIndicators,
+            "canUpload": visit.user.role.consoleAllows(.analyst),
+            "formats": ["auto"] + FeedFormat.allCases.map(\.rawValue),
+            "blockFormats": BlocklistFormat.allCases.map(\.rawValue),
+        ]
+        if let result { values["result"] = result }
+        if let problem { values["problem"] = problem }
+        return render(visit, "feeds", title: "Feeds", active: "feeds", values, status: status)
+    }
+
+    func uploadFeed(_ visit: Visit) async throws -> Response {
+        let name = (visit.form["name"] ?? "").trimmingCharacters(in: .whitespaces)
+        guard let upload = visit.upload, !upload.body.isEmpty else {
+            return try await feedsPage(visit, result: nil, problem: "Choose a feed file to upload.", status: .badRequest)
+        }
+        guard let text = String(validating: upload.body, as: UTF8.self) else {
+            return try await feedsPage(visit, result: nil, problem: "The file is not UTF-8 text.", status: .badRequest)
+        }
+        var format: FeedFormat?
+        if let given = visit.form["format"], given != "auto" {
+            guard let f = FeedFormat(rawValue: given) else {
+                return try await feedsPage(visit, result: nil, problem: "Unknown feed format.", status: .badRequest)
+            }
+            format = f
+        }
+        let imported: FeedImportResponse
+        do {
+            imported = try await server.importFeed(name: name, text: text, format: format, fileName: upload.fileName)
+        } catch let error as FleetHTTPError {
+            return try await feedsPage(visit, result: nil, problem: error.body.message, status: error.status)
+        }
+        let hunt = imported.retroHunt
+        try await audit(
+            actor: visit.user.name, action: "feed.add", target: name,
+            detail: "\(imported.feed.format), \(imported.feed.indicatorCount) indicators, \(imported.summary.totalRejected) rejected, retro-hunt \(hunt.hits) hits on \(hunt.hosts) hosts")
+        var result: [String: Any] = [
+            "name": imported.feed.name, "format": imported.feed.format, "accepted": imported.feed.indicatorCount,
+            "rejected": imported.summary.totalRejected, "fresh": imported.newIndicators, "hits": hunt.hits, "hosts": hunt.hosts,
+            "findings": hunt.findings, "newFindings": hunt.newFindings, "milliseconds": String(format: "%.1f", hunt.milliseconds),
+            "diagnostics": imported.diagnostics.map(\.description),
+        ]
+        // A section shows for any value but false or an empty list: counts go in only when non-zero.
+        if !imported.diagnostics.isEmpty { result["diagnosticCount"] = imported.diagnostics.count }
+        if imported.diagnosticsOmitted > 0 { result["omitted"] = imported.diagnosticsOmitted }
+        return try await feedsPage(visit, result: result, problem: nil, status: .created)
+    }
+
+    func blocklist(_ visit: Visit) async throws -> Response {
+        guard let format = visit.request.uri.queryParameters.get("format").flatMap({ BlocklistFormat(rawValue: String($0)) }) else {
+            return errorPage(visit, .badRequest, "Unknown format",
+                             "Choose one of \(BlocklistFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
+        }
+        let snapshot = try await server.indicators.current()
+        let text = BlocklistBuilder.render(BlocklistBuilder.plan(snapshot.indicators), as: format)
+        var headers = Console.securityHeaders
+        headers[.contentType] = "text/plain; charset=utf-8"
+        headers[.contentDisposition] = "attachment; filename=\"vigil-blocklist-\(format.rawValue).txt\""
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    // MARK: Agents
+
+    func agentsPage(_ visit: Visit, newSecret: [String: Any]?, flash: String?, status: HTTPResponse.Status = .ok) async throws -> Response {
+        let now = Date()
+        let cutoff = now.addingTimeInterval(-configuration.silentAfter)
+        let counts = try await store.overviewCounts(notSeenSince: cutoff)
+        let silent = try await store.hostsNotSeen(since: cutoff, limit: 100)
+        var values: [String: Any] = [
+            "versions": counts.agentVersions.map { ["version": $0.version.isEmpty ? "(unknown)" : $0.version, "hosts": $0.hosts] as [String: Any] },
+            "silent": silent.map { Self.hostRow($0, now: now) },
+            "silentWindow": Self.duration(configuration.silentAfter),
+            "isAdmin": visit.user.role == .admin,
+        ]
+        if visit.user.role == .admin {
+            let csrf = visit.session.csrfToken
+            values["secrets"] = try await store.enrollmentSecrets().reversed().map { (s: EnrollmentSecretRecord) -> [String: Any] in
+                var row: [String: Any] = ["id": s.id, "name": s.name, "created": Self.timestamp(s.createdAt), "csrf": csrf]
+                if let revoked = s.revokedAt { row["revoked"] = Self.timestamp(revoked) }
+                return row
+            }
+        }
+        if let newSecret { values["newSecret"] = newSecret }
+        if let flash { values["flash"] = flash }
+        return render(visit, "agents", title: "Agents", active: "agents", values, status: status)
+    }
+
+    func createSecret(_ visit: Visit) async throws -> Response {
+        let name = (visit.form["name"] ?? "").trimmingCharacters(in: .whitespaces)
+        guard !name.isEmpty, name.utf8.count <= 200, !name.utf8.contains(0) else {
+            return errorPage(visit, .badRequest, "Bad name", "A secret's name is 1 to 200 bytes.")
+        }
+        let (record, secret) = try await FleetServer.createEnrollmentSecret(name: name, store: store)
+        try await audit(actor: visit.user.name, action: "secret.create", target: "\(record.id) \(record.name)", detail: "")
+        return try await agentsPage(visit, newSecret: ["name": record.name, "secret": secret], flash: nil, status: .created)
+    }
+
+    func revokeSecret(_ visit: Visit) async throws -> Response {
+        guard let id = visit.context.parameters.get("id").flatMap({ Int64($0) }), try await store.revokeEnrollmentSecret(id: id, at: Date()) else {
+            return errorPage(visit, .notFound, "No such secret", "There is no unrevoked enrolment secret with this id.")
+        }
+        try await audit(actor: visit.user.name, action: "secret.revoke", target: String(id), detail: "")
+        return try await agentsPage(visit, newSecret: nil, flash: "Enrolment secret \(id) revoked; hosts already enrolled keep their keys.")
+    }
+
+    // MARK: Audit
+
+    func auditPage(_ visit: Visit) async throws -> Response {
+        let entries = try await store.auditLog(limit: 500)
+        return render(visit, "audit", title: "Audit log", active: "audit", [
+            "entries": entries.map {
+                ["at": Self.timestamp($0.at), "actor": $0.actor, "action": $0.action, "target": $0.target, "detail": $0.detail]
+            },
+        ])
+    }
+
+    // MARK: Rows and formatting
+
+    static func findingRow(_ stored: StoredFinding, now: Date) -> [String: Any] {
+        let f = stored.finding
+        var row: [String: Any] = [
+            "severity": f.severity.rawValue, "hostID": stored.hostID, "hostname": stored.hostname, "check": f.check, "title": f.title,
+            "path": f.path, "indicator": f.indicator ?? "", "lastSeen": timestamp(stored.lastSeen), "lastSeenAgo": ago(stored.lastSeen, now: now),
+            "technique": f.attack,
+        ]
+        if let indicator = f.indicator, let (_, digest) = hashKind(indicator) { row["hashLink"] = digest }
+        return row
+    }
+
+    static func feedRow(_ feed: FeedRecord, now: Date) -> [String: Any] {
+        let age = now.timeIntervalSince(feed.addedAt)
+        let freshness = age < 7 * 86400 ? "fresh" : age < 30 * 86400 ? "aging" : "stale"
+        return ["name": feed.name, "format": feed.format, "count": feed.indicatorCount, "added": timestamp(feed.addedAt),
+                "addedAgo": ago(feed.addedAt, now: now), "freshness": freshness, "digestShort": String(feed.digest.prefix(16))]
+    }
+
+    static func hostRow(_ host: HostRecord, now: Date) -> [String: Any] {
+        [
+            "id": host.id, "hostname": host.hostname.isEmpty ? "(no name)" : host.hostname, "hostIdentifier": host.hostIdentifier,
+            "os": host.os, "osVersion": host.osVersion, "agentVersion": host.agentVersion,
+            "addresses": host.addresses.prefix(4).map(\.address).joined(separator: ", ") + (host.addresses.count > 4 ? " …" : ""),
+            "lastContact": host.lastContact.map(timestamp) ?? "never", "lastContactAgo": host.lastContact.map { ago($0, now: now) } ?? "never",
+            "keyRevoked": host.keyRevoked,
+        ]
+    }
+
+    static func fileRow(_ hit: InventoryHit, now: Date) -> [String: Any] {
+        ["hostID": hit.hostID, "hostname": hit.hostname, "path": hit.file.path, "sha256": hit.file.sha256.lowercased(),
+         "sha256Short": String(hit.file.sha256.prefix(16)) + "…", "size": hit.file.size, "lastSeen": timestamp(hit.lastSeen),
+         "lastSeenAgo": ago(hit.lastSeen, now: now)]
+    }
+
+    static func timestamp(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
+        return String(format: "%04d-%02d-%02d %02d:%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0)
+    }
+
+    static func ago(_ date: Date, now: Date) -> String {
+        let seconds = now.timeIntervalSince(date)
+        if seconds < 60 { return "just now" }
+        return duration(seconds) + " ago"
+    }
+
+    static func duration(_ seconds: TimeInterval) -> String {
+        switch seconds {
+        case ..<3600: "\(Int(seconds / 60)) min"
+        case ..<(2 * 86400): "\(Int(seconds / 3600)) h"
+        default: "\(Int(seconds / 86400)) days"
+        }
+    }
+
+    /// Percent-encodes a query value (everything but unreserved characters).
+    static func queryEscape(_ text: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
+    }
+}
