@@ -17,6 +17,10 @@ What it does (needs root, iproute2, unshare and openssl; Linux only):
   5. checks, through `vigil fleet`, that h1 and h3 (offline) are flagged and h2 is not, without any
      agent running, and that the findings name the right path and hash.
 
+  6. disk full: a second server keeps its SQLite file on a small tmpfs; once the disk is full an
+     agent's batch is answered 503 and stays spooled (the agent exits 2, nothing is lost); after
+     space is freed the next run delivers it and the file is found.
+
 Prints one line per check and a closing `N passed, N failed` line; exit 0 only when all passed.
 """
 import argparse
@@ -98,6 +102,71 @@ def agent(vigil, k, state, tree, args, machine_ids):
     cmd = ["ip", "netns", "exec", f"vigil-h{k}", "unshare", "--uts", "--mount", "sh", "-c", inner, "sh",
            str(vigil), "agent", *args, "--state-dir", str(state)]
     return run(cmd, ok_codes=(0, 1), timeout=600)
+
+
+def disk_full_phase(vigil, work: Path):
+    """A server whose disk fills up answers 503; the agent keeps its spool and delivers it later."""
+    small = work / "small-disk"
+    small.mkdir()
+    run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(small)])
+    server = None
+    try:
+        data = small / "data"
+        base = [str(vigil), "serve"]
+        secret = work / "small.secret"
+        secret.write_text(run(base + ["secret", "create", "--name", "disk", "--data-dir", str(data)]).stdout.strip() + "\n")
+        run(base + ["user", "add", "viewer", "--role", "viewer", "--data-dir", str(data)])
+        token = work / "small.token"
+        token.write_text(run(base + ["token", "create", "--user", "viewer", "--data-dir", str(data)]).stdout.strip() + "\n")
+        port = free_port("127.0.0.1")
+        url = f"http://127.0.0.1:{port}"
+        log = open(work / "small-serve.log", "w")
+        server = subprocess.Popen(base + ["run", "--data-dir", str(data), "--listen", f"127.0.0.1:{port}"], stdout=log, stderr=log)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.3)
+        state = work / "agent-disk"
+        tree = work / "tree-disk"
+        tree.mkdir()
+        for i in range(300):
+            (tree / f"file-{i:03}-{'x' * 60}.bin").write_bytes(os.urandom(64) + bytes([i % 256]))
+        run([str(vigil), "agent", "enroll", "--server", url, "--secret-file", str(secret), "--state-dir", str(state)])
+        # Fill the disk: the database can no longer grow.
+        with open(small / "filler", "wb") as f:
+            try:
+                while True:
+                    f.write(b"\0" * 65536)
+                    f.flush()
+            except OSError:
+                pass
+        once = [str(vigil), "agent", "once", "--server", url, "--root", str(tree), "--state-dir", str(state),
+                "--read-bytes-per-second", "0", "--no-default-indicators"]
+        full = subprocess.run(once, capture_output=True, text=True, timeout=300)
+        spooled = [p for p in state.rglob("*") if p.is_file() and "spool" in str(p.relative_to(state))]
+        check("disk full: the agent exits 2 and keeps its batches spooled", full.returncode == 2 and bool(spooled),
+              f"exit {full.returncode}, spool {spooled}, stderr {full.stderr[-600:]}")
+        served = (work / "small-serve.log").read_text()
+        check("disk full: the server answered 503 (unavailable), not an error that loses the batch",
+              "503" in full.stderr or "unavailable" in full.stderr.lower() or "503" in served, full.stderr[-600:])
+        (small / "filler").unlink()
+        again = subprocess.run(once, capture_output=True, text=True, timeout=300)
+        check("space freed: the next run delivers the spool", again.returncode == 0, again.stderr[-600:])
+        found = subprocess.run([str(vigil), "fleet", "find", "file-007-" + "x" * 60 + ".bin", "--server", url,
+                                "--token-file", str(token), "--format", "json"], capture_output=True, text=True)
+        check("space freed: the delivered inventory is searchable", found.returncode == 1 and "file-007" in found.stdout,
+              found.stdout[-300:] + found.stderr[-300:])
+    finally:
+        if server is not None:
+            server.send_signal(signal.SIGTERM)
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+        subprocess.run(["umount", "-l", str(small)], capture_output=True)
 
 
 def main():
@@ -204,6 +273,7 @@ def main():
               bool(f3) and f3[0]["finding"]["path"] == str(bad3), json.dumps(f3)[:400])
         clean = [f for f in findings if f["hostname"] == "scenario-h2"]
         check("the clean host h2 has no finding", clean == [], json.dumps(clean)[:400])
+        disk_full_phase(vigil, work)
     except Exception as error:  # a failed step is a failed check, with its output
         check("scenario ran to the end", False, str(error)[-2000:])
     finally:
