@@ -100,7 +100,7 @@ struct FeedAdd: AsyncParsableCommand {
             print(try jsonString(FeedAddReport(feed: stored.name, store: store.directory.path, summary: imported.summary,
                                                   diagnostics: imported.diagnostics)))
         case .text:
-            print("feed '\(stored.name)' stored in \(store.directory.path): \(stored.indicators.count) indicators")
+            print("feed '\(safe: stored.name)' stored in \(safe: store.directory.path): \(stored.indicators.count) indicators")
             print(SummaryText.render(imported.summary))
             let notes = SummaryText.corrections(imported.diagnostics, total: imported.summary.correctedRows)
             if !notes.isEmpty { print(notes) }
@@ -147,7 +147,7 @@ enum SummaryText {
     static func corrections(_ diagnostics: [Diagnostic], total: Int) -> String {
         let notes = diagnostics.lazy.filter { $0.kind == "corrected" }.prefix(maxCorrectionNotes)
         guard !notes.isEmpty else { return "" }
-        var lines: [String] = notes.map { "    \($0.path)\($0.line.map { ":\($0)" } ?? ""): \($0.message)" }
+        var lines: [String] = notes.map { "    \(safe: $0.path)\($0.line.map { ":\($0)" } ?? ""): \(safe: $0.message)" }
         if total > lines.count {
             lines.append("    … and \(total - lines.count) more corrected rows (listed with --output json)")
         }
@@ -180,7 +180,7 @@ struct FeedList: AsyncParsableCommand {
             if feeds.isEmpty { print("no feeds in \(store.directory.path)") }
             for f in feeds {
                 let counts = IndicatorKind.allCases.compactMap { k in f.counts[k].map { "\(k.rawValue) \($0)" } }.joined(separator: ", ")
-                print("\(f.name)\t\(f.total) indicators (\(counts))\tadded \(f.added)\t\(f.sources.joined(separator: ", "))")
+                print("\(safe: f.name)\t\(f.total) indicators (\(counts))\tadded \(f.added)\t\(safe: f.sources.joined(separator: ", "))")
             }
         }
     }
@@ -212,13 +212,13 @@ struct FeedShow: AsyncParsableCommand {
         switch format {
         case .json: print(try jsonString(feed))
         case .text:
-            print("feed \(feed.name): \(feed.indicators.count) indicators, format \(feed.format), added \(feed.added)")
-            print("sources: \(feed.sources.joined(separator: ", "))")
+            print("feed \(safe: feed.name): \(feed.indicators.count) indicators, format \(feed.format), added \(feed.added)")
+            print("sources: \(safe: feed.sources.joined(separator: ", "))")
             print(SummaryText.render(feed.summary))
             for i in feed.indicators {
                 let p = i.provenance.first
                 let location = [p?.file.map { ($0 as NSString).lastPathComponent }, p?.line.map(String.init)].compactMap { $0 }.joined(separator: ":")
-                print("\(i.kind.rawValue)\t\(i.value)\t\(location)\t\(i.summary ?? "")")
+                print("\(i.kind.rawValue)\t\(safe: i.value)\t\(safe: location)\t\(safe: i.summary ?? "")")
             }
         }
     }
