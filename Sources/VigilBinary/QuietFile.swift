@@ -26,8 +26,59 @@ public enum QuietFile {
         var flags = O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC
         if !followFinalSymlink { flags |= O_NOFOLLOW }
         let base = directory ?? AT_FDCWD
-        var fd = openat(base, path, flags | noAccessTimeFlag)
-        if fd < 0, errno == EPERM, noAccessTimeFlag != 0 { fd = openat(base, path, flags) }
+        var fd = openLong(path, flags: flags | noAccessTimeFlag, relativeTo: base)
+        if fd < 0, errno == EPERM, noAccessTimeFlag != 0 { fd = openLong(path, flags: flags, relativeTo: base) }
+        return fd
+    }
+
+    /// The longest path the kernel accepts in one call, with its NUL.
+    #if os(Linux)
+    public static let pathMax = 4096
+    #else
+    public static let pathMax = 1024
+    #endif
+
+    /// `openat(base, path, flags)`, also for paths longer than ``pathMax`` (a file below thousands of
+    /// nested folders): such a path is opened folder by folder in pieces shorter than ``pathMax``, each
+    /// with `openat` relative to the descriptor of the piece before, so the reported path stays the
+    /// full path. Returns -1 with `errno` set on failure.
+    public static func openLong(_ path: UnsafePointer<CChar>, flags: Int32, relativeTo base: Int32 = AT_FDCWD) -> Int32 {
+        let length = strlen(path)
+        if length < pathMax { return openat(base, path, flags) }
+        let bytes = UnsafeRawBufferPointer(start: path, count: length)
+        let slash = UInt8(ascii: "/")
+        var directory = base
+        var ownsDirectory = false
+        var start = 0
+        func fail(_ code: Int32) -> Int32 {
+            if ownsDirectory { close(directory) }
+            errno = code
+            return -1
+        }
+        if bytes[0] == slash {
+            directory = openat(AT_FDCWD, "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            guard directory >= 0 else { return -1 }
+            ownsDirectory = true
+            start = 1
+        }
+        while length - start >= pathMax - 1 {
+            // The last `/` that keeps this piece under the limit.
+            var cut = start + pathMax - 2
+            while cut > start && bytes[cut] != slash { cut -= 1 }
+            guard cut > start else { return fail(ENAMETOOLONG) }
+            let piece = Array(bytes[start..<cut]) + [0]
+            let next = piece.withUnsafeBufferPointer { openat(directory, UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+            guard next >= 0 else { return fail(errno) }
+            if ownsDirectory { close(directory) }
+            directory = next
+            ownsDirectory = true
+            start = cut + 1
+        }
+        let rest = Array(bytes[start...]) + [0]
+        let fd = rest.withUnsafeBufferPointer { openat(directory, UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), flags) }
+        let code = errno
+        if ownsDirectory { close(directory) }
+        errno = code
         return fd
     }
 
