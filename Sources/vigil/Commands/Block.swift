@@ -79,7 +79,9 @@ struct Block: AsyncParsableCommand {
         let store = storeOptions.feedStore
         if !noStore {
             if feeds.isEmpty {
-                set = try storeCall { try store.loadAll() }
+                let loaded = try storeCall { try store.loadAll() }
+                reportDamaged(loaded.damaged)
+                set = loaded.indicators
             } else {
                 for name in feeds {
                     for i in try storeCall({ try store.feed(named: name) }).indicators { set.insert(i) }

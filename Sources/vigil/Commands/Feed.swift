@@ -91,6 +91,9 @@ struct FeedAdd: AsyncParsableCommand {
         } catch let error as FeedError {
             printToStandardError("vigil feed add: \(error)")
             throw ExitCode(2)
+        } catch let error as FeedStoreBusy {
+            printToStandardError("vigil feed add: \(error)")
+            throw ExitCode(2)
         }
         // Rejected rows and problems go to standard error; skipped and corrected rows are in the summary.
         let quiet: Set<String> = ["skipped", "more-skipped-rows", "corrected", "more-corrected-rows"]
@@ -173,7 +176,8 @@ struct FeedList: AsyncParsableCommand {
 
     func run() async throws {
         let store = storeOptions.feedStore
-        let feeds = try storeCall { try store.list() }
+        let (feeds, damaged) = try storeCall { try store.list() }
+        reportDamaged(damaged)
         switch format {
         case .json: print(try jsonString(feeds))
         case .text:
@@ -277,5 +281,16 @@ func storeCall<T>(_ body: () throws -> T) throws -> T {
     do { return try body() } catch let error as FeedError {
         printToStandardError("vigil: \(error)")
         throw ExitCode(2)
+    } catch let error as FeedStoreBusy {
+        printToStandardError("vigil: \(error)")
+        throw ExitCode(2)
+    }
+}
+
+/// Lists damaged stored feeds on standard error: each is skipped, and can be removed.
+func reportDamaged(_ damaged: [FeedError]) {
+    for error in damaged {
+        let name = ((error.path as NSString).lastPathComponent as NSString).deletingPathExtension
+        printToStandardError("vigil: warning: \(error) (skipped; remove it with 'vigil feed remove \(name)' and add it again)")
     }
 }
