@@ -88,7 +88,7 @@ let package = Package(
         .target(
             name: "VigilScan",
             dependencies: [
-                "VigilCore", "VigilIndicators", "VigilFeeds", "VigilDefaults", "VigilFormats", "VigilDetections", "YaraKit",
+                "VigilCore", "VigilBinary", "VigilIndicators", "VigilFeeds", "VigilDefaults", "VigilFormats", "VigilDetections", "YaraKit",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

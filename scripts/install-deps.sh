@@ -4,7 +4,7 @@
 # Set VIGIL_SKIP_INSTALL=1 to skip (for machines that already have everything).
 set -euo pipefail
 [ "${VIGIL_SKIP_INSTALL:-0}" = 1 ] && exit 0
-packages_debian=(libyara-dev yara pkg-config zlib1g-dev "$@")
+packages_debian=(libyara-dev yara pkg-config zlib1g-dev publicsuffix "$@")
 if [ "$(uname)" = Darwin ]; then
     command -v brew >/dev/null || { echo "install Homebrew first: https://brew.sh" >&2; exit 2; }
     brew list yara >/dev/null 2>&1 || brew install yara pkg-config

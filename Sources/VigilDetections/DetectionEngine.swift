@@ -66,9 +66,10 @@ public struct DetectionEngine: Sendable {
         case .macho, .machoFat:
             let result = MachOAnalyzer.analyze(file)
             if let facts = result.facts.macho { machOCache.insert(facts, for: DylibPaths.absolute(file.path)) }
-            return FileAnalysis(path: file.path, findings: result.findings, facts: result.facts)
+            return FileAnalysis(path: file.path, findings: result.findings, facts: result.facts, diagnostics: result.diagnostics)
         case .ico, .png:
-            return FileAnalysis(path: file.path, findings: ImagePayloadCheck.run(file))
+            let result = ImagePayloadCheck.run(file)
+            return FileAnalysis(path: file.path, findings: result.findings, diagnostics: result.diagnostics)
         default:
             return FileAnalysis(path: file.path)
         }

@@ -1,4 +1,5 @@
 import Foundation
+import VigilCore
 import VigilIndicators
 
 /// Blocklist formats `vigil block` writes.
@@ -34,9 +35,38 @@ public struct BlocklistPlan: Sendable {
     public var exceptions: [String] = []
     /// Human-readable decisions for standard error: the shared-infrastructure guard and the allowlist.
     public var decisions: [String] = []
+    /// Indicators left out of every output because they are unsafe to write or too broad to block,
+    /// each with its feed, file and line (also listed in ``decisions``).
+    public var refusals: [BlocklistRefusal] = []
 
     /// Every indicator that survived the allowlist (for CSV).
     public var allIndicators: [Indicator] { domains.map(\.source).uniqued() + urls + addresses + other }
+}
+
+/// One indicator `vigil block` would not write, and why.
+public struct BlocklistRefusal: Sendable, Hashable {
+    public var kind: IndicatorKind
+    /// The value, escaped for printing (``TerminalSafe``).
+    public var value: String
+    public var reason: String
+    /// Where it came from: `feed file:line` of each source (at most three).
+    public var sources: [String]
+
+    /// One line for standard error: `refused: url "…" (sophos-3cx feed.csv:12): reason`.
+    public var description: String {
+        "refused: \(kind.rawValue) \"\(value)\" (\(sources.isEmpty ? "no source" : sources.joined(separator: ", "))): \(reason)"
+    }
+
+    init(_ indicator: Indicator, reason: String) {
+        kind = indicator.kind
+        value = TerminalSafe.escape(indicator.value.prefix(200))
+        self.reason = reason
+        sources = indicator.provenance.prefix(3).map { p in
+            var s = TerminalSafe.escape(p.feed)
+            if let file = p.file { s += " " + TerminalSafe.escape(file) + (p.line.map { ":\($0)" } ?? "") }
+            return s
+        }
+    }
 }
 
 extension Array where Element == Indicator {
@@ -51,14 +81,35 @@ public enum BlocklistBuilder {
     /// Builds the plan: domain indicators and the hosts of URL indicators become domain-wide blocks,
     /// except shared infrastructure (``SharedInfrastructure``), which stays URL-only; anything the
     /// allowlist covers is left out; allowed names under a blocked domain become exceptions.
-    public static func plan(_ indicators: IndicatorSet, allow: IndicatorSet = IndicatorSet()) -> BlocklistPlan {
+    ///
+    /// `guard` refuses public suffixes as domain-wide blocks and addresses or networks that are a default
+    /// route, loopback, unspecified, link-local or overlap the own ranges; each refusal names the
+    /// indicator's feed, file and line. With `guard.force` they are written and reported as forced.
+    public static func plan(
+        _ indicators: IndicatorSet, allow: IndicatorSet = IndicatorSet(), guard blockGuard: BlocklistGuard = BlocklistGuard()
+    ) -> BlocklistPlan {
         var plan = BlocklistPlan()
         var domainSources: [String: Indicator] = [:]
+        /// Whether the guard lets `reason` through: refused (and listed) unless forced.
+        func refused(_ indicator: Indicator, _ reason: String?) -> Bool {
+            guard let reason else { return false }
+            if blockGuard.force {
+                plan.decisions.append("forced (--force): \(TerminalSafe.escape(indicator.value)): \(reason)")
+                return false
+            }
+            let refusal = BlocklistRefusal(indicator, reason: reason)
+            plan.refusals.append(refusal)
+            plan.decisions.append(refusal.description)
+            return true
+        }
         func blockDomain(_ name: String, from indicator: Indicator, viaURL: Bool) {
             if SharedInfrastructure.isShared(name) {
                 plan.decisions.append(viaURL
                     ? "guard: \(indicator.value) is on shared infrastructure (\(name)): URL-only outputs (suricata, zeek-intel, csv), no domain-wide block"
                     : "guard: domain \(name) is shared infrastructure: not blocked domain-wide (list the exact URLs instead)")
+                return
+            }
+            if refused(indicator, blockGuard.refusesDomain(name).map { viaURL ? $0 + " (the URL itself stays in URL-capable outputs)" : $0 }) {
                 return
             }
             if let allowed = allow.matchDomain(name) {
@@ -68,6 +119,12 @@ public enum BlocklistBuilder {
             if domainSources[name] == nil { domainSources[name] = indicator }
         }
         for i in indicators.indicators {
+            if let reason = unsafeValue(i) {
+                let refusal = BlocklistRefusal(i, reason: reason)
+                plan.refusals.append(refusal)
+                plan.decisions.append(refusal.description)
+                continue
+            }
             switch i.kind {
             case .domain:
                 blockDomain(i.value, from: i, viaURL: false)
@@ -81,7 +138,7 @@ public enum BlocklistBuilder {
                 if Normalizer.parseIPv4(host) != nil || host.hasPrefix("[") {
                     // An address URL (`tcp://23.254.211.230`): block the address, there is no name.
                     let address = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-                    if allow.matchIP(address) == nil {
+                    if allow.matchIP(address) == nil, !refused(i, blockGuard.refusesAddress(address)) {
                         plan.addresses.append(Indicator(kind: host.hasPrefix("[") ? .ipv6 : .ipv4, value: address, provenance: i.provenance))
                     }
                     continue
@@ -92,6 +149,7 @@ public enum BlocklistBuilder {
                     plan.decisions.append("allowlist: \(i.value) not blocked (allowed by \(allowed.value))")
                     continue
                 }
+                if refused(i, blockGuard.refusesAddress(i.value)) { continue }
                 plan.addresses.append(i)
             case .md5, .sha1, .sha256, .email:
                 plan.other.append(i)
@@ -103,7 +161,7 @@ public enum BlocklistBuilder {
         plan.domains = domainSources.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         // Allowed names that sit under a blocked domain need an explicit exception.
         let blocked = IndicatorSet(domainSources.keys.map { Indicator(kind: .domain, value: $0) })
-        for allowed in allow.indicators where allowed.kind == .domain {
+        for allowed in allow.indicators where allowed.kind == .domain && unsafeValue(allowed) == nil {
             if let parent = blocked.matchDomain(allowed.value), parent.value != allowed.value {
                 plan.exceptions.append(allowed.value)
                 plan.decisions.append("allowlist: exception for \(allowed.value) under blocked \(parent.value)")
@@ -111,6 +169,31 @@ public enum BlocklistBuilder {
         }
         plan.exceptions.sort()
         return plan
+    }
+
+    /// Why an indicator's value cannot be written into a blocklist safely, or `nil` when it can.
+    ///
+    /// Stored values come from feed files and from the store on disk, which anyone with write access
+    /// can edit; a blocklist is loaded by a DNS server or IDS that reads it line by line and field by
+    /// field. A value must therefore be exactly what the normaliser would have produced (a valid name,
+    /// address, network or hash) and URL and e-mail values must hold no control character: a TAB or
+    /// LF would add fields or whole lines (a Zeek intel line, a Suricata rule, an Unbound zone).
+    /// Escaping is not an option for the value itself: the escaped text would no longer be the
+    /// indicator, so such values are refused and reported.
+    static func unsafeValue(_ i: Indicator) -> String? {
+        if TerminalSafe.needsEscaping(i.value) { return "value contains control characters (a blocklist line or field could be forged)" }
+        let ok: Bool
+        switch i.kind {
+        case .domain: ok = Normalizer.normalizeDomain(i.value) == i.value
+        case .url: ok = URLParts(i.value) != nil && !i.value.contains(where: \.isWhitespace)
+        case .ipv4: ok = Normalizer.normalizeIPv4(i.value) == i.value
+        case .ipv6: ok = Normalizer.normalizeIPv6(i.value) == i.value
+        case .cidr: ok = Normalizer.normalizeCIDR(i.value) == i.value
+        case .md5, .sha1, .sha256: ok = Normalizer.normalizeHash(i.value)?.value == i.value
+        case .email: ok = Normalizer.normalizeEmail(i.value) != nil && !i.value.contains(where: \.isWhitespace)
+        case .filename, .urlPath: ok = true  // never written into a blocklist
+        }
+        return ok ? nil : "not a valid normalised \(i.kind.rawValue) value"
     }
 
     /// Renders the plan in one format. `now` sets the RPZ serial; `sidBase` the first Suricata sid.
@@ -189,11 +272,38 @@ public enum BlocklistBuilder {
 
     /// A rule message: no quotes, semicolons or backslashes, bounded length.
     static func suricataMessage(_ s: String) -> String {
-        String(s.map { $0 == "\"" || $0 == ";" || $0 == "\\" || $0.isNewline ? " " : $0 }.prefix(200))
+        var out = String.UnicodeScalarView()
+        for u in s.unicodeScalars.prefix(200) {
+            out.append(u == "\"" || u == ";" || u == "\\" || TerminalSafe.isUnsafe(u) || u.properties.isWhitespace ? " " : u)
+        }
+        return String(out)
+    }
+
+    /// The largest Suricata signature id (sids are unsigned 32-bit numbers).
+    public static let maxSID = 4_294_967_295
+
+    /// Number of Suricata rules the plan becomes: three per blocked name, one per HTTP(S) URL, one per address.
+    public static func suricataRuleCount(_ plan: BlocklistPlan) -> Int {
+        plan.domains.count * 3 + plan.addresses.count
+            + plan.urls.filter { URLParts($0.value).map { $0.scheme == "http" || $0.scheme == "https" } ?? false }.count
+    }
+
+    /// `nil` when every sid from `sidBase` on fits in 1…2³²−1 for this plan, else why not.
+    public static func sidRangeProblem(_ plan: BlocklistPlan, sidBase: Int) -> String? {
+        let rules = suricataRuleCount(plan)
+        guard sidBase >= 1 else { return "--sid-base \(sidBase) is below 1 (Suricata sids run from 1 to \(maxSID))" }
+        guard sidBase <= maxSID, rules <= maxSID - sidBase + 1 else {
+            return "--sid-base \(sidBase) with \(rules) rules would need sids up to \(sidBase.addingReportingOverflow(rules - 1).overflow ? "beyond 2^63" : String(sidBase + rules - 1)), beyond Suricata's maximum \(maxSID)"
+        }
+        return nil
     }
 
     static func suricata(_ plan: BlocklistPlan, sidBase: Int) -> String {
         var out = header("#", plan, .suricata)
+        if let problem = sidRangeProblem(plan, sidBase: sidBase) {
+            // Never a trap and never an out-of-range sid; the command line reports this as an error first.
+            return out + "# no rules written: \(problem)\n"
+        }
         var sid = sidBase
         func rule(_ proto: String, _ body: String, _ msg: String) {
             out += "alert \(proto) $HOME_NET any -> any any (msg:\"\(suricataMessage(msg))\"; \(body) classtype:trojan-activity; sid:\(sid); rev:1;)\n"
@@ -219,10 +329,12 @@ public enum BlocklistBuilder {
         return out
     }
 
-    /// A Zeek intel field: no tabs or newlines, `-` when empty.
+    /// A Zeek intel metadata field: control characters escaped (``TerminalSafe``: a TAB becomes the
+    /// two characters `\t`, so it can never start a new field), `-` when empty.
     static func zeekField(_ s: String?) -> String {
         guard let s, !s.isEmpty else { return "-" }
-        return String(s.map { $0 == "\t" || $0.isNewline ? " " : $0 })
+        let escaped = TerminalSafe.escape(s)
+        return escaped == "-" || escaped == "(empty)" ? "\\" + escaped : escaped
     }
 
     static func zeek(_ plan: BlocklistPlan) -> String {

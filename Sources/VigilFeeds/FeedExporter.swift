@@ -1,4 +1,5 @@
 import Foundation
+import VigilCore
 import VigilIndicators
 
 /// Formats a stored feed can be exported in.
@@ -24,8 +25,11 @@ public enum FeedExporter {
 
     // MARK: CSV
 
+    /// One CSV field: control characters escaped (``TerminalSafe``: a line break in a description
+    /// becomes `\n`, so every row is one line), quoted when it holds a comma or a quote.
     static func csvField(_ s: String) -> String {
-        s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
+        let s = TerminalSafe.escape(s)
+        return s.contains(where: { $0 == "," || $0 == "\"" })
             ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
     }
 

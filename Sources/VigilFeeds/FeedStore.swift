@@ -2,6 +2,14 @@ import Foundation
 import VigilCore
 import VigilIndicators
 
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#elseif canImport(Musl)
+@preconcurrency import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// One feed kept in the store: its indicators (with provenance) and where they came from.
 public struct StoredFeed: Codable, Sendable {
     /// The feed name (also the file name in the store).
@@ -31,6 +39,14 @@ public struct StoredFeedInfo: Codable, Sendable {
 }
 
 /// The local feed store: one JSON file per feed under `<directory>/feeds/`.
+///
+/// Writes are all or nothing and serialised: a feed is written to a hidden temporary file, flushed
+/// to disk (`fsync`) and renamed over the old one, so a reader sees the old feed or the new one and a
+/// `kill -9` mid-import leaves the old feed (and at most a hidden temporary file, removed by the next
+/// write of that feed). Each write or removal holds an exclusive `flock` on `feeds/.<name>.lock`;
+/// a second writer of the same name is refused at once (``FeedStoreBusy``), never silently last.
+/// A damaged feed file is reported and skipped (``list()``, ``loadAll()``), never hides the
+/// others, and can be removed.
 ///
 /// Used by `vigil feed` to manage feeds, and by `vigil scan` / `vigil hunt` to load every stored
 /// indicator:
@@ -97,6 +113,8 @@ public struct FeedStore: Sendable {
         guard Self.isValidName(name) else {
             throw FeedError(path: source.path, message: "invalid feed name '\(name)': use 1-64 letters, digits, '.', '_' or '-'")
         }
+        let lock = try lockFeed(name)
+        defer { lock.release() }
         let imported = try FeedReader.read(contentsOf: source, feed: name, format: format, options: options)
         let now = STIXTime.format(options.now)
         let indicators = imported.indicators.indicators.map { indicator -> Indicator in
@@ -114,22 +132,84 @@ public struct FeedStore: Sendable {
             name: name, added: now, sources: [source.standardizedFileURL.path],
             format: isDirectory.boolValue && format == nil ? "folder" : imported.format.rawValue,
             summary: imported.summary, diagnostics: imported.diagnostics, indicators: indicators)
-        try save(stored)
+        try writeAtomically(stored)
         return (stored, imported)
     }
 
-    /// Writes a feed (atomically) under its name.
+    /// Writes a feed under its name, all or nothing (see the type's notes), holding its lock.
     public func save(_ feed: StoredFeed) throws {
         guard Self.isValidName(feed.name) else {
             throw FeedError(path: directory.path, message: "invalid feed name '\(feed.name)'")
         }
+        let lock = try lockFeed(feed.name)
+        defer { lock.release() }
+        try writeAtomically(feed)
+    }
+
+    /// An exclusive lock on one feed name, released by ``release()`` (or when the process ends).
+    struct FeedLock {
+        let fd: Int32
+        func release() {
+            flock(fd, LOCK_UN)
+            close(fd)
+        }
+    }
+
+    /// Takes the feed's lock without waiting; throws ``FeedStoreBusy`` when another process holds it.
+    func lockFeed(_ name: String) throws -> FeedLock {
+        let path = feedsFolder.appendingPathComponent(".\(name).lock").path
+        do { try FileManager.default.createDirectory(at: feedsFolder, withIntermediateDirectories: true) } catch {
+            throw FeedError(path: feedsFolder.path, message: "cannot create the store: \(error.localizedDescription)")
+        }
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw FeedError(path: path, message: "cannot open the lock file: \(String(cString: strerror(errno)))") }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            let code = errno
+            close(fd)
+            if code == EWOULDBLOCK { throw FeedStoreBusy(name: name, path: path) }
+            throw FeedError(path: path, message: "cannot lock: \(String(cString: strerror(code)))")
+        }
+        return FeedLock(fd: fd)
+    }
+
+    /// Temporary file, fsync, rename, fsync of the folder; the caller holds the feed's lock.
+    func writeAtomically(_ feed: StoredFeed) throws {
+        let target = fileURL(for: feed.name)
+        let prefix = ".\(feed.name).json.partial-"
+        let temporary = feedsFolder.appendingPathComponent(prefix + "\(getpid())")
         do {
-            try FileManager.default.createDirectory(at: feedsFolder, withIntermediateDirectories: true)
+            // Left over by a writer that was killed: nobody else writes this name while we hold the lock.
+            for leftover in (try? FileManager.default.contentsOfDirectory(atPath: feedsFolder.path)) ?? [] where leftover.hasPrefix(prefix) {
+                try? FileManager.default.removeItem(at: feedsFolder.appendingPathComponent(leftover))
+            }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
-            try encoder.encode(feed).write(to: fileURL(for: feed.name), options: .atomic)
+            let data = try encoder.encode(feed)
+            let fd = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { throw FeedError(path: temporary.path, message: "cannot create: \(String(cString: strerror(errno)))") }
+            var failure: Int32 = 0
+            data.withUnsafeBytes { raw in
+                var offset = 0
+                while offset < raw.count {
+                    let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
+                    if n < 0 { if errno == EINTR { continue }; failure = errno; return }
+                    offset += n
+                }
+            }
+            if failure == 0, fsync(fd) != 0 { failure = errno }
+            close(fd)
+            guard failure == 0, rename(temporary.path, target.path) == 0 else {
+                let code = failure != 0 ? failure : errno
+                try? FileManager.default.removeItem(at: temporary)
+                throw FeedError(path: target.path, message: "cannot write the feed: \(String(cString: strerror(code)))")
+            }
+            let folder = open(feedsFolder.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            if folder >= 0 { _ = fsync(folder); close(folder) }
+        } catch let error as FeedError {
+            throw error
         } catch {
-            throw FeedError(path: fileURL(for: feed.name).path, message: "cannot write the feed: \(error.localizedDescription)")
+            try? FileManager.default.removeItem(at: temporary)
+            throw FeedError(path: target.path, message: "cannot write the feed: \(error.localizedDescription)")
         }
     }
 
@@ -157,31 +237,60 @@ public struct FeedStore: Sendable {
         }
     }
 
-    /// Summaries of every stored feed.
-    public func list() throws -> [StoredFeedInfo] {
-        try names().map { name in
-            let f = try feed(named: name)
-            let counts = f.indicators.reduce(into: [IndicatorKind: Int]()) { $0[$1.kind, default: 0] += 1 }
-            return StoredFeedInfo(name: f.name, added: f.added, sources: f.sources, format: f.format, counts: counts, total: f.indicators.count)
-        }
-    }
-
-    /// Deletes the feed called `name`.
-    public func remove(named name: String) throws {
-        _ = try feed(named: name)
-        do { try FileManager.default.removeItem(at: fileURL(for: name)) } catch {
-            throw FeedError(path: fileURL(for: name).path, message: "cannot remove: \(error.localizedDescription)")
-        }
-    }
-
-    /// Every stored indicator in one set; a value published by several feeds keeps every feed's
-    /// provenance. An empty or missing store gives an empty set.
-    public func loadAll() throws -> IndicatorSet {
-        var set = IndicatorSet()
+    /// Summaries of every readable stored feed, and a ``FeedError`` for each damaged one (a truncated
+    /// or corrupted file): reported and skipped, never hiding the others.
+    public func list() throws -> (feeds: [StoredFeedInfo], damaged: [FeedError]) {
+        var feeds: [StoredFeedInfo] = []
+        var damaged: [FeedError] = []
         for name in try names() {
-            for indicator in try feed(named: name).indicators { set.insert(indicator) }
+            do {
+                let f = try feed(named: name)
+                let counts = f.indicators.reduce(into: [IndicatorKind: Int]()) { $0[$1.kind, default: 0] += 1 }
+                feeds.append(StoredFeedInfo(name: f.name, added: f.added, sources: f.sources, format: f.format, counts: counts, total: f.indicators.count))
+            } catch let error as FeedError {
+                damaged.append(error)
+            }
         }
-        return set
+        return (feeds, damaged)
+    }
+
+    /// Deletes the feed called `name`, damaged or not, holding its lock.
+    public func remove(named name: String) throws {
+        guard Self.isValidName(name) else { throw FeedError(path: directory.path, message: "invalid feed name '\(name)'") }
+        let url = fileURL(for: name)
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw FeedError(path: directory.path, message: "no feed named '\(name)' in the store")
+        }
+        let lock = try lockFeed(name)
+        defer { lock.release() }
+        do { try FileManager.default.removeItem(at: url) } catch {
+            throw FeedError(path: url.path, message: "cannot remove: \(error.localizedDescription)")
+        }
+    }
+
+    /// Every indicator of every readable stored feed in one set (a value published by several feeds
+    /// keeps every feed's provenance), and a ``FeedError`` for each damaged feed, which is skipped.
+    /// An empty or missing store gives an empty set.
+    public func loadAll() throws -> (indicators: IndicatorSet, damaged: [FeedError]) {
+        var set = IndicatorSet()
+        var damaged: [FeedError] = []
+        for name in try names() {
+            do {
+                for indicator in try feed(named: name).indicators { set.insert(indicator) }
+            } catch let error as FeedError {
+                damaged.append(error)
+            }
+        }
+        return (set, damaged)
+    }
+}
+
+/// Another process is writing or removing this feed (it holds `feeds/.<name>.lock`).
+public struct FeedStoreBusy: Error, Sendable, CustomStringConvertible {
+    public var name: String
+    public var path: String
+    public var description: String {
+        "feed '\(name)' is being written by another vigil process (lock \(path) is held); nothing was changed, try again when it has finished"
     }
 }
 

@@ -78,9 +78,14 @@ public enum IndicatorLoader {
         }
         if let store = sources.store {
             do {
-                let stored = try store.loadAll()
+                let (stored, damaged) = try store.loadAll()
                 result.indicators.formUnion(stored)
                 result.contributions.append(("store", stored.count))
+                // A damaged feed is skipped and counted; the other feeds are still used.
+                for error in damaged {
+                    result.diagnostics.append(Diagnostic(
+                        kind: "feed-store", path: error.path, message: "stored feed not loaded (the others are): \(error.message)"))
+                }
             } catch {
                 result.diagnostics.append(Diagnostic(
                     kind: "feed-store", path: store.directory.path, message: "stored feeds not loaded: \(error)"))

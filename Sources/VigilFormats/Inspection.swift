@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import VigilBinary
 import X509
 
 /// Everything Vigil's format parsers read from one file: the format identified by magic and the
@@ -96,25 +97,10 @@ public enum Inspection {
     /// Reads a whole file into memory, refusing files larger than `maximumSize`.
     /// - Throws: ``InspectionError``.
     public static func readFile(_ path: String, maximumSize: Int = defaultMaximumSize) throws -> [UInt8] {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw InspectionError(path: path, message: "no such file")
-        }
-        guard !isDirectory.boolValue else { throw InspectionError(path: path, message: "is a directory") }
-        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-        if let size = attributes?[.size] as? Int, size > maximumSize {
-            throw InspectionError(path: path, message: "file is \(size) bytes, more than the \(maximumSize)-byte limit")
-        }
-        do {
-            let data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
-            guard data.count <= maximumSize else {
-                throw InspectionError(path: path, message: "file is larger than the \(maximumSize)-byte limit")
-            }
-            return [UInt8](data)
-        } catch let error as InspectionError {
-            throw error
-        } catch {
-            throw InspectionError(path: path, message: "cannot read: \(error.localizedDescription)")
+        // Opened as `scan` opens files (``QuietFile``): no access-time update where permitted, never a
+        // blocking FIFO or device.
+        do { return try QuietFile.readRegularFile(atPath: path, maximumSize: maximumSize) } catch {
+            throw InspectionError(path: path, message: error.description)
         }
     }
 

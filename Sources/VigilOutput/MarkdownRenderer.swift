@@ -46,12 +46,13 @@ public struct MarkdownRenderer: Sendable {
 
     /// Text safe inside backticks (backticks replaced).
     public static func inline(_ text: String) -> String {
-        text.markdownReplacing("`", with: "'").markdownReplacing("\n", with: " ")
+        TerminalSafe.escape(text).markdownReplacing("`", with: "'").markdownReplacing("\n", with: " ")
     }
 
-    /// Neutralises `<` and `>` so file names cannot inject HTML into the comment.
+    /// Neutralises `<` and `>` so file names cannot inject HTML into the comment; control characters
+    /// are escaped (``TerminalSafe``).
     public static func escape(_ text: String) -> String {
-        text.markdownReplacing("<", with: "&lt;").markdownReplacing(">", with: "&gt;")
+        TerminalSafe.escape(text).markdownReplacing("<", with: "&lt;").markdownReplacing(">", with: "&gt;")
     }
 }
 

@@ -2,6 +2,8 @@ import VigilCore
 
 /// Renders findings for people: grouped by file, most severe first, with the evidence that explains
 /// each one, then the problems met, then a summary. ANSI colour only when asked (a terminal).
+/// Every string from findings and diagnostics is escaped (``TerminalSafe``): a file name with an ESC
+/// sequence or a newline cannot rewrite the terminal or forge a report line.
 public struct TextRenderer {
     public var colour: Bool
 
@@ -18,14 +20,14 @@ public struct TextRenderer {
             if groups.last?.path == f.path { groups[groups.count - 1].findings.append(f) } else { groups.append((f.path, [f])) }
         }
         for group in groups {
-            out += paint(group.path, "1") + "\n"
+            out += paint(TerminalSafe.escape(group.path), "1") + "\n"
             for f in group.findings.sorted(by: { $0.severity > $1.severity }) {
                 let level = f.severity.rawValue.uppercased() + (f.score.map { " \($0)" } ?? "")
-                out += "  " + paint("[\(level)]", code(for: f.severity)) + " " + f.title + "  " + paint("(\(f.check))", "2") + "\n"
-                if let indicator = f.indicator { out += "      indicator: \(indicator)\n" }
-                if let source = f.source { out += "      source:    \(source)\n" }
+                out += "  " + paint("[\(level)]", code(for: f.severity)) + " " + TerminalSafe.escape(f.title) + "  " + paint("(\(safe: f.check))", "2") + "\n"
+                if let indicator = f.indicator { out += "      indicator: \(safe: indicator)\n" }
+                if let source = f.source { out += "      source:    \(safe: source)\n" }
                 if !f.matches.isEmpty {
-                    let shown = f.matches.prefix(6).map { "\($0.identifier) at \($0.offset) (0x\(String($0.offset, radix: 16)), \($0.length) bytes)" }
+                    let shown = f.matches.prefix(6).map { "\(safe: $0.identifier) at \($0.offset) (0x\(String($0.offset, radix: 16)), \($0.length) bytes)" }
                     var line = shown.joined(separator: ", ")
                     if f.matches.count > 6 { line += ", … \(f.matches.count - 6) more" }
                     out += "      strings:   \(line)\n"
@@ -34,16 +36,16 @@ public struct TextRenderer {
                 }
                 if let line = f.line { out += "      line:      \(line)\n" }
                 if !f.attack.isEmpty { out += "      ATT&CK:    \(f.attack.joined(separator: ", "))\n" }
-                out += "      why:       \(f.explanation)\n"
+                out += "      why:       \(safe: f.explanation)\n"
             }
             out += "\n"
         }
         if !diagnostics.isEmpty {
             out += paint("Problems (\(diagnostics.count)), each counted; the run went on:", "33") + "\n"
-            for d in diagnostics { out += "  \(d.kind): \(location(d)): \(d.message)\n" }
+            for d in diagnostics { out += "  \(safe: d.kind): \(safe: location(d)): \(safe: d.message)\n" }
             out += "\n"
         }
-        for line in summary { out += line + "\n" }
+        for line in summary { out += TerminalSafe.escape(line) + "\n" }
         return out
     }
 

@@ -1,4 +1,5 @@
 import Dispatch
+import VigilBinary
 import VigilCore
 
 #if canImport(Glibc)
@@ -9,12 +10,6 @@ import VigilCore
 import Darwin
 #endif
 
-/// `O_NOATIME` (Linux, from `_GNU_SOURCE`, not visible to Swift): reading does not update the access time.
-#if os(Linux)
-let noAccessTimeFlag: Int32 = 0o1000000
-#else
-let noAccessTimeFlag: Int32 = 0
-#endif
 
 /// A file read once: its bytes (capped), hashes computed from that same read, and ownership.
 struct ReadFile {
@@ -69,10 +64,8 @@ enum FileReader {
         into buffer: inout ReadBuffer, throttle: ReadThrottle? = nil, reuse: (FileStamp) -> Bool = { _ in false }
     ) throws(ReadRefusal) -> ReadFile {
         let path = item.path
-        var flags = O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC
-        if !item.mayFollow { flags |= O_NOFOLLOW }
-        var fd = open(path.bytes, flags | noAccessTimeFlag)
-        if fd < 0, errno == EPERM { fd = open(path.bytes, flags) }  // O_NOATIME needs ownership
+        // O_NOATIME where permitted, O_NONBLOCK (a FIFO swapped in never blocks), O_NOFOLLOW unless allowed.
+        let fd = QuietFile.open(path.bytes, followFinalSymlink: item.mayFollow)
         guard fd >= 0 else {
             let code = errno
             let message = code == ELOOP ? "became a symbolic link while scanning" : "cannot open: \(errnoMessage(code))"

@@ -1,3 +1,4 @@
+import VigilBinary
 import VigilCore
 
 #if canImport(Glibc)
@@ -61,8 +62,13 @@ struct FileWalker {
     private mutating func walkTree(from root: RawPath) {
         var stack = [(path: root, viaSymlink: false)]
         while let (dir, viaSymlink) = stack.popLast() {
-            guard let handle = opendir(dir.bytes) else {
-                let code = errno
+            // Opened with openat in pieces when the path is longer than PATH_MAX (QuietFile.openLong);
+            // entries are then examined relative to this folder's descriptor.
+            let folderFD = QuietFile.openLong(dir.bytes, flags: O_RDONLY | O_DIRECTORY | O_NONBLOCK | O_CLOEXEC)
+            let openError = errno
+            guard folderFD >= 0, let handle = fdopendir(folderFD) else {
+                let code = folderFD >= 0 ? errno : openError
+                if folderFD >= 0 { close(folderFD) }
                 report(Diagnostic(kind: diagnosticKind(forErrno: code), path: dir.display, message: "cannot open folder: \(errnoMessage(code))"))
                 continue
             }
@@ -91,14 +97,18 @@ struct FileWalker {
                 if name.count == 1 && name[0] == UInt8(ascii: ".") { continue }
                 if name.count == 2 && name[0] == UInt8(ascii: ".") && name[1] == UInt8(ascii: ".") { continue }
                 let child = dir.appending(name)
-                classify(child, direntType: type, into: &children)
+                classify(child, name: namePointer.assumingMemoryBound(to: CChar.self), in: dirfd(handle), direntType: type, into: &children)
             }
             // Depth-first in name order: push in reverse so the first name is walked first.
             stack += children.sorted { $0.path.display > $1.path.display }
         }
     }
 
-    private mutating func classify(_ child: RawPath, direntType: UInt8, into subfolders: inout [(path: RawPath, viaSymlink: Bool)]) {
+    /// Sorts one folder entry; `name` is the entry's name inside the folder open as `parent`.
+    private mutating func classify(
+        _ child: RawPath, name: UnsafePointer<CChar>, in parent: Int32, direntType: UInt8,
+        into subfolders: inout [(path: RawPath, viaSymlink: Bool)]
+    ) {
         var kind: FileKind
         switch Int32(direntType) {
         case 4: kind = .directory  // DT_DIR
@@ -110,7 +120,7 @@ struct FileWalker {
         case 6: kind = .blockDevice  // DT_BLK
         default:
             var st = stat()
-            guard lstat(child.bytes, &st) == 0 else {
+            guard fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else {
                 let code = errno
                 report(Diagnostic(kind: diagnosticKind(forErrno: code), path: child.display, message: "cannot stat: \(errnoMessage(code))"))
                 return
@@ -124,7 +134,7 @@ struct FileWalker {
                 return
             }
             var st = stat()
-            guard stat(child.bytes, &st) == 0 else {
+            guard fstatat(parent, name, &st, 0) == 0 else {
                 let code = errno
                 let what = code == ELOOP ? "symlink-loop" : "broken-symlink"
                 report(Diagnostic(kind: what, path: child.display, message: "symbolic link cannot be followed: \(errnoMessage(code))"))

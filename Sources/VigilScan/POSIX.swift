@@ -1,3 +1,5 @@
+import VigilCore
+
 #if canImport(Glibc)
 @preconcurrency import Glibc
 #elseif canImport(Musl)
@@ -10,13 +12,17 @@ import Darwin
 struct RawPath: Sendable, Hashable {
     /// NUL-terminated bytes for system calls.
     var bytes: [CChar]
-    /// The path for reports (invalid UTF-8 replaced by U+FFFD).
+    /// The path for reports: the name itself when it is valid UTF-8 (JSON escapes it; text renderers
+    /// escape it with ``TerminalSafe``), else with every byte of each invalid sequence written `\xHH`
+    /// (``TerminalSafe/escape(bytes:)``), so two names that differ only in invalid bytes stay
+    /// distinguishable instead of both becoming U+FFFD.
     var display: String
 
     init(bytes: [CChar]) {
         self.bytes = bytes
         let end = bytes.firstIndex(of: 0) ?? bytes.count
-        self.display = String(decoding: bytes[..<end].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let raw = bytes[..<end].map { UInt8(bitPattern: $0) }
+        self.display = String(validating: raw, as: UTF8.self) ?? TerminalSafe.escape(bytes: raw)
     }
 
     init(_ string: String) {

@@ -1,3 +1,5 @@
+import VigilCore
+
 #if canImport(Glibc)
 @preconcurrency import Glibc
 #elseif canImport(Musl)
@@ -6,9 +8,10 @@
 import Darwin
 #endif
 
-/// Writes a line to standard error without Foundation.
+/// Writes one line to standard error without Foundation. The message is escaped (``TerminalSafe``):
+/// it often quotes input (a path, a feed value), which must not rewrite the terminal or add lines.
 func printToStandardError(_ message: String) {
-    let line = message.hasSuffix("\n") ? message : message + "\n"
+    let line = TerminalSafe.escape(message.hasSuffix("\n") ? message.dropLast() : Substring(message)) + "\n"
     var bytes = Array(line.utf8)
     var offset = 0
     while offset < bytes.count {

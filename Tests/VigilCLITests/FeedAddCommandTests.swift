@@ -81,3 +81,18 @@ struct FeedAddCommandTests {
         #expect(r.status == 2)
     }
 }
+
+/// `vigil block --sid-base` out of range: a clear error, exit 2, never a trap (issue 16 item 14).
+@Suite("vigil block --sid-base (end to end)", .enabled(if: TestSupport.vigilExecutable != nil, "the vigil executable is not built"))
+struct BlockSIDBaseCommandTests {
+    @Test(arguments: ["9223372036854775807", "4294967295", "0"])
+    func outOfRange(base: String) throws {
+        let dir = try TestSupport.makeTemporaryDirectory("vigil-block-sid")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = try TestSupport.write(Array("c2.example\nc3.example\n".utf8), to: "iocs.txt", in: dir)
+        let r = try TestSupport.runVigil(["block", "--format", "suricata", "--no-store", "--iocs", file.path, "--sid-base", base])
+        #expect(r.status == 2, "\(r.stdout)\n\(r.stderr)")
+        #expect(r.stderr.contains("--sid-base \(base)"), "\(r.stderr)")
+        #expect(!r.stdout.contains("alert "))
+    }
+}

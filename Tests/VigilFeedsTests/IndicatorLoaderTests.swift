@@ -50,7 +50,8 @@ import _VigilTestSupport
         let loaded = try IndicatorLoader.load(IndicatorSources(builtIn: true, store: FeedStore(directory: storeDir)))
         #expect(loaded.indicators.count == DefaultIndicators.indicatorSet.count)
         #expect(loaded.diagnostics.map(\.kind) == ["feed-store"])
-        #expect(loaded.diagnostics.first?.path == storeDir.path)
+        // The diagnostic names the damaged feed file itself (the other feeds are still loaded).
+        #expect(loaded.diagnostics.first?.path == storeDir.appendingPathComponent("feeds/broken.json").path)
 
         let missing = dir.appendingPathComponent("nope.txt").path
         #expect(throws: IndicatorLoadError.self) {

@@ -167,7 +167,7 @@ struct SharedFeedTests {
         try store.add(feeds.appendingPathComponent("sophos/3CX_IoCs_2023-03.csv"), name: "sophos-3cx")
         try store.add(feeds.appendingPathComponent("volexity/3cx-iocs.csv"), name: "volexity-3cx")
         try store.add(feeds.appendingPathComponent("misp/eset/lazarus_3cx.json"), name: "eset-3cx", options: FeedReadOptions(includeNonIDS: true))
-        let all = try store.loadAll()
+        let all = try store.loadAll().indicators
         // journalide.org: a Sophos URL row, a Volexity hostname and an ESET domain attribute (to_ids=false, kept here).
         #expect(all.lookup(.domain, "journalide.org")?.feeds == ["eset-3cx", "sophos-3cx", "volexity-3cx"])
         // The ffmpeg.dll SHA-256 is in Sophos and Volexity.

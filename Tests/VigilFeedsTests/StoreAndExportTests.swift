@@ -24,15 +24,15 @@ let sophosSample = "\u{FEFF}Indicator,Data,Note\r\nSHA256,c485674ee63ec8d4e8fde9
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = try TestSupport.write(Array(sophosSample.utf8), to: "3CX IoCs.csv", in: dir)
         let store = FeedStore(directory: dir.appendingPathComponent("store"))
-        #expect(try store.loadAll().isEmpty)
+        #expect(try store.loadAll().indicators.isEmpty)
         let (stored, _) = try store.add(file)
         #expect(stored.name == "3CX-IoCs")
         try store.add(file, name: "second")
         #expect(try store.names() == ["3CX-IoCs", "second"])
-        let info = try #require(try store.list().first)
+        let info = try #require(try store.list().feeds.first)
         #expect(info.total == 9)
         #expect(info.counts[.domain] == 2)
-        let all = try store.loadAll()
+        let all = try store.loadAll().indicators
         #expect(all.count == 9)
         let sha = try #require(all.lookup(.sha256, "c485674ee63ec8d4e8fde9800788175a8b02d3f9416d0e763360fff7f8eb4e02"))
         #expect(sha.feeds == ["3CX-IoCs", "second"])

@@ -11,10 +11,13 @@ enum ImagePayloadCheck {
     /// Trailing runs at most this long (and not `$`+base64) are ignored: editors leave stray bytes.
     static let ignoreAtOrBelow = 16
 
-    static func run(_ file: ScannedFile) -> [Finding] {
+    /// Findings for hidden trailing data, and the parse problems as `malformed` diagnostics.
+    static func run(_ file: ScannedFile) -> (findings: [Finding], diagnostics: [Diagnostic]) {
         var regions: [(TrailingData, String)] = []
+        let problems: [FormatIssue]
         if file.format == .ico {
             let ico = ICOFile.parse(file.bytes)
+            problems = ico.problems
             for entry in ico.entries {
                 if let inner = entry.png?.trailing {
                     regions.append((inner, "after IEND of the PNG in icon image \(entry.index + 1), inside its directory entry"))
@@ -25,9 +28,11 @@ enum ImagePayloadCheck {
             }
         } else {
             let png = PNGImage.parse(file.bytes)
+            problems = png.problems
             if let tail = png.trailing { regions.append((tail, "after the PNG IEND chunk")) }
         }
-        return regions.compactMap { finding(file: file, trailer: $0.0, location: $0.1) }
+        return (regions.compactMap { finding(file: file, trailer: $0.0, location: $0.1) },
+                problems.map { FormatIssueDiagnostic.make($0, path: file.path) })
     }
 
     static func rate(_ trailer: TrailingData) -> (Severity, String)? {

@@ -3,12 +3,14 @@ import VigilFormats
 
 /// Per-file Mach-O work: the page-hash check (check 5, per file) and the facts the dylib checks need.
 enum MachOAnalyzer {
-    static func analyze(_ file: ScannedFile) -> (findings: [Finding], facts: BinaryFacts) {
+    /// Findings, facts, and the parse problems as `malformed` diagnostics (counted in the scan summary
+    /// as PE problems are; `vigil inspect` lists the same problems).
+    static func analyze(_ file: ScannedFile) -> (findings: [Finding], facts: BinaryFacts, diagnostics: [Diagnostic]) {
         let parsed = MachOFile.parse(file.bytes, options: .structure)
         let findings = pageHashFindings(parsed, path: file.path)
         var facts = BinaryFacts(format: file.format, macho: machOFacts(parsed))
         facts.tamperChecks = findings.filter { $0.severity >= .medium }.map(\.check)
-        return (findings, facts)
+        return (findings, facts, parsed.allProblems.map { FormatIssueDiagnostic.make($0, path: file.path) })
     }
 
     /// Facts from every slice: the first slice's type, the union of dependencies and rpaths, the weakest

@@ -32,9 +32,7 @@ enum PEAnalyzer {
             tamperChecks: Array(Set(findings.filter { $0.severity >= .medium }.map(\.check))).sorted())
         // Parse problems are kept for the scanner's diagnostics count; a hostile file still gets checked.
         let issues = pe.issues + (report?.issues ?? [])
-        let diagnostics = issues.map {
-            Diagnostic(kind: "malformed", path: file.path, offset: $0.offset, message: "\($0.area): \($0.message)")
-        }
+        let diagnostics = issues.map { FormatIssueDiagnostic.make($0, path: file.path) }
         return Result(findings: findings, facts: facts, diagnostics: diagnostics)
     }
 
@@ -84,5 +82,12 @@ struct SignatureContext {
         guard let primary else { return "the file carries no readable Authenticode signature" }
         let who = primary.signer?.subject ?? "an unreadable signer"
         return "the file is signed by \(who) and its Authenticode digest " + (primary.digestMatches ? "still matches" : "does NOT match")
+    }
+}
+
+/// A parser's ``FormatIssue`` as the scan's `malformed` diagnostic (PE, Mach-O, ICO and PNG alike).
+enum FormatIssueDiagnostic {
+    static func make(_ issue: FormatIssue, path: String) -> Diagnostic {
+        Diagnostic(kind: "malformed", path: path, offset: issue.offset, message: "\(issue.area): \(issue.message)")
     }
 }

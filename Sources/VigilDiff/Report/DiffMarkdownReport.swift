@@ -1,3 +1,5 @@
+import VigilCore
+
 /// The release-specific part of a pull-request comment: verdict, reasons and a table of changed
 /// files. The findings section is appended by the caller (VigilOutput's `MarkdownRenderer`).
 public enum DiffMarkdownReport {
@@ -27,11 +29,11 @@ public enum DiffMarkdownReport {
         return out
     }
 
-    static func code(_ s: String) -> String { s.split(separator: "`", omittingEmptySubsequences: false).joined(separator: "'").split(separator: "|", omittingEmptySubsequences: false).joined(separator: "\\|") }
+    static func code(_ s: String) -> String { TerminalSafe.escape(s).split(separator: "`", omittingEmptySubsequences: false).joined(separator: "'").split(separator: "|", omittingEmptySubsequences: false).joined(separator: "\\|") }
 
     static func escape(_ s: String) -> String {
         var out = ""
-        for ch in s {
+        for ch in TerminalSafe.escape(s) {
             switch ch {
             case "<": out += "&lt;"
             case ">": out += "&gt;"

@@ -6,7 +6,7 @@ extension PNGImage {
         textLines(includeProblems: includeProblems).joined(separator: "\n") + "\n"
     }
 
-    func textLines(indent: String = "", includeProblems: Bool = true) -> [String] {
+    public func textLines(indent: String = "", includeProblems: Bool = true) -> [String] {
         var out: [String] = []
         let dims = width.flatMap { w in height.map { "\(w)x\($0)" } } ?? "unknown size"
         out.append(
@@ -27,6 +27,11 @@ extension ICOFile {
     /// Directory entries with their ranges and formats, where the last image ends, trailing bytes and
     /// (unless `includeProblems` is false) the problems.
     public func textReport(includeProblems: Bool = true) -> String {
+        textLines(includeProblems: includeProblems).joined(separator: "\n") + "\n"
+    }
+
+    /// The report's lines, unescaped (renderers escape each line).
+    public func textLines(includeProblems: Bool = true) -> [String] {
         var out: [String] = [
             "\(type == 2 ? "CUR" : "ICO"): \(declaredCount) image(s), \(fileSize) bytes, images end at \(imagesEnd)"
         ]
@@ -37,7 +42,7 @@ extension ICOFile {
         }
         if let t = trailing { out.append("  \(t.textLine)") }
         if includeProblems { out.append(contentsOf: problems.map { "  problem \($0)" }) }
-        return out.joined(separator: "\n") + "\n"
+        return out
     }
 }
 

@@ -4,6 +4,11 @@ extension MachOFile {
     /// segments with entropy, the code signature and page-hash verification, and (unless
     /// `includeProblems` is false, for callers that list issues themselves) every problem.
     public func textReport(includeProblems: Bool = true) -> String {
+        textLines(includeProblems: includeProblems).joined(separator: "\n") + "\n"
+    }
+
+    /// The report's lines, unescaped: names come from the file (renderers escape each line).
+    public func textLines(includeProblems: Bool = true) -> [String] {
         var out: [String] = []
         if let fat = fat {
             out.append(
@@ -17,7 +22,7 @@ extension MachOFile {
         if let t = trailing { out.append("  after the last slice: \(t.textLine)") }
         if includeProblems { out.append(contentsOf: problems.map { "  problem \($0)" }) }
         for slice in slices { out.append(contentsOf: slice.textLines(includeProblems: includeProblems)) }
-        return out.joined(separator: "\n") + "\n"
+        return out
     }
 }
 

@@ -14,10 +14,10 @@ extension HuntReport {
         if hits.isEmpty { out += "  none\n" }
         for h in hits {
             let severity = HuntFindings.severity(for: h.channel).rawValue.uppercased()
-            out += "  [\(severity)] \(h.host) \(h.channel.phrase) \(h.observed)  [\(h.rule); \(h.kind.rawValue) \(h.indicator); \(HuntFindings.check(for: h.kind))]\n"
-            out += "    \(h.count)× from \(h.firstSeenISO) to \(h.lastSeenISO); feeds: \(h.feeds.joined(separator: ", "))"
-            if let d = h.provenance.lazy.compactMap(\.description).first { out += " — \(d)" }
-            out += "\n    evidence: \(h.evidence.joined(separator: ", "))\n"
+            out += "  [\(severity)] \(safe: h.host) \(h.channel.phrase) \(safe: h.observed)  [\(safe: h.rule); \(h.kind.rawValue) \(safe: h.indicator); \(HuntFindings.check(for: h.kind))]\n"
+            out += "    \(h.count)× from \(safe: h.firstSeenISO) to \(safe: h.lastSeenISO); feeds: \(safe: h.feeds.joined(separator: ", "))"
+            if let d = h.provenance.lazy.compactMap(\.description).first { out += " — \(safe: d)" }
+            out += "\n    evidence: \(safe: h.evidence.joined(separator: ", "))\n"
         }
 
         out += "\nBEACONS (\(beacons.count), Vigil and RITA scores ≥ \(String(format: "%.2f", minimumBeaconScore)); vigil = RITA v5 score + the reasons' effects)\n"
@@ -30,22 +30,22 @@ extension HuntReport {
         }
         if !strobes.isEmpty {
             out += "\nSTROBES (\(strobes.count), ≥ 86,400 connections in 24 h; not scored as beacons)\n"
-            for s in strobes { out += "  \(s.source) → \(s.destination): \(s.connections) connections (\(s.evidence))\n" }
+            for s in strobes { out += "  \(safe: s.source) → \(safe: s.destination): \(s.connections) connections (\(safe: s.evidence))\n" }
         }
         if !alerts.isEmpty {
             out += "\nSURICATA ALERTS (\(alerts.count) signature/host pairs)\n"
             for a in alerts {
-                out += "  [sev \(a.suricataSeverity)] \(a.signature) (sid \(a.signatureID)): \(a.source) → \(a.destination), \(a.count)× \(a.firstSeenISO)–\(a.lastSeenISO) (\(a.evidence.first ?? ""))\n"
+                out += "  [sev \(a.suricataSeverity)] \(safe: a.signature) (sid \(a.signatureID)): \(safe: a.source) → \(safe: a.destination), \(a.count)× \(a.firstSeenISO)–\(a.lastSeenISO) (\(safe: a.evidence.first ?? ""))\n"
             }
         }
         if !notes.isEmpty {
             out += "\nNOTES\n"
-            for n in notes { out += "  - \(n)\n" }
+            for n in notes { out += "  - \(safe: n)\n" }
         }
         if !diagnostics.isEmpty {
             let unparsed = files.reduce(0) { $0 + $1.unparsed }
             out += "\nDIAGNOSTICS (\(diagnostics.count) listed; \(unparsed) unparsed line(s) in total)\n"
-            for d in diagnostics.prefix(20) { out += "  \(d)\n" }
+            for d in diagnostics.prefix(20) { out += "  \(safe: d.description)\n" }
             if diagnostics.count > 20 { out += "  … \(diagnostics.count - 20) more (use --format json)\n" }
         }
         return out
@@ -56,8 +56,8 @@ extension HuntReport {
         for (i, b) in list.enumerated() {
             rows.append([
                 "\(i + 1)", f3(b.vigilScore), f3(b.ritaScore), f3(b.scores.timestamp), f3(b.scores.dataSize), f3(b.scores.histogram), f3(b.scores.duration),
-                "\(b.connections)", String(format: "%.1f", b.prevalence * 100), b.source, b.destination,
-                b.proxied ? "proxy " + (b.proxies.isEmpty ? "(log)" : b.proxies.joined(separator: ",")) : (b.destinationKind == "fqdn" ? "name" : "address"),
+                "\(b.connections)", String(format: "%.1f", b.prevalence * 100), TerminalSafe.escape(b.source), TerminalSafe.escape(b.destination),
+                b.proxied ? "proxy " + (b.proxies.isEmpty ? "(log)" : TerminalSafe.escape(b.proxies.joined(separator: ","))) : (b.destinationKind == "fqdn" ? "name" : "address"),
                 b.evidenceLogs.joined(separator: "+"),
             ])
         }
@@ -68,10 +68,10 @@ extension HuntReport {
             // Every column padded but the last (no trailing spaces).
             out += "  " + r.enumerated().map { i, c in i == r.count - 1 ? c : c.padding(toLength: widths[i], withPad: " ", startingAt: 0) }.joined(separator: "  ")
             out += "\n"
-            if reasons, n > 0, let reason = list[n - 1].suppressedBecause { out += "      allow-listed: \(reason)\n" }
+            if reasons, n > 0, let reason = list[n - 1].suppressedBecause { out += "      allow-listed: \(safe: reason)\n" }
             if n > 0 {
                 for r in list[n - 1].reasons where r.effect != 0 {
-                    out += "      \(r.effect > 0 ? "+" : "−")\(f3(abs(r.effect))) \(r.name): \(r.value)\n"
+                    out += "      \(r.effect > 0 ? "+" : "−")\(f3(abs(r.effect))) \(safe: r.name): \(safe: r.value)\n"
                 }
             }
         }

@@ -17,6 +17,16 @@ struct Block: AsyncParsableCommand {
             domain-wide: such URLs go to URL-capable outputs only (suricata, zeek-intel, csv) and the \
             decision is reported on standard error, as is every allowlist decision.
 
+            The guard also refuses, each listed on standard error with its feed, file and line: names \
+            on the Public Suffix List (co.uk, com.au, blogspot.com, in-addr.arpa…) as domain-wide \
+            blocks; addresses and networks that are a default route (0.0.0.0/0, ::/0), loopback, \
+            unspecified or link-local, or that overlap --own-network ranges; and any value with a \
+            control character or that is not a valid normalised indicator (it could forge blocklist \
+            lines). --force writes what the guard refuses (never unsafe values). The suffix list is \
+            read from /usr/share/publicsuffix/public_suffix_list.dat (Debian package publicsuffix) \
+            unless --public-suffix-list names another; without one a small built-in list is used, \
+            with a warning.
+
             Examples:
               vigil block --format unbound > /etc/unbound/unbound.conf.d/vigil.conf
               vigil block --format rpz --output /etc/bind/rpz.local
@@ -44,17 +54,34 @@ struct Block: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Write to this file instead of standard output.", valueName: "FILE"))
     var output: String?
 
-    @Option(help: "First Suricata sid.")
+    @Option(help: "First Suricata sid; every sid written stays within 1…4294967295 (2^32-1).")
     var sidBase = 9_100_001
 
+    @Option(name: .customLong("own-network"), help: ArgumentHelp("Your own network (CIDR or address); nothing overlapping it is blocked. Repeatable.", valueName: "CIDR"))
+    var ownNetworks: [String] = []
+
+    @Option(name: .customLong("public-suffix-list"), help: ArgumentHelp("The Public Suffix List file (default: /usr/share/publicsuffix/public_suffix_list.dat).", valueName: "FILE"))
+    var publicSuffixList: String?
+
+    @Flag(help: "Write public suffixes, default routes, loopback, link-local and own-network blocks anyway (each reported as forced).")
+    var force = false
+
     @OptionGroup var storeOptions: StoreOptions
+
+    func validate() throws {
+        for text in ownNetworks where Normalizer.normalizeCIDR(text) == nil && Normalizer.normalizeIPv4(text) == nil && Normalizer.normalizeIPv6(text) == nil {
+            throw ValidationError("--own-network: '\(text)' is not an address or CIDR")
+        }
+    }
 
     func run() async throws {
         var set = IndicatorSet()
         let store = storeOptions.feedStore
         if !noStore {
             if feeds.isEmpty {
-                set = try storeCall { try store.loadAll() }
+                let loaded = try storeCall { try store.loadAll() }
+                reportDamaged(loaded.damaged)
+                set = loaded.indicators
             } else {
                 for name in feeds {
                     for i in try storeCall({ try store.feed(named: name) }).indicators { set.insert(i) }
@@ -76,8 +103,22 @@ struct Block: AsyncParsableCommand {
             for d in imported.diagnostics { printToStandardError("allowlist: \(d.description)") }
             allowSet = imported.indicators
         }
-        let plan = BlocklistBuilder.plan(set, allow: allowSet)
+        let suffixes: PublicSuffixList
+        do { suffixes = try PublicSuffixList.load(path: publicSuffixList) } catch {
+            printToStandardError("vigil block: cannot read the public suffix list \(publicSuffixList ?? ""): \(error.localizedDescription)")
+            throw ExitCode(2)
+        }
+        if !suffixes.isFullList { printToStandardError("vigil block: warning: public suffixes from the \(suffixes.source)") }
+        let blockGuard = BlocklistGuard(publicSuffixes: suffixes, ownNetworks: ownNetworks, force: force)
+        let plan = BlocklistBuilder.plan(set, allow: allowSet, guard: blockGuard)
         for decision in plan.decisions { printToStandardError(decision) }
+        if !plan.refusals.isEmpty {
+            printToStandardError("vigil block: \(plan.refusals.count) indicator(s) refused (listed above as 'refused:'); the rest were written")
+        }
+        if format == .suricata, let problem = BlocklistBuilder.sidRangeProblem(plan, sidBase: sidBase) {
+            printToStandardError("vigil block: \(problem)")
+            throw ExitCode(2)
+        }
         let text = BlocklistBuilder.render(plan, as: format, sidBase: sidBase)
         if let output {
             do { try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic) } catch {

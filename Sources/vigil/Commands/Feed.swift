@@ -91,6 +91,9 @@ struct FeedAdd: AsyncParsableCommand {
         } catch let error as FeedError {
             printToStandardError("vigil feed add: \(error)")
             throw ExitCode(2)
+        } catch let error as FeedStoreBusy {
+            printToStandardError("vigil feed add: \(error)")
+            throw ExitCode(2)
         }
         // Rejected rows and problems go to standard error; skipped and corrected rows are in the summary.
         let quiet: Set<String> = ["skipped", "more-skipped-rows", "corrected", "more-corrected-rows"]
@@ -100,7 +103,7 @@ struct FeedAdd: AsyncParsableCommand {
             print(try jsonString(FeedAddReport(feed: stored.name, store: store.directory.path, summary: imported.summary,
                                                   diagnostics: imported.diagnostics)))
         case .text:
-            print("feed '\(stored.name)' stored in \(store.directory.path): \(stored.indicators.count) indicators")
+            print("feed '\(safe: stored.name)' stored in \(safe: store.directory.path): \(stored.indicators.count) indicators")
             print(SummaryText.render(imported.summary))
             let notes = SummaryText.corrections(imported.diagnostics, total: imported.summary.correctedRows)
             if !notes.isEmpty { print(notes) }
@@ -147,7 +150,7 @@ enum SummaryText {
     static func corrections(_ diagnostics: [Diagnostic], total: Int) -> String {
         let notes = diagnostics.lazy.filter { $0.kind == "corrected" }.prefix(maxCorrectionNotes)
         guard !notes.isEmpty else { return "" }
-        var lines: [String] = notes.map { "    \($0.path)\($0.line.map { ":\($0)" } ?? ""): \($0.message)" }
+        var lines: [String] = notes.map { "    \(safe: $0.path)\($0.line.map { ":\($0)" } ?? ""): \(safe: $0.message)" }
         if total > lines.count {
             lines.append("    … and \(total - lines.count) more corrected rows (listed with --output json)")
         }
@@ -173,14 +176,15 @@ struct FeedList: AsyncParsableCommand {
 
     func run() async throws {
         let store = storeOptions.feedStore
-        let feeds = try storeCall { try store.list() }
+        let (feeds, damaged) = try storeCall { try store.list() }
+        reportDamaged(damaged)
         switch format {
         case .json: print(try jsonString(feeds))
         case .text:
             if feeds.isEmpty { print("no feeds in \(store.directory.path)") }
             for f in feeds {
                 let counts = IndicatorKind.allCases.compactMap { k in f.counts[k].map { "\(k.rawValue) \($0)" } }.joined(separator: ", ")
-                print("\(f.name)\t\(f.total) indicators (\(counts))\tadded \(f.added)\t\(f.sources.joined(separator: ", "))")
+                print("\(safe: f.name)\t\(f.total) indicators (\(counts))\tadded \(f.added)\t\(safe: f.sources.joined(separator: ", "))")
             }
         }
     }
@@ -212,13 +216,13 @@ struct FeedShow: AsyncParsableCommand {
         switch format {
         case .json: print(try jsonString(feed))
         case .text:
-            print("feed \(feed.name): \(feed.indicators.count) indicators, format \(feed.format), added \(feed.added)")
-            print("sources: \(feed.sources.joined(separator: ", "))")
+            print("feed \(safe: feed.name): \(feed.indicators.count) indicators, format \(feed.format), added \(feed.added)")
+            print("sources: \(safe: feed.sources.joined(separator: ", "))")
             print(SummaryText.render(feed.summary))
             for i in feed.indicators {
                 let p = i.provenance.first
                 let location = [p?.file.map { ($0 as NSString).lastPathComponent }, p?.line.map(String.init)].compactMap { $0 }.joined(separator: ":")
-                print("\(i.kind.rawValue)\t\(i.value)\t\(location)\t\(i.summary ?? "")")
+                print("\(i.kind.rawValue)\t\(safe: i.value)\t\(safe: location)\t\(safe: i.summary ?? "")")
             }
         }
     }
@@ -277,5 +281,16 @@ func storeCall<T>(_ body: () throws -> T) throws -> T {
     do { return try body() } catch let error as FeedError {
         printToStandardError("vigil: \(error)")
         throw ExitCode(2)
+    } catch let error as FeedStoreBusy {
+        printToStandardError("vigil: \(error)")
+        throw ExitCode(2)
+    }
+}
+
+/// Lists damaged stored feeds on standard error: each is skipped, and can be removed.
+func reportDamaged(_ damaged: [FeedError]) {
+    for error in damaged {
+        let name = ((error.path as NSString).lastPathComponent as NSString).deletingPathExtension
+        printToStandardError("vigil: warning: \(error) (skipped; remove it with 'vigil feed remove \(name)' and add it again)")
     }
 }

@@ -1,6 +1,8 @@
+import VigilCore
 import VigilFormats
 
-/// Renders an ``InspectionResult`` for people.
+/// Renders an ``InspectionResult`` for people. Each line is escaped (``TerminalSafe``): section,
+/// DLL, export and version-string names come from the file and cannot rewrite the terminal.
 struct InspectTextRenderer {
     /// List every function instead of the first few per DLL.
     var full: Bool
@@ -10,17 +12,17 @@ struct InspectTextRenderer {
         if let pe = r.pe { out += renderPE(pe) }
         if let a = r.authenticode { out += renderAuthenticode(a) }
         for report in [
-            r.macho?.textReport(includeProblems: false), r.ico?.textReport(includeProblems: false),
-            r.png?.textReport(includeProblems: false),
+            r.macho?.textLines(includeProblems: false), r.ico?.textLines(includeProblems: false),
+            r.png?.textLines(includeProblems: false),
         ].compactMap({ $0 }) {
-            out += report.split(separator: "\n").map { "  " + $0 }
+            out += report.map { "  " + $0 }
         }
         let issues = r.allIssues
         if !issues.isEmpty {
             out.append("  issues (\(issues.count)):")
             out += issues.map { "    - \($0)" }
         }
-        return out.joined(separator: "\n")
+        return out.map { TerminalSafe.escape($0) }.joined(separator: "\n")
     }
 
     func hex<T: BinaryInteger>(_ v: T) -> String { "0x" + String(v, radix: 16) }
