@@ -6,7 +6,7 @@ import _VigilTestSupport
 import Glibc
 #endif
 
-/// Issue 16 item 15: `inspect` leaves the access time alone (O_NOATIME), as `scan` does.
+/// Issue 16 item 15: `inspect` and `diff` leave the access time alone (O_NOATIME), as `scan` does.
 @Suite("access time (end to end)", .enabled(if: TestSupport.vigilExecutable != nil, "the vigil executable is not built"))
 struct AccessTimeTests {
     /// Sets the access time a day before the modification time: under `relatime` (Linux's default)
@@ -42,6 +42,22 @@ struct AccessTimeTests {
         #expect(Self.accessTime(target) == 946_684_800, "inspect updated the access time")
         _ = try TestSupport.runVigil(["scan", "--no-default-indicators", target])
         #expect(Self.accessTime(target) == 946_684_800, "scan updated the access time")
+
+        // diff: a release given as one file, and releases given as folders (every member read).
+        let old = dir.appendingPathComponent("old"), new = dir.appendingPathComponent("new")
+        try FileManager.default.createDirectory(at: old, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: new, withIntermediateDirectories: true)
+        let oldMember = try TestSupport.write(png, to: "icon.png", in: old).path
+        let newMember = try TestSupport.write(png + [0x24, 0x41], to: "icon.png", in: new).path
+        for p in [oldMember, newMember] { Self.backdateAccess(p) }
+        let d = try TestSupport.runVigil(["diff", old.path, new.path])
+        #expect(d.status == 0 || d.status == 1, "\(d.stdout)\n\(d.stderr)")
+        #expect(Self.accessTime(oldMember) == 946_684_800, "diff updated a folder member's access time")
+        #expect(Self.accessTime(newMember) == 946_684_800, "diff updated a folder member's access time")
+        Self.backdateAccess(target)
+        let single = try TestSupport.runVigil(["diff", target, newMember])
+        #expect(single.status == 0 || single.status == 1, "\(single.stdout)\n\(single.stderr)")
+        #expect(Self.accessTime(target) == 946_684_800, "diff updated a single-file release's access time")
     }
 
     @Test func inspectRefusesAFIFOWithoutBlocking() throws {

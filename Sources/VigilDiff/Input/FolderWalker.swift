@@ -5,6 +5,7 @@ import Foundation
 #elseif canImport(Darwin)
     import Darwin
 #endif
+import VigilBinary
 import VigilCore
 
 /// Walks a release folder without following symbolic links: files are read with the per-member
@@ -62,10 +63,14 @@ struct FolderWalker {
 
     /// Reads a file in chunks: all of it is hashed, at most `maxMemberBytes` kept for analysis.
     private func readFile(_ url: URL, relative: String) throws {
-        guard let handle = try? FileHandle(forReadingFrom: url) else {
+        // O_NOATIME where permitted (the access times stay as they were), never following a link
+        // swapped in since the walk saw a regular file, never waiting on a FIFO.
+        let fd = QuietFile.open(url.path, followFinalSymlink: false)
+        guard fd >= 0 else {
             session.diagnostics.append(Diagnostic(kind: "unreadable", path: relative, message: "permission denied or vanished"))
             return
         }
+        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: false)
         defer { try? handle.close() }
         let sink = MemberSink(keep: session.limits.maxMemberBytes, budget: session.budget, archive: root.path, member: relative, compressedSize: nil, budgeted: false)
         // A read error part-way is reported and the file left out: a truncated copy would be compared

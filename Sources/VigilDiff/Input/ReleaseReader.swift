@@ -1,4 +1,5 @@
 import Foundation
+import VigilBinary
 import VigilCore
 import VigilFormats
 import VigilGzip
@@ -89,8 +90,9 @@ final class ReadSession {
     /// ``ExpansionLimits/maxMemberBytes`` kept for analysis.
     func openTopLevelFile(_ url: URL) throws -> String {
         let name = url.lastPathComponent
-        // O_NONBLOCK: if the path was swapped for a FIFO since stat, open must not wait for a writer.
-        let fd = open(url.path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        // O_NONBLOCK: if the path was swapped for a FIFO since stat, open must not wait for a writer;
+        // O_NOATIME where permitted: comparing a release leaves its access times alone, as scan does.
+        let fd = QuietFile.open(url.path)
         guard fd >= 0 else { throw ReleaseError.unreadable(path: url.path, reason: "cannot open the file: \(String(cString: strerror(errno)))") }
         var info = stat()
         guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
