@@ -161,7 +161,7 @@ struct Scan: ParsableCommand {
         ]
         let problems = s.diagnosticsByKind.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
         lines.append(
-            "\(s.findings) findings in \(s.filesWithFindings) files; \(s.diagnostics) problems" + (problems.isEmpty ? "" : " (\(problems))")
+            "\(s.findings) findings in \(s.filesWithFindings) files; \(s.diagnostics) \(s.diagnostics == 1 ? "problem" : "problems")" + (problems.isEmpty ? "" : " (\(problems))")
                 + (s.symlinksNotFollowed > 0 ? "; \(s.symlinksNotFollowed) symbolic links not followed (--follow-symlinks)" : "")
                 + (s.filenameHitsSuppressed > 0
                     ? "; \(s.filenameHitsSuppressed) file name matches not reported: their indicator's false-positive regex matched too" : "")
