@@ -3,7 +3,7 @@
 # the Vigil project wrote and prints the number of findings per severity. The target is zero high and
 # zero medium; the script exits 1 if any high or medium finding appears.
 #
-# Corpus (SUPPLY-CHAIN.md §8), kept in its original folder layout so the folder-level checks see real
+# Corpus (Debian and PyPI packages with PE files), kept in its original folder layout so the folder-level checks see real
 # neighbours, under Fixtures/build/detect-corpus/ (git-ignored):
 #   wine/   Debian libwine: the Windows DLLs/EXEs of usr/lib/x86_64-linux-gnu/wine/x86_64-windows/
 #   efi/    signed EFI binaries from shim-signed, shim-helpers-amd64-signed, grub-efi-amd64-signed,

@@ -148,6 +148,9 @@ public final class Agent: @unchecked Sendable {
         public var batchesSpooled = 0
         public var batchesAcknowledged = 0
         public var batchesPending = 0
+        /// Batches set aside in the spool's `rejected` folder this run (damaged on disk, or refused
+        /// by the server as malformed or too large): their files were not delivered.
+        public var batchesRejected = 0
         public var resyncs = 0
         public var indicatorsUpdated = false
         public var rulesUpdated = false
@@ -194,7 +197,7 @@ public final class Agent: @unchecked Sendable {
             let started = ContinuousClock.now
             do {
                 let r = try await runOnce(retryDeadline: started + interval)
-                log("sweep: \(r.filesInInventory) files (\(r.filesRead) read, \(r.filesFromCache) from cache), +\(r.added) ~\(r.changed) -\(r.removed), \(r.findings) findings, \(r.batchesAcknowledged) batches acknowledged, \(r.batchesPending) pending" + (r.deliveryProblem.map { "; " + $0 } ?? ""))
+                log("sweep: \(r.filesInInventory) files (\(r.filesRead) read, \(r.filesFromCache) from cache), +\(r.added) ~\(r.changed) -\(r.removed), \(r.findings) findings, \(r.batchesAcknowledged) batches acknowledged, \(r.batchesPending) pending, \(r.batchesRejected) rejected" + (r.deliveryProblem.map { "; " + $0 } ?? ""))
             } catch is CancellationError {
                 return
             } catch {
@@ -341,6 +344,7 @@ public final class Agent: @unchecked Sendable {
             } catch {
                 log("spooled batch \(entry.path) is damaged, set aside: \(error)")
                 spool.reject(entry)
+                report.batchesRejected += 1
                 continue
             }
             do {
@@ -381,6 +385,7 @@ public final class Agent: @unchecked Sendable {
                     if let status = error.status, [400, 413, 415, 422].contains(status) {
                         log("server refused batch \(entry.batchID) (\(error)); moved to \(spool.rejectedDirectory)")
                         spool.reject(entry)
+                        report.batchesRejected += 1
                         continue
                     }
                     throw error

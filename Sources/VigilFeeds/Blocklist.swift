@@ -16,7 +16,7 @@ public enum BlocklistFormat: String, Sendable, CaseIterable {
     case suricata
     /// A Zeek intel file (`#fields` header, tab-separated).
     case zeekIntel = "zeek-intel"
-    /// One indicator per row (FEEDS.md §10 SIEM columns).
+    /// One indicator per row (the SIEM columns in docs/feeds.md).
     case csv
 }
 

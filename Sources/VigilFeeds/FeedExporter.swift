@@ -33,7 +33,7 @@ public enum FeedExporter {
             ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
     }
 
-    /// The SIEM-style CSV (FEEDS.md §10): one row per indicator.
+    /// The SIEM-style CSV (columns in docs/feeds.md): one row per indicator.
     public static func csv(_ indicators: [Indicator]) -> String {
         var out = "type,value,first_seen,last_seen,confidence,source,tags,tlp,description\n"
         for i in indicators {
@@ -54,7 +54,7 @@ public enum FeedExporter {
         "'" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'") + "'"
     }
 
-    /// The STIX pattern for one indicator (FEEDS.md §3.4: quoted `'SHA-256'`, spaces around `=`).
+    /// The STIX pattern for one indicator (STIX 2.1 patterning: quoted `'SHA-256'`, spaces around `=`).
     public static func stixPattern(for i: Indicator) -> String {
         let v = stixQuote(i.value)
         switch i.kind {

@@ -9,7 +9,7 @@ import Darwin
 #endif
 
 /// The values of the YARA external variables Loki and THOR define per file, with their semantics
-/// (PEERS.md §1.1, §3): `filename` = base name, `filepath` = folder without trailing separator,
+/// (Loki v1 and THOR Lite documentation; table in docs/scan.md): `filename` = base name, `filepath` = folder without trailing separator,
 /// `extension` = lower case with the dot (`.exe`, empty when none), `filetype` = a Loki-style type
 /// label from the magic bytes, `owner` = the owning user's name.
 struct LokiExternals: Equatable {

@@ -249,6 +249,7 @@ func syscall_gettid() -> Int {
         try server.setPlan(["refuse_next": true])
         let report = try await agent.runOnce()
         #expect(report.batchesPending == 0)
+        #expect(report.batchesRejected == 1, "a refused batch must be counted, not only logged")
         let rejected = try FileManager.default.contentsOfDirectory(atPath: w.stateDir + "/spool/rejected")
         #expect(rejected.count == 1)
     }

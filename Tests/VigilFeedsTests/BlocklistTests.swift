@@ -227,7 +227,7 @@ func allowSet(_ values: [String]) -> IndicatorSet {
     }
 }
 
-/// The Suricata rules parse with idstools (PyPI), the parser FEEDS.md used; skipped without it.
+/// The Suricata rules parse with idstools (PyPI), a reference Suricata rule parser; skipped without it.
 @Suite struct SuricataRuleParserTests {
     static let hasIdstools: Bool = {
         guard let python = findTool("python3") else { return false }

@@ -9,7 +9,7 @@ import VigilFormats
         #expect(slice.signatureClass == .linkerSigned)
         let sig = try #require(slice.codeSignature)
         let cd = try #require(sig.primary)
-        // SUPPLY-CHAIN.md §7.2: lld writes ADHOC|LINKER_SIGNED, sha256, the output name as identifier.
+        // ld64.lld writes ADHOC|LINKER_SIGNED, sha256, the output name as identifier.
         #expect(cd.flagNames == ["ADHOC", "LINKER_SIGNED"])
         #expect(cd.hashType == .sha256)
         #expect(cd.identifier == "libffmpeg-arm64-adhoc.dylib")

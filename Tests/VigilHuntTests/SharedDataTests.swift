@@ -13,7 +13,7 @@ struct SharedDataTests {
         (r.beacons + r.suppressedBeacons).first { $0.source == src && $0.destination == dst }
     }
 
-    /// RITA integration/beacons_test.go TestProxyBeacons (NETWORK.md §1.9): RITA accepts ±0.05.
+    /// RITA integration/beacons_test.go TestProxyBeacons: RITA accepts ±0.05.
     @Test func ritaProxyBeacons() throws {
         let r = try HuntFixtures.hunt([Self.data("rita/proxy")])
         let evil = try #require(Self.beacon(r, "10.136.0.18", "www.honestimnotevil.com"))

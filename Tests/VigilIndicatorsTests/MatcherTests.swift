@@ -2,7 +2,7 @@ import Testing
 @testable import VigilIndicators
 
 @Suite struct RefangTests {
-    // Expected outputs from ioc_fanger.fang() 5.1.1 (FEEDS.md §9).
+    // Expected outputs from ioc_fanger.fang() 5.1.1 (PyPI ioc-fanger).
     @Test(arguments: [
         ("akamaicontainer[.]com", "akamaicontainer.com"),
         ("http[:]//raw.githubusercontent[.]com/x", "http://raw.githubusercontent.com/x"),

@@ -84,7 +84,7 @@ struct RuleSetupTests {
             useDefaults: false, options: ScanOptions())
         #expect(configuration.setupDiagnostics.filter { $0.kind == "rule-error" }.isEmpty)
         #expect(configuration.rules?.ruleCount == 25)
-        // PEERS.md §1.2: 986 MD5, 893 SHA-1 and 1,174 SHA-256 unique values; 3,828 regexes.
+        // signature-base hash-iocs.txt, counted with sort -u: 986 MD5, 893 SHA-1 and 1,174 SHA-256 unique values; 3,828 regexes.
         #expect(configuration.indicators.countsByKind[.md5] == 986)
         #expect(configuration.indicators.countsByKind[.sha1] == 893)
         #expect(configuration.indicators.countsByKind[.sha256] == 1174)

@@ -303,7 +303,7 @@ struct SweepTests {
 
     @Test func bundledVolexityIcoRuleFiresOnASyntheticCarrier() throws {
         // Benign synthetic ICO: header, a PNG IEND chunk, then "$" and base64 text, as the 3CX
-        // carriers had (PEERS.md §4). Built-in rules only.
+        // carriers had (per the public 3CX rules). Built-in rules only.
         let dir = try Scratch()
         var ico: [UInt8] = [0, 0, 1, 0, 1, 0] + [UInt8](repeating: 0x20, count: 200)
         ico += [0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82, 0x24]

@@ -7,7 +7,8 @@ import VigilFormats
 /// WIN_CERTIFICATE after the PKCS#7 blob (with `dwLength` and the directory size grown) leave the
 /// signature valid (CVE-2013-3900; Windows only rejects it with the opt-in EnableCertPaddingCheck).
 /// The 3CX carrier `d3dcompiler_47.dll` hid RC4-encrypted shellcode there behind `FE ED FA CE`.
-/// Normal signers leave 0–7 zero bytes after the DER blob (SUPPLY-CHAIN.md §3.4, measured).
+/// Normal signers leave 0–7 zero bytes after the DER blob (measured on osslsigncode,
+/// Microsoft and sbsign signatures; docs/formats-pe.md).
 enum CertificateTableSlackCheck {
     /// Normal signers leave at most this many (zero) bytes between the DER blob and `dwLength`.
     static let normalSlack = 7

@@ -3,7 +3,8 @@ import VigilCore
 import VigilFormats
 
 /// Check 5 (folder level): dylib hijacking surfaces and signing anomalies of the libraries a Mach-O
-/// executable loads (SUPPLY-CHAIN.md §4.3, after Objective-See's Dylib Hijack Scanner).
+/// executable loads (after Objective-See's Dylib Hijack Scanner;
+/// resolution rules in docs/detections.md).
 ///
 /// For every executable in the folder, each dependency is resolved the way dyld does it: `@rpath/`
 /// against the `LC_RPATH` list in order, `@executable_path` and `@loader_path` against the executable's

@@ -1,8 +1,9 @@
 /// Names of Windows libraries that matter to DLL side-loading, kept as data (the lists vary by Windows
 /// build; callers may replace them through ``DetectionOptions``).
 ///
-/// Sources: the KnownDLLs values of a Windows 10 / Server host (SUPPLY-CHAIN.md §5.1, from a published
-/// winPEAS output) plus `ntdll.dll`, which is always preloaded, and the newer ARM64/WOW64 entries.
+/// Sources: the KnownDLLs values of a Windows 10 / Server host (the
+/// `HKLM\SYSTEM\CurrentControlSet\Control\Session Manager\KnownDLLs` key as a published winPEAS
+/// output lists it; docs/detections.md) plus `ntdll.dll`, which is always preloaded, and the newer ARM64/WOW64 entries.
 /// The system-library list is Vigil's own selection of System32 file names (names are facts; nothing is
 /// taken from the GPL HijackLibs data set).
 public enum WindowsLibraries {

@@ -3,7 +3,7 @@ import VigilBinary
 /// Bytes found after the logical end of an image (after PNG `IEND`, or after the last ICO image).
 ///
 /// The 3CX ICO files carried a `$` followed by base64 of an encrypted C2 URL after the last image
-/// (Volexity; SUPPLY-CHAIN.md §1.4). Image decoders ignore such bytes, so they are a classic hiding place.
+/// (Volexity, "3CX Supply Chain Compromise Leads to ICONIC Incident", 2023-03-30). Image decoders ignore such bytes, so they are a classic hiding place.
 public struct TrailingData: Codable, Hashable, Sendable {
     /// Absolute offset of the first trailing byte.
     public var offset: Int

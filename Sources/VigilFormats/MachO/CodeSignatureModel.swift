@@ -1,4 +1,4 @@
-/// How a Mach-O slice is signed (SUPPLY-CHAIN.md §4.2).
+/// How a Mach-O slice is signed (classes described in docs/formats-macho.md).
 public enum SignatureClass: String, Codable, Hashable, Sendable {
     /// No `LC_CODE_SIGNATURE`.
     case unsigned

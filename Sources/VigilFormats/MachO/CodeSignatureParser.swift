@@ -125,7 +125,7 @@ enum CodeSignatureParser {
         return signature
     }
 
-    /// SUPPLY-CHAIN.md §4.2: certificate-signed needs a non-empty CMS blob; ad-hoc has `CS_ADHOC`.
+    /// Apple's code-signing flags (docs/formats-macho.md): certificate-signed needs a non-empty CMS blob; ad-hoc has `CS_ADHOC`.
     static func classify(_ signature: CodeSignature) -> SignatureClass {
         guard let cd = signature.primary else { return .malformed }
         if let cms = signature.cmsSize, cms > 0, !cd.isAdhoc { return .certificateSigned }

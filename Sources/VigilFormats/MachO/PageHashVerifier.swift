@@ -4,7 +4,7 @@ import VigilBinary
 /// slots, and re-hashes the embedded Requirements / Entitlements blobs against their special slots.
 ///
 /// The CMS signature covers only the CodeDirectory, so a byte changed in a signed page after signing
-/// still passes `openssl cms -verify`; only this check shows it (SUPPLY-CHAIN.md §4.2).
+/// still passes `openssl cms -verify`; only this check shows it (docs/formats-macho.md).
 enum PageHashVerifier {
     /// Special slots whose blob is embedded in the SuperBlob (1 Info.plist and 3 resources are external).
     static let embeddedSpecialSlots: [UInt32] = [2, 5, 7]

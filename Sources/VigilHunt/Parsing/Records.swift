@@ -1,4 +1,4 @@
-/// The normalised network records every reader produces (NETWORK.md §2.10), whatever the log format.
+/// The normalised network records every reader produces (fields listed in docs/hunt.md), whatever the log format.
 ///
 /// Byte fields point into the reader's buffers and are valid only during the sink call: the hunt
 /// engine turns into `String`s only what it keeps (indicator hits, beacon pair names).

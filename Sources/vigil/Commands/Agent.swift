@@ -20,7 +20,7 @@ struct AgentCommand: AsyncParsableCommand {
 
             Configuration: a JSON file (--config, see docs/fleet.md) and/or flags; flags win.
 
-            Exit status: 0 done, 2 error (for 'once': also when batches stayed spooled).
+            Exit status: 0 done, 2 error (for 'once': also when batches stayed spooled or were rejected).
 
             Examples:
               vigil agent enroll --server https://fleet.example:8443 --secret-file /etc/vigil/secret --ca-file /etc/vigil/ca.pem
@@ -168,10 +168,11 @@ struct AgentOnce: AsyncParsableCommand {
         case .text:
             print("Swept \(report.filesInInventory) files (\(report.filesRead) read, \(report.filesFromCache) unchanged from the cache) in \(String(format: "%.2f", report.sweepSeconds)) s.")
             print("Delta: \(report.added) added, \(report.changed) changed, \(report.removed) removed; \(report.findings) findings.")
-            print("Batches: \(report.batchesSpooled) spooled, \(report.batchesAcknowledged) acknowledged, \(report.batchesPending) pending.")
+            print("Batches: \(report.batchesSpooled) spooled, \(report.batchesAcknowledged) acknowledged, \(report.batchesPending) pending, \(report.batchesRejected) rejected.")
+            if report.batchesRejected > 0 { print("Rejected batches were set aside for inspection in the spool's rejected folder.") }
             if let problem = report.deliveryProblem, report.batchesPending > 0 { print("Not delivered: \(problem)") }
         }
-        if report.batchesPending > 0 { throw VigilExitCode.error }
+        if report.batchesPending > 0 || report.batchesRejected > 0 { throw VigilExitCode.error }
     }
 }
 

@@ -35,7 +35,7 @@ struct FleetConnectionOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Server URL (default: $VIGIL_FLEET_SERVER).", valueName: "url"))
     var server: String?
 
-    @Option(help: ArgumentHelp("File holding the API token (default: $VIGIL_FLEET_TOKEN).", valueName: "file"))
+    @Option(help: ArgumentHelp("File holding the API token (without it, the token itself is read from $VIGIL_FLEET_TOKEN).", valueName: "file"))
     var tokenFile: String?
 
     @Option(help: ArgumentHelp("PEM file of the CA that signed the server's certificate; the only CA trusted.", valueName: "file"))
