@@ -18,8 +18,8 @@
 //   VigilVerdicts        per-host verdicts: address attribution, coverage,         -> VigilHunt, VigilIndicators, VigilCore
 //                        verdict rules, timelines, retro-hunt of contact summaries
 //   VigilOutput          text / JSON / JSONL / SARIF renderers for findings       -> VigilCore
-//   VigilFleetProtocol   agent/server wire types and routes                        -> VigilCore
-//   VigilFleetStore      the fleet server's storage protocol and records           -> VigilFleetProtocol
+//   VigilFleetProtocol   agent/server wire types and routes                        -> VigilVerdicts, VigilHunt, VigilCore
+//   VigilFleetStore      the fleet server's storage protocol and records           -> VigilFleetProtocol, VigilVerdicts
 //   VigilScanCache       the sweep's per-file result cache on SQLite               -> VigilScan, GRDB
 //   VigilFleetClient     HTTP client for the fleet API (agent and user routes)     -> VigilFleetProtocol, VigilFleetStore, VigilGzip, AsyncHTTPClient
 //   CVigilSys            ioprio_set for the agent (Swift cannot call variadic syscall(2))
@@ -102,8 +102,8 @@ let package = Package(
         .target(name: "VigilHunt", dependencies: ["VigilIndicators", "VigilDefaults", "VigilGzip", "VigilCore"]),
         .target(name: "VigilVerdicts", dependencies: ["VigilHunt", "VigilIndicators", "VigilCore"]),
         .target(name: "VigilOutput", dependencies: ["VigilCore"]),
-        .target(name: "VigilFleetProtocol", dependencies: ["VigilCore"]),
-        .target(name: "VigilFleetStore", dependencies: ["VigilFleetProtocol", "VigilCore"]),
+        .target(name: "VigilFleetProtocol", dependencies: ["VigilVerdicts", "VigilHunt", "VigilCore"]),
+        .target(name: "VigilFleetStore", dependencies: ["VigilFleetProtocol", "VigilVerdicts", "VigilHunt", "VigilCore"]),
         .target(name: "VigilScanCache", dependencies: ["VigilScan", "VigilCore", "VigilDetections", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(
             name: "VigilFleetClient",
@@ -126,14 +126,14 @@ let package = Package(
         .target(
             name: "VigilFleetSQLite",
             dependencies: [
-                "VigilFleetStore", "VigilFleetProtocol", "VigilCore",
+                "VigilFleetStore", "VigilFleetProtocol", "VigilVerdicts", "VigilHunt", "VigilCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .target(
             name: "VigilFleetPostgres",
             dependencies: [
-                "VigilFleetStore", "VigilFleetProtocol", "VigilCore",
+                "VigilFleetStore", "VigilFleetProtocol", "VigilVerdicts", "VigilHunt", "VigilCore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),

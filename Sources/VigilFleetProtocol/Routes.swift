@@ -27,6 +27,15 @@ public enum FleetRoutes {
     public static let feeds = "/api/v1/feeds"
     /// GET/POST → enrolment secrets (admin only).
     public static let enrollmentSecrets = "/api/v1/enrollment-secrets"
+    /// POST ``NetworkReport`` (gzip) → ``NetworkReportAcknowledgement`` (analyst or admin token):
+    /// `vigil hunt --report-to`.
+    public static let networkReports = "/api/v1/network-reports"
+    /// GET `?state=…` → ``HostVerdictRecord`` list, every host's current verdict.
+    public static let verdicts = "/api/v1/verdicts"
+    /// GET → ``HostVerdictDetail`` for the host named `{name}` (host name or identifier).
+    public static let hostVerdict = "/api/v1/hosts/{name}/verdict"
+    /// GET `?since=…` → ``VerdictChange`` list, oldest first.
+    public static let verdictChanges = "/api/v1/verdict-changes"
 }
 
 /// Token prefixes, so a leaked value says what it is (and secret scanners can find it).

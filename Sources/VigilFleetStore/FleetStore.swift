@@ -1,6 +1,8 @@
 import Foundation
 import VigilCore
 import VigilFleetProtocol
+import VigilHunt
+import VigilVerdicts
 
 /// Where the fleet server keeps hosts, inventories, findings, feeds and credentials.
 ///
@@ -113,6 +115,46 @@ public protocol FleetStore: Sendable {
     func overviewCounts(notSeenSince: Date) async throws -> FleetOverviewCounts
     /// Hosts whose last contact is before `since` (or missing), longest silent first.
     func hostsNotSeen(since: Date, limit: Int) async throws -> [HostRecord]
+
+    // MARK: Network evidence and the contact index (docs/verdicts.md)
+
+    /// Applies a network report in one transaction: merges its contact rows into the contact index,
+    /// stores its hits and beacons as unattributed network evidence, its DHCP leases, and its log
+    /// cursor when it has one. Idempotent on `(report.sensor, report.reportID)`.
+    func applyNetworkReport(_ report: NetworkReport, receivedAt: Date) async throws -> NetworkReportOutcome
+    /// Contact-index name rows whose name equals one of `domains` or lies below one of them
+    /// (`a.evil.com` below `evil.com`); at most `limit` rows. Domains are lowercase, no trailing dot.
+    func contactNames(matching domains: [String], limit: Int) async throws -> [SensorContact]
+    /// Contact-index server rows whose server address is inside one of `networks`; at most `limit`.
+    func contactServers(in networks: [IPNetwork], limit: Int) async throws -> [SensorContact]
+    /// Coverage rows (per sensor, client and day) for every client, or for these clients only.
+    func coverageRows(clients: [String]?) async throws -> [CoverageRow]
+    /// Number of contact-index rows (names and servers).
+    func contactCount() async throws -> Int
+    /// Removes contact rows whose day is before `day` (`YYYY-MM-DD`); returns how many.
+    func pruneContacts(before day: String) async throws -> Int
+    /// Stores network evidence (from a retro-hunt of the contact index); returns how many were new.
+    func recordNetworkEvidence(_ evidence: [NetworkEvidence], at: Date) async throws -> Int
+    /// All network evidence on record, oldest first, at most `limit` items.
+    func networkEvidence(limit: Int) async throws -> [StoredNetworkEvidence]
+    /// Every DHCP lease on record.
+    func dhcpLeases() async throws -> [DHCPLease]
+    /// The log follower's cursor for one file, if it has read it before.
+    func logCursor(source: String, fileIdentity: String) async throws -> LogCursor?
+    /// Every cursor of a log source.
+    func logCursors(source: String) async throws -> [LogCursor]
+
+    // MARK: Verdicts
+
+    /// Stores the verdicts just computed. For each host whose state differs from its stored one (or
+    /// that had none) a ``VerdictChange`` is appended to the history and returned; a verdict with the
+    /// same state replaces the stored one but keeps its `since`.
+    func saveVerdicts(_ verdicts: [(hostID: Int64, verdict: HostVerdict)], at: Date) async throws -> [VerdictChange]
+    /// Current verdicts, optionally of one state, by host name.
+    func verdicts(state: VerdictState?, limit: Int, offset: Int) async throws -> [HostVerdictRecord]
+    func verdict(hostID: Int64) async throws -> HostVerdictRecord?
+    /// Verdict changes, oldest first: of one host, or of all hosts since a time.
+    func verdictChanges(hostID: Int64?, since: Date?, limit: Int) async throws -> [VerdictChange]
 }
 
 public struct EnrollmentSecretRecord: Codable, Sendable, Hashable {
