@@ -45,6 +45,8 @@ public final class HuntEngine: RecordSink {
     private let matcher: IndicatorMatcher
     private let store: BeaconStore
     private var files: [String] = []
+    /// The stretch of each file to read, when the run was given windows (the log follower).
+    private var windows: [LogWindow?] = []
     private var fileSummaries: [FileSummary] = []
     private var fileDiagnostics: [Int: Int] = [:]
     private var diagnostics: [Diagnostic] = []
@@ -122,6 +124,21 @@ public final class HuntEngine: RecordSink {
     /// - Throws: ``LogReadError`` when a named path does not exist.
     public func run(paths: [String]) throws(LogReadError) -> HuntReport {
         files = try HuntEngine.expand(paths)
+        windows = Array(repeating: nil, count: files.count)
+        return runFiles()
+    }
+
+    /// Runs the hunt over stretches of files (see ``LogWindow``): each file's format is still
+    /// detected from its first lines, a Zeek TSV window is read with the file's header, and every
+    /// citation carries the file's true line number. Used by the server's log follower, which
+    /// reads growing logs in bounded parts.
+    public func run(windows: [LogWindow]) -> HuntReport {
+        files = windows.map(\.path)
+        self.windows = windows
+        return runFiles()
+    }
+
+    private func runFiles() -> HuntReport {
         var plans: [(format: LogFormat, filter: PassFilter)?] = []
         for (i, path) in files.enumerated() {
             fileSummaries.append(FileSummary(path: path, format: nil, lines: 0, unparsed: 0))
@@ -229,15 +246,23 @@ public final class HuntEngine: RecordSink {
             parse = { r.read($0, at: $1, filter: filter, sink: self) }
         }
         var lines = 0
+        let window = windows[index]
+        let oversized: (Int) -> Void = { line in
+            self.unparsed(SourceLocation(file: index, line: line), "line longer than \(reader.maxLineLength) bytes")
+        }
+        let each: (UnsafeRawBufferPointer, Int) -> Bool = { line, number in
+            lines = number
+            if let problem = parse(line, SourceLocation(file: index, line: number)) {
+                self.unparsed(SourceLocation(file: index, line: number), problem)
+            }
+            return true
+        }
         do {
-            try reader.forEachLine(path: path, onOversized: { line in
-                self.unparsed(SourceLocation(file: index, line: line), "line longer than \(reader.maxLineLength) bytes")
-            }) { line, number in
-                lines = number
-                if let problem = parse(line, SourceLocation(file: index, line: number)) {
-                    self.unparsed(SourceLocation(file: index, line: number), problem)
-                }
-                return true
+            if let window {
+                try reader.forEachLine(window: window, replayHeader: format == .zeekTSV, onOversized: oversized, each)
+                lines = max(0, lines - window.linesBefore)
+            } else {
+                try reader.forEachLine(path: path, onOversized: oversized, each)
             }
         } catch {
             addDiagnostic(index, Diagnostic(kind: "unreadable", path: path, line: lines > 0 ? lines : nil, message: "\(error)"))

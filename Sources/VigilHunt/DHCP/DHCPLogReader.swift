@@ -77,6 +77,17 @@ public struct DHCPLogReader: Sendable {
     /// Reads one file (plain or gzip).
     /// - Throws: ``LogReadError`` when the file cannot be opened or read.
     public func read(path: String) throws(LogReadError) -> DHCPReadResult {
+        try read(path: path, window: nil)
+    }
+
+    /// Reads one stretch of a file (the server's log follower); the file's `#` header is read first
+    /// when the window starts past it, and lines keep their numbers in the file.
+    /// - Throws: ``LogReadError`` when the file cannot be opened or read.
+    public func read(window: LogWindow) throws(LogReadError) -> DHCPReadResult {
+        try read(path: window.path, window: window)
+    }
+
+    private func read(path: String, window: LogWindow?) throws(LogReadError) -> DHCPReadResult {
         var result = DHCPReadResult()
         var separator: UInt8 = 0x09
         var unset: [UInt8] = Array("-".utf8)
@@ -122,7 +133,7 @@ public struct DHCPLogReader: Sendable {
         }
 
         do {
-            try LineReader().forEachLine(path: path, onOversized: { reject($0, "line too long") }) { line, number in
+            let each: (UnsafeRawBufferPointer, Int) -> Bool = { line, number in
                 guard line.count > 0 else { return true }
                 values.removeAll(keepingCapacity: true)
                 if line[0] == UInt8(ascii: "{") {
@@ -177,6 +188,11 @@ public struct DHCPLogReader: Sendable {
                 }
                 emit(number)
                 return true
+            }
+            if let window {
+                try LineReader().forEachLine(window: window, replayHeader: true, onOversized: { reject($0, "line too long") }, each)
+            } else {
+                try LineReader().forEachLine(path: path, onOversized: { reject($0, "line too long") }, each)
             }
         } catch let error as LogReadError {
             throw error

@@ -129,7 +129,7 @@ struct LineSplitter {
     let maxLineLength: Int
     private var carry: [UInt8] = []
     private var skippingOversized = false
-    private(set) var lineNumber = 0
+    var lineNumber = 0
 
     init(maxLineLength: Int) { self.maxLineLength = maxLineLength }
 
