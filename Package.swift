@@ -20,6 +20,8 @@
 //   VigilOutput          text / JSON / JSONL / SARIF renderers for findings       -> VigilCore
 //   VigilFleetProtocol   agent/server wire types and routes                        -> VigilVerdicts, VigilHunt, VigilCore
 //   VigilFleetStore      the fleet server's storage protocol and records           -> VigilFleetProtocol, VigilVerdicts
+//   VigilLogFollower     `vigil serve --logs`: follows a log folder (rotation, resume, -> VigilHunt, VigilFleetProtocol, VigilFleetStore
+//                        exactly-once cursors) and turns it into NetworkReports
 //   VigilScanCache       the sweep's per-file result cache on SQLite               -> VigilScan, GRDB
 //   VigilFleetClient     HTTP client for the fleet API (agent and user routes)     -> VigilFleetProtocol, VigilFleetStore, VigilGzip, AsyncHTTPClient
 //   CVigilSys            ioprio_set for the agent (Swift cannot call variadic syscall(2))
@@ -27,6 +29,7 @@
 //   VigilFleetSQLite     FleetStore on SQLite (embedded, single file)              -> VigilFleetStore, GRDB
 //   VigilFleetPostgres   FleetStore on PostgreSQL (shared by several servers)       -> VigilFleetStore, postgres-nio
 //   VigilFleetServer     `vigil serve`: HTTP API, auth, limits, on-arrival matching, retro-hunt
+//                        (the CLI hands VigilLogFollower's reports to it; the two do not import each other)
 //                                                                                   -> VigilFleetStore, VigilFeeds, VigilScan, VigilGzip, Hummingbird
 //   VigilConsole         the web console: server-rendered HTML (Mustache), sessions, CSRF, audit
 //                                                                                   -> VigilFleetServer, swift-mustache, HummingbirdBcrypt
@@ -104,6 +107,13 @@ let package = Package(
         .target(name: "VigilOutput", dependencies: ["VigilCore"]),
         .target(name: "VigilFleetProtocol", dependencies: ["VigilVerdicts", "VigilHunt", "VigilCore"]),
         .target(name: "VigilFleetStore", dependencies: ["VigilFleetProtocol", "VigilVerdicts", "VigilHunt", "VigilCore"]),
+        .target(
+            name: "VigilLogFollower",
+            dependencies: [
+                "VigilHunt", "VigilFleetProtocol", "VigilFleetStore", "VigilIndicators", "VigilCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .target(name: "VigilScanCache", dependencies: ["VigilScan", "VigilCore", "VigilDetections", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(
             name: "VigilFleetClient",
@@ -168,6 +178,7 @@ let package = Package(
                 "VigilCore", "VigilScan", "VigilFormats", "VigilFeeds", "VigilIndicators", "VigilHunt",
                 "VigilDiff", "VigilOutput", "VigilDefaults", "VigilDetections", "VigilScanCache", "VigilFleetClient",
                 "VigilFleetProtocol", "VigilAgent", "VigilFleetServer", "VigilFleetStore", "VigilFleetSQLite", "VigilFleetPostgres",
+                "VigilLogFollower",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -192,6 +203,10 @@ let package = Package(
         .testTarget(name: "VigilGzipTests", dependencies: ["VigilGzip"]),
         .testTarget(name: "VigilHuntTests", dependencies: ["VigilHunt", "_VigilTestSupport"]),
         .testTarget(name: "VigilVerdictsTests", dependencies: ["VigilVerdicts", "VigilHunt", "VigilDefaults", "_VigilTestSupport"]),
+        .testTarget(
+            name: "VigilLogFollowerTests",
+            dependencies: ["VigilLogFollower", "VigilHunt", "VigilDefaults", "VigilFleetProtocol", "VigilFleetStore", "VigilIndicators", "VigilGzip", "VigilCore", "_VigilTestSupport"]
+        ),
         .testTarget(name: "VigilCLITests", dependencies: ["_VigilTestSupport"]),
         .testTarget(name: "VigilScanCacheTests", dependencies: ["VigilScanCache", "VigilScan", "_VigilTestSupport"]),
         .testTarget(

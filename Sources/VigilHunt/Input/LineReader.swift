@@ -12,6 +12,11 @@ public struct LogReadError: Error, Sendable, CustomStringConvertible {
     public var path: String
     public var message: String
     public var description: String { "\(path): \(message)" }
+
+    public init(path: String, message: String) {
+        self.path = path
+        self.message = message
+    }
 }
 
 /// Streams the lines of a file as raw bytes, decompressing gzip on the fly.

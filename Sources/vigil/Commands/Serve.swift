@@ -1,8 +1,10 @@
 import ArgumentParser
 import Foundation
 import VigilConsole
+import VigilFleetProtocol
 import VigilFleetServer
 import VigilFleetStore
+import VigilLogFollower
 
 /// Where `vigil serve` and its admin subcommands keep the fleet's data.
 struct ServerStoreOptions: ParsableArguments {
@@ -40,6 +42,8 @@ struct Serve: AsyncParsableCommand {
 
             Examples:
               vigil serve --tls-cert server.pem --tls-key server.key --listen 0.0.0.0:8443
+              vigil serve --logs /opt/zeek/logs --sensor zeek-hq      # read a Zeek log folder as it grows
+              vigil serve --logs /opt/zeek/logs=zeek-hq --logs /var/log/suricata=ids-dmz --logs-poll 10
               vigil serve secret create --name laptops
               vigil serve user add alice --role analyst --password-stdin < alice.pass
               vigil serve token create --user alice
@@ -71,7 +75,49 @@ struct ServeRun: AsyncParsableCommand {
     @Flag(name: .long, help: "Do not match with the built-in 3CX indicators and rules; only with stored feeds.")
     var noDefaultIndicators = false
 
+    @Option(name: .long, help: ArgumentHelp("A folder of network logs for the server to read itself (Zeek, Suricata EVE, Squid; live, rotated and .gz), followed as it grows; DIR=SENSOR names its sensor. Repeatable.", valueName: "DIR[=SENSOR]"))
+    var logs: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("The sensor name of a --logs folder given without =SENSOR, in the order of the --logs options (default: the folder's name).", valueName: "NAME"))
+    var sensor: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Seconds between looks at the --logs folders.", valueName: "SECONDS"))
+    var logsPoll: Double = 5
+
+    @Option(name: .long, help: ArgumentHelp("Most lines of one log file per network report (bounds memory on a huge log).", valueName: "N"))
+    var logsMaxLines = 200_000
+
+    /// The `--logs` folders with their sensor names.
+    func logFolders() throws -> [LogFollowerConfiguration] {
+        guard logsPoll >= 0.1, logsPoll <= 3600 else { throw ValidationError("--logs-poll must be between 0.1 and 3600 seconds") }
+        guard logsMaxLines >= 1, logsMaxLines <= 50_000_000 else { throw ValidationError("--logs-max-lines must be between 1 and 50000000") }
+        var unnamed = sensor.makeIterator()
+        var out: [LogFollowerConfiguration] = []
+        for spec in logs {
+            var folder = spec
+            var name: String?
+            if !FileManager.default.fileExists(atPath: spec), let eq = spec.lastIndex(of: "=") {
+                folder = String(spec[..<eq])
+                name = String(spec[spec.index(after: eq)...])
+            }
+            if name == nil { name = unnamed.next() }
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw ValidationError("--logs \(spec): no such folder")
+            }
+            if let name { guard (1...200).contains(name.utf8.count) else { throw ValidationError("--logs \(spec): the sensor name must be 1 to 200 bytes") } }
+            var c = LogFollowerConfiguration(directory: folder, sensor: name)
+            c.pollInterval = .milliseconds(Int64(logsPoll * 1000))
+            c.maxLinesPerReport = logsMaxLines
+            out.append(c)
+        }
+        if unnamed.next() != nil { throw ValidationError("more --sensor names than --logs folders without =SENSOR") }
+        guard Set(out.map(\.source)).count == out.count else { throw ValidationError("a --logs folder is given twice") }
+        return out
+    }
+
     func run() async throws {
+        let folders = try logFolders()
         let listenOptions: FleetListenOptions
         do {
             listenOptions = try FleetListenOptions(listen: listen, tlsCertificatePath: tlsCert, tlsKeyPath: tlsKey, allowInsecureHTTP: allowInsecureHttp)
@@ -85,9 +131,32 @@ struct ServeRun: AsyncParsableCommand {
         var consoleConfiguration = ConsoleConfiguration()
         consoleConfiguration.secureCookies = listenOptions.usesTLS
         let console = try Console(server: server, configuration: consoleConfiguration)
-        try await server.run(listenOptions, mount: console.mount(on:)) { url in
-            printToStandardError("vigil serve: listening on \(url)")
+        let followers = folders.map { folder in
+            LogFollower(
+                configuration: folder, cursors: { try await store.logCursors(source: $0) },
+                deliver: { report in try await ServeRun.deliver(report, to: server, store: store) },
+                indicators: { try await server.indicators.current().indicators },
+                onDiagnostic: { d in
+                    printToStandardError("vigil serve: logs \(d.path)\(d.line.map { ":\($0)" } ?? ""): \(d.kind): \(d.message)")
+                })
         }
+        let tasks = followers.map { follower in Task { await follower.run() } }
+        for f in folders { printToStandardError("vigil serve: following \(f.directory) as sensor \(f.sensor)") }
+        do {
+            try await server.run(listenOptions, mount: console.mount(on:)) { url in
+                printToStandardError("vigil serve: listening on \(url)")
+            }
+        } catch {
+            tasks.forEach { $0.cancel() }
+            throw error
+        }
+        tasks.forEach { $0.cancel() }
+        for t in tasks { await t.value }
         try await store.close()
+    }
+
+    /// Hands a report of the log follower to the server, as a sensor's `POST /api/v1/network-reports` does.
+    static func deliver(_ report: NetworkReport, to server: FleetServer, store: any FleetStore) async throws {
+        _ = try await store.applyNetworkReport(report, receivedAt: Date())
     }
 }
