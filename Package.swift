@@ -106,7 +106,9 @@ let package = Package(
         .target(name: "VigilVerdicts", dependencies: ["VigilHunt", "VigilIndicators", "VigilCore"]),
         .target(name: "VigilOutput", dependencies: ["VigilCore"]),
         .target(name: "VigilFleetProtocol", dependencies: ["VigilVerdicts", "VigilHunt", "VigilCore"]),
-        .target(name: "VigilFleetStore", dependencies: ["VigilFleetProtocol", "VigilVerdicts", "VigilHunt", "VigilCore"]),
+        .target(
+            name: "VigilFleetStore",
+            dependencies: ["VigilFleetProtocol", "VigilVerdicts", "VigilHunt", "VigilCore", .product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "VigilLogFollower",
             dependencies: [
