@@ -207,7 +207,7 @@ let package = Package(
         .testTarget(name: "VigilVerdictsTests", dependencies: ["VigilVerdicts", "VigilHunt", "VigilDefaults", "_VigilTestSupport"]),
         .testTarget(
             name: "VigilLogFollowerTests",
-            dependencies: ["VigilLogFollower", "VigilHunt", "VigilDefaults", "VigilFleetProtocol", "VigilFleetStore", "VigilIndicators", "VigilGzip", "VigilCore", "_VigilTestSupport"]
+            dependencies: ["VigilLogFollower", "VigilHunt", "VigilDefaults", "VigilFleetProtocol", "VigilFleetStore", "VigilFleetSQLite", "VigilIndicators", "VigilGzip", "VigilCore", "_VigilTestSupport"]
         ),
         .testTarget(name: "VigilCLITests", dependencies: ["_VigilTestSupport"]),
         .testTarget(name: "VigilScanCacheTests", dependencies: ["VigilScanCache", "VigilScan", "_VigilTestSupport"]),

@@ -255,7 +255,8 @@ public actor LogFollower {
             let cursor = LogCursor(
                 source: configuration.source, fileIdentity: entry.key, path: entry.path, offset: extent.end, lines: Int64(lines + extent.lines),
                 finished: finished)
-            let report = extent.lines == 0 ? emptyReport(cursor: cursor, start: offset) : read(entry, window: window, cursor: cursor, indicators: indicators)
+            let built = extent.lines == 0 ? emptyReport(cursor: cursor, start: offset) : read(entry, window: window, cursor: cursor, indicators: indicators)
+            guard let report = checked(built, file: entry.path, lines: "\(lines + 1)–\(lines + extent.lines)") else { return }
             try await deliver(report)
             cursors[entry.key] = cursor
             statistics.reports += 1
@@ -360,7 +361,8 @@ public actor LogFollower {
             let report = NetworkReport(
                 sensor: configuration.sensor, reportID: reportID(id), generatedAt: clock(),
                 contacts: ContactSummary(sensor: configuration.sensor, maxRows: configuration.maxContactRows), beacons: result.beacons, cursor: cursor)
-            try await deliver(report)
+            guard let checkedReport = checked(report, file: group, lines: "all") else { continue }
+            try await deliver(checkedReport)
             cursors[id] = cursor
             statistics.reports += 1
             statistics.beaconGroups += 1
@@ -380,6 +382,41 @@ public actor LogFollower {
         f.dateFormat = "yyyy-MM-dd"
         guard let start = f.date(from: day) else { return false }
         return now() >= start.timeIntervalSince1970 + 86_400 + configuration.dayFolderSettleSeconds
+    }
+
+    /// The report as the server's checks (``NetworkReportCheck``) accept it: items they would refuse
+    /// are left out and reported, so one hostile line cannot stop the follower at that file for good.
+    /// `nil` when the report's frame itself (sensor, id, cursor) is refused.
+    private func checked(_ report: NetworkReport, file: String, lines: String) -> NetworkReport? {
+        let why: String
+        do {
+            try NetworkReportCheck.validate(report)
+            return report
+        } catch {
+            why = "\(error)"
+        }
+        func accepted(_ fill: (inout NetworkReport) -> Void) -> Bool {
+            var probe = NetworkReport(
+                sensor: report.sensor, reportID: report.reportID, generatedAt: report.generatedAt,
+                contacts: ContactSummary(sensor: report.sensor, maxRows: report.contacts.maxRows), cursor: report.cursor)
+            fill(&probe)
+            return (try? NetworkReportCheck.validate(probe)) != nil
+        }
+        guard accepted({ _ in }) else {
+            self.report(Diagnostic(kind: "log-follower", path: file, message: "report refused by the server's checks, not sent: \(why)"), key: "refused:\(file)")
+            return nil
+        }
+        var r = report
+        r.contacts.names = r.contacts.names.filter { row in accepted { $0.contacts.names = [row] } }
+        r.contacts.servers = r.contacts.servers.filter { row in accepted { $0.contacts.servers = [row] } }
+        r.hits = Array(r.hits.filter { hit in accepted { $0.hits = [hit] } }.prefix(NetworkReportLimits.maxHits))
+        r.beacons = Array(r.beacons.filter { b in accepted { $0.beacons = [b] } }.prefix(NetworkReportLimits.maxBeacons))
+        r.leases = Array(r.leases.filter { l in accepted { $0.leases = [l] } }.prefix(NetworkReportLimits.maxLeases))
+        let dropped = (report.contacts.names.count - r.contacts.names.count) + (report.contacts.servers.count - r.contacts.servers.count)
+            + (report.hits.count - r.hits.count) + (report.beacons.count - r.beacons.count) + (report.leases.count - r.leases.count)
+        self.report(
+            Diagnostic(kind: "log-follower", path: file, message: "\(dropped) item(s) of lines \(lines) refused by the server's checks and left out (first: \(why))"), key: nil)
+        return r
     }
 
     private func report(_ d: Diagnostic, key: String?) {

@@ -22,6 +22,7 @@ actor MemoryNetworkStore {
     private(set) var duplicates = 0
     private(set) var cursors: [String: LogCursor] = [:]
     private(set) var contacts: [RowKey: Int] = [:]
+    private(set) var leases: [DHCPLease] = []
     /// When set, the next delivery is stored and then fails (a crash after the commit, before the answer).
     var failAfterStoring = false
 
@@ -36,6 +37,7 @@ actor MemoryNetworkStore {
                 contacts[RowKey(day: row.day, client: row.client, name: row.name, server: row.server), default: 0] += row.count
             }
             if let c = report.cursor { cursors[c.source + "\n" + c.fileIdentity] = c }
+            leases += report.leases
         }
         if failAfterStoring {
             failAfterStoring = false

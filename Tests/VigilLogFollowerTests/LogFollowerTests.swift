@@ -249,6 +249,37 @@ import _VigilTestSupport
         #expect(await store.totalContacts == 70)
     }
 
+    @Test func itemsTheServerWouldRefuseAreLeftOutAndReported() async throws {
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = MemoryNetworkStore()
+        let log = DiagnosticLog()
+        // dhcp.log read in windows of 10 lines; one lease's MAC is 40 two-byte characters: the DHCP
+        // reader keeps 64 characters, the server's checks allow 64 bytes. That lease is left out.
+        var text = """
+            #separator \\x09
+            #set_separator\t,
+            #empty_field\t(empty)
+            #unset_field\t-
+            #path\tdhcp
+            #fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tmac\tassigned_ip\tlease_time\ttrans_id
+            #types\ttime\tstring\taddr\tport\taddr\tport\tstring\taddr\tinterval\tcount
+
+            """
+        for i in 0..<30 {
+            let mac = i == 17 ? String(repeating: "é", count: 40) : "00:11:22:33:44:\(String(format: "%02x", i))"
+            text += String(format: "%.6f", Logs.day0 + Double(i) * 60) + "\tU\(i)\t10.3.0.\(i + 1)\t68\t10.3.0.254\t67\t\(mac)\t10.3.0.\(i + 1)\t3600.0\t\(i)\n"
+        }
+        try Logs.write(text, "dhcp.log", in: dir)
+        let follower = makeFollower(dir, store: store, maxLines: 10, diagnostics: log)
+        try await follower.poll()
+        let leases = await store.leases
+        #expect(leases.count == 29)
+        #expect(!leases.contains { $0.address == "10.3.0.18" })
+        #expect(leases.first { $0.address == "10.3.0.30" }?.evidence == "\(path("dhcp.log")):37", "leases cite their line in the file")
+        #expect(log.all.contains { $0.path == path("dhcp.log") && $0.message.contains("refused by the server's checks") })
+        #expect(await follower.currentCursors().first?.lines == 37)
+    }
+
     @Test func namesDecideLiveFilesAndBeaconGroups() {
         #expect(LogName.classify(relativePath: "conn.log") == LogName(kind: .hunt, live: true, beaconGroup: nil))
         #expect(LogName.classify(relativePath: "dhcp.log")?.kind == .dhcp)

@@ -134,7 +134,8 @@ struct ServeRun: AsyncParsableCommand {
         let followers = folders.map { folder in
             LogFollower(
                 configuration: folder, cursors: { try await store.logCursors(source: $0) },
-                deliver: { report in try await ServeRun.deliver(report, to: server, store: store) },
+                // The code path of `POST /api/v1/network-reports`: checked, stored with its cursor, announced.
+                deliver: { report in _ = try await server.applyNetworkReport(report) },
                 indicators: { try await server.indicators.current().indicators },
                 onDiagnostic: { d in
                     printToStandardError("vigil serve: logs \(d.path)\(d.line.map { ":\($0)" } ?? ""): \(d.kind): \(d.message)")
@@ -153,10 +154,5 @@ struct ServeRun: AsyncParsableCommand {
         tasks.forEach { $0.cancel() }
         for t in tasks { await t.value }
         try await store.close()
-    }
-
-    /// Hands a report of the log follower to the server, as a sensor's `POST /api/v1/network-reports` does.
-    static func deliver(_ report: NetworkReport, to server: FleetServer, store: any FleetStore) async throws {
-        _ = try await store.applyNetworkReport(report, receivedAt: Date())
     }
 }
