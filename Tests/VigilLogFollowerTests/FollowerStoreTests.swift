@@ -34,6 +34,11 @@ struct FollowerStoreTests {
         let dir = work.appendingPathComponent("zeek")
         try TestSupport.write(try Logs.gzip(Logs.dnsHeader + Logs.dns(0..<200)), to: "dns.2023-03-29-09-00-00.log.gz", in: dir)
         try Logs.write(Logs.dnsHeader + Logs.dns(200..<300), "dns.log", in: dir)
+        // A rotation whose .gz was cut short: its complete lines before the cut are read, the damage
+        // is reported with the file, and the other files are read.
+        let whole = try Logs.gzip(Logs.dnsHeader + Logs.dns(0..<3000, tag: "-t"))
+        try TestSupport.write(Array(whole.prefix(whole.count / 2)), to: "dns.2023-03-29-08-00-00.log.gz", in: dir)
+        let log = DiagnosticLog()
         let store = try SQLiteFleetStore(path: work.appendingPathComponent("fleet.sqlite").path)
         try await store.migrate()
         func follower() -> LogFollower {
@@ -42,12 +47,18 @@ struct FollowerStoreTests {
             c.maxLinesPerReport = 37
             return LogFollower(
                 configuration: c, cursors: { try await store.logCursors(source: $0) },
-                deliver: { _ = try await store.applyNetworkReport($0, receivedAt: Date()) }, indicators: { IndicatorSet() })
+                deliver: { _ = try await store.applyNetworkReport($0, receivedAt: Date()) }, indicators: { IndicatorSet() },
+                onDiagnostic: { log.add($0) })
         }
         let f = follower()
         try await f.poll()
+        let cut = try #require(try await store.logCursors(source: dir.path).first { $0.path == dir.appendingPathComponent("dns.2023-03-29-08-00-00.log.gz").path })
+        #expect(cut.finished)
+        let readFromCut = Int(cut.lines) - Logs.dnsHeaderLines
+        #expect(readFromCut > 0 && readFromCut < 3000)
+        #expect(log.all.contains { $0.kind == "unreadable" && $0.path == dir.appendingPathComponent("dns.2023-03-29-08-00-00.log.gz").path })
         var counts = try await exampleCounts(store)
-        #expect(counts.values.reduce(0, +) == 300)
+        #expect(counts.values.reduce(0, +) == 300 + readFromCut)
         try await f.poll()
         #expect(try await exampleCounts(store) == counts, "a second look reads nothing again")
 
@@ -55,11 +66,12 @@ struct FollowerStoreTests {
         try Logs.write(Logs.dnsHeader + Logs.dns(400..<480, tag: "-r"), "dns.2023-03-29-10-00-00.log", in: dir)
         try await f.poll()
         counts = try await exampleCounts(store)
-        #expect(counts.values.reduce(0, +) == 430)
+        #expect(counts.values.reduce(0, +) == 430 + readFromCut)
         // Exactly the new records: the counts equal one reading of all the records.
         let expected = Dictionary(
             (0..<350).map { i in ("zeek1 2023-03-29 10.1.0.\(i % 5 + 1) host\(i % 7).example.test", 1) }
-                + (400..<480).map { i in ("zeek1 2023-03-29 10.1.0.\(i % 5 + 1) host\(i % 7)-r.example.test", 1) }, uniquingKeysWith: +)
+                + (400..<480).map { i in ("zeek1 2023-03-29 10.1.0.\(i % 5 + 1) host\(i % 7)-r.example.test", 1) }
+                + (0..<readFromCut).map { i in ("zeek1 2023-03-29 10.1.0.\(i % 5 + 1) host\(i % 7)-t.example.test", 1) }, uniquingKeysWith: +)
         #expect(counts == expected)
 
         // A restarted follower (new process) starts from the store's cursors and reads nothing again.
