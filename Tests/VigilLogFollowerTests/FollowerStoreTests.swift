@@ -163,6 +163,29 @@ struct FollowerStoreTests {
     }
 }
 
+@Suite("vigil serve --logs options")
+struct ServeLogsOptionTests {
+    @Test(
+        "a missing folder, a bad poll interval and surplus --sensor names are errors (exit 2)",
+        .enabled(if: TestSupport.vigilExecutable != nil, "the vigil executable is not built (swift build)"))
+    func badOptions() throws {
+        let work = try TestSupport.makeTemporaryDirectory("vigil-follow-options")
+        defer { try? FileManager.default.removeItem(at: work) }
+        let data = work.appendingPathComponent("data").path
+        let cases: [([String], String)] = [
+            (["--logs", work.appendingPathComponent("absent").path], "no such folder"),
+            (["--logs", work.path, "--logs-poll", "0"], "--logs-poll"),
+            (["--logs", work.path + "=a", "--sensor", "b"], "more --sensor names"),
+            (["--logs", work.path, "--logs", work.path], "given twice"),
+        ]
+        for (args, message) in cases {
+            let r = try TestSupport.runVigil(["serve", "--data-dir", data, "--listen", "127.0.0.1:0"] + args)
+            #expect(r.status == 2, "\(args)")
+            #expect(r.stderr.contains(message), "\(args): \(r.stderr)")
+        }
+    }
+}
+
 /// A running `vigil serve --logs` child process.
 final class FollowerServerProcess {
     let process = Process()
