@@ -281,6 +281,7 @@ import _VigilTestSupport
     }
 
     @Test func namesDecideLiveFilesAndBeaconGroups() {
+        defer { try? FileManager.default.removeItem(at: dir) }
         #expect(LogName.classify(relativePath: "conn.log") == LogName(kind: .hunt, live: true, beaconGroup: nil))
         #expect(LogName.classify(relativePath: "dhcp.log")?.kind == .dhcp)
         #expect(LogName.classify(relativePath: "conn.2023-03-29-10-00-00.log") == LogName(kind: .hunt, live: false, beaconGroup: "rotation:2023-03-29-10-00-00"))
