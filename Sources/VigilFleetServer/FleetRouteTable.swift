@@ -46,6 +46,9 @@ public enum FleetRouteTable {
         FleetRoute(method: .get, path: FleetRoutes.findings, access: .user(.viewer)),
         FleetRoute(method: .get, path: FleetRoutes.feeds, access: .user(.viewer)),
         FleetRoute(method: .post, path: FleetRoutes.feeds, access: .user(.analyst)),
+        FleetRoute(method: .get, path: FleetRoutes.verdicts, access: .user(.viewer)),
+        FleetRoute(method: .get, path: FleetRoutes.hostVerdict, access: .user(.viewer)),
+        FleetRoute(method: .get, path: FleetRoutes.verdictChanges, access: .user(.viewer)),
         FleetRoute(method: .get, path: FleetRoutes.enrollmentSecrets, access: .user(.admin)),
         FleetRoute(method: .post, path: FleetRoutes.enrollmentSecrets, access: .user(.admin)),
     ]
