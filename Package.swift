@@ -192,6 +192,8 @@ let package = Package(
             dependencies: ["VigilFleetStore", "VigilFleetSQLite", "VigilFleetPostgres", "VigilFleetProtocol", "VigilCore"],
             path: "benchmarks/fleet-bench"
         ),
+        // Verdict pass benchmark (docs/verdicts.md): address book, coverage, attribution, engine over N hosts.
+        .executableTarget(name: "vigil-verdict-bench", dependencies: ["VigilVerdicts", "VigilHunt", "VigilCore"], path: "benchmarks/verdict-bench"),
         .target(name: "_VigilTestSupport", dependencies: ["VigilCore"], path: "Tests/_VigilTestSupport"),
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"]),
         .testTarget(name: "VigilBinaryTests", dependencies: ["VigilBinary"]),

@@ -67,6 +67,11 @@ public final class VerdictService: Sendable {
     struct State {
         var running = false
         var pending = false
+        /// Requests so far; a pass covers every request made before it started.
+        var requested = 0
+        /// The request count when the last completed pass started, and that pass's report.
+        var covered = 0
+        var coveredReport: VerdictRunReport?
         var passes = 0
         var lastReport: VerdictRunReport?
         var lastError: String?
@@ -91,26 +96,57 @@ public final class VerdictService: Sendable {
     /// Asks for a recomputation without waiting: starts one when none runs, else marks one pending
     /// (several requests during a pass still cause a single further pass).
     public func requestRecompute() {
-        let start = state.withLock { s -> Bool in
+        _ = request()
+    }
+
+    /// Requests a pass and waits until one that started after the request has finished; returns
+    /// that pass's report (nil when it failed or `timeout` passed). For callers that answer with the
+    /// number of verdict changes, such as the network-report route.
+    public func recomputeAndWait(timeout: Duration = .seconds(120)) async -> VerdictRunReport? {
+        let ticket = request()
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        while clock.now < deadline {
+            let done = state.withLock { s -> (Bool, VerdictRunReport?) in (s.covered >= ticket, s.coveredReport) }
+            if done.0 { return done.1 }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        return nil
+    }
+
+    /// Counts the request and starts a pass unless one runs; returns the request's number.
+    private func request() -> Int {
+        let (ticket, start) = state.withLock { s -> (Int, Bool) in
+            s.requested += 1
             if s.running {
                 s.pending = true
-                return false
+                return (s.requested, false)
             }
             s.running = true
-            return true
+            return (s.requested, true)
         }
-        guard start else { return }
-        Task.detached { [self] in await self.loop() }
+        if start { Task.detached { [self] in await self.loop() } }
+        return ticket
     }
+
 
     private func loop() async {
         while true {
+            let ticket = state.withLock { $0.requested }
             do {
                 let report = try await recompute()
+                state.withLock {
+                    $0.covered = ticket
+                    $0.coveredReport = report
+                }
                 if report.changes > 0 { logger.info("verdicts: \(report.changes) change(s) over \(report.hosts) hosts in \(Int(report.milliseconds)) ms") }
             } catch {
                 logger.error("verdicts: recomputation failed: \(error)")
-                state.withLock { $0.lastError = String(describing: error) }
+                state.withLock {
+                    $0.lastError = String(describing: error)
+                    $0.covered = ticket
+                    $0.coveredReport = nil
+                }
             }
             let again = state.withLock { s -> Bool in
                 if s.pending {

@@ -104,15 +104,21 @@ final class DeliveryQueue<Item: Sendable>: Sendable {
     /// Queues without waiting; counts and logs what does not fit.
     func offer(_ items: [Item]) {
         var dropped = 0
+        var afterShutdown = 0
         for item in items {
-            if case .dropped = continuation.yield(item) { dropped += 1 }
+            switch continuation.yield(item) {
+            case .dropped: dropped += 1
+            case .terminated: afterShutdown += 1
+            default: break
+            }
         }
-        if dropped > 0 {
+        if dropped + afterShutdown > 0 {
             let total = stats.value.withLock { s in
-                s.dropped += dropped
+                s.dropped += dropped + afterShutdown
                 return s.dropped
             }
-            logger.error("\(name): queue full, dropped \(dropped) verdict change(s) (\(total) dropped since start)")
+            if dropped > 0 { logger.error("\(name): queue full, dropped \(dropped) verdict change(s) (\(total) dropped since start)") }
+            if afterShutdown > 0 { logger.error("\(name): shut down, dropped \(afterShutdown) verdict change(s) (\(total) dropped since start)") }
         }
     }
 
