@@ -386,6 +386,7 @@ public final class VerdictService: Sendable {
         let f = stored.finding
         let kind: FileCheckKind
         var campaigns: [String] = []
+        var check = f.indicator ?? f.check
         switch f.check {
         case "ioc.hash", "ioc.filename":
             kind = .hash
@@ -393,6 +394,8 @@ public final class VerdictService: Sendable {
                 let indicatorKind: IndicatorKind = f.check == "ioc.filename" ? .filename : (value.count == 32 ? .md5 : value.count == 40 ? .sha1 : .sha256)
                 if let indicator = indicators.lookup(indicatorKind, value) {
                     campaigns = NetworkEvidenceBuilder.defaultCampaigns(indicator.provenance)
+                    // The publisher's words say more than the hash the citation already shows.
+                    if let summary = indicator.summary { check = "indicator: \(summary.prefix(200))" }
                 }
             }
         case "yara":
@@ -405,7 +408,7 @@ public final class VerdictService: Sendable {
         }
         let sha = sha256(in: f) ?? digests[HostPath(hostID: stored.hostID, path: f.path)] ?? "unknown"
         return FileFinding(
-            path: f.path, sha256: sha, check: f.indicator ?? f.check, kind: kind, severity: f.severity,
+            path: f.path, sha256: sha, check: check, kind: kind, severity: f.severity,
             firstSeen: stored.firstSeen.timeIntervalSince1970, campaigns: campaigns)
     }
 
