@@ -51,5 +51,6 @@ public enum FleetRouteTable {
         FleetRoute(method: .get, path: FleetRoutes.verdictChanges, access: .user(.viewer)),
         FleetRoute(method: .get, path: FleetRoutes.enrollmentSecrets, access: .user(.admin)),
         FleetRoute(method: .post, path: FleetRoutes.enrollmentSecrets, access: .user(.admin)),
+        FleetRoute(method: .post, path: FleetRoutes.networkReports, access: .user(.analyst)),
     ]
 }

@@ -248,10 +248,11 @@ struct VerdictScenarioTests {
             try WebhookNotifier(url: "http://127.0.0.1:\(webhook.port)/vigil", secret: Array("k".utf8)),
             SyslogNotifier(target: SyslogTarget(transport: .udp, host: "127.0.0.1", port: syslog.port), payload: .cef, version: "0.1.0"),
         ]
-        let fx = try await FleetFixture { configuration in
+        // No hook given: network evidence changes recompute verdicts through the server's verdict service.
+        let fx = try await FleetFixture({ configuration in
             configuration.verdicts.mapping = MappingFile(text: FleetScenario.mapping, path: "hosts.map")
             configuration.verdictNotifiers = notifiers
-        }
+        }, networkEvidenceChanged: nil)
         defer { Task { await fx.finish() } }
         // The mapping file's bad line is reported with file and line.
         #expect(fx.server.configuration.verdicts.mapping.diagnostics.map { "\($0.path):\($0.line ?? 0)" } == ["hosts.map:3"])
@@ -342,6 +343,19 @@ struct VerdictScenarioTests {
         #expect(notifiers.allSatisfy { $0.statistics().delivered == 6 && $0.statistics().dropped == 0 && $0.statistics().failed == 0 })
 
         try await Self.commandLine(fx)
+
+        // Retro-hunt of network history: a C2 domain published after the logs were read flips host-c
+        // without reading any log again (the logs are gone): the feed import hunts the contact index,
+        // announces the new evidence, and the verdict service recomputes.
+        try FileManager.default.removeItem(at: seeded.logs.dns)
+        #expect(try await fx.store.verdict(hostID: seeded.ids["host-c.corp"]!)?.verdict.state == .clean)
+        let imported = try await fx.server.importFeed(name: "late-c2", text: "newc2.test\n", format: .plain, fileName: nil)
+        #expect((imported.networkRetroHunt?.newEvidence ?? 0) >= 1)
+        let c = try #require(try await fx.store.verdict(hostID: seeded.ids["host-c.corp"]!))
+        #expect(c.verdict.state == .contactOnly)
+        #expect(c.verdict.reasons.contains { $0.code == "contact-without-files" && $0.text.contains("newc2.test") && $0.evidence.contains { $0.contains(seeded.logs.dns.path + ":") } })
+        let history = try await fx.store.verdictChanges(hostID: seeded.ids["host-c.corp"]!, since: nil, limit: 10)
+        #expect(history.map(\.to) == [.clean, .contactOnly])
     }
 
     /// `vigil fleet verdicts` and `vigil fleet host` against the server over HTTP: formats and exit
