@@ -208,7 +208,7 @@ struct VerdictScenarioTests {
 
     /// Enrols the hosts at their historical times, records the 3CX findings and the exposed
     /// version, and applies the network report.
-    static func seed(_ store: SQLiteFleetStore, dir: URL) async throws -> Seeded {
+    static func seed(_ store: SQLiteFleetStore, dir: URL, applyReport: Bool = true) async throws -> Seeded {
         let day0 = FleetScenario.day0
         func at(_ h: Double) -> Date { Date(timeIntervalSince1970: day0 + h * 3600) }
         var ids: [String: Int64] = [:]
@@ -235,8 +235,10 @@ struct VerdictScenarioTests {
             hostID: ids["host-f.corp"]!, batch: batch(agent: FleetScenario.agent("host-f.corp", addresses: []), files: [app]), serverFindings: [],
             receivedAt: at(1))
         let logs = try FleetScenario.generate(in: dir)
-        let outcome = try await store.applyNetworkReport(try FleetScenario.report(logs), receivedAt: at(24))
-        #expect(!outcome.duplicate && outcome.contactRows > 0 && outcome.evidence > 0 && outcome.leases == 2)
+        if applyReport {
+            let outcome = try await store.applyNetworkReport(try FleetScenario.report(logs), receivedAt: at(24))
+            #expect(!outcome.duplicate && outcome.contactRows > 0 && outcome.evidence > 0 && outcome.leases == 2)
+        }
         return Seeded(ids: ids, logs: logs)
     }
 
@@ -421,6 +423,26 @@ struct VerdictScenarioTests {
         } else {
             #expect(checked.status == 0, "\(checked.stdout)\(checked.stderr)")
         }
+    }
+
+    @Test("a network report through the route recomputes verdicts and reports the changes")
+    func reportRouteRecomputes() async throws {
+        let fx = try await FleetFixture(networkEvidenceChanged: nil)
+        defer { Task { await fx.finish() } }
+        let seeded = try await Self.seed(fx.store, dir: fx.directory, applyReport: false)
+        let body = ByteBuffer(bytes: try gzip(try FleetJSON.encoder().encode(try FleetScenario.report(seeded.logs))))
+        try await fx.withClient { client in
+            var headers = bearer(fx.analystToken, gzip: true)
+            headers[.contentType] = "application/json"
+            let response = try await client.execute(uri: FleetRoutes.networkReports, method: .post, headers: headers, body: body)
+            #expect(response.status == .ok)
+            let ack = try decodeBody(NetworkReportAcknowledgement.self, response)
+            // Every host gets its first verdict in the pass that includes the report.
+            #expect(!ack.duplicate && ack.verdictChanges == 6)
+        }
+        let records = try await fx.store.verdicts(state: nil, limit: 100, offset: 0)
+        #expect(records.first { $0.hostname == "host-a.corp" }?.verdict.state == .active)
+        #expect(records.first { $0.hostname == "host-e.corp" }?.verdict.state == .contactOnly)
     }
 
     @Test("requests during a pass coalesce into one more pass")
