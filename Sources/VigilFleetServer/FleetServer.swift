@@ -26,10 +26,6 @@ public final class FleetServer: Sendable {
     /// found contacts); see ``NetworkEvidenceChanged``.
     public let networkEvidenceChanged: NetworkEvidenceChanged
 
-    /// How long the network-evidence hook waits for the verdict pass that includes the change before
-    /// it answers (the pass goes on; the sender then hears of 0 changes).
-    public static let verdictWait: Duration = .seconds(10)
-
     /// - Parameter networkEvidenceChanged: nil (the default) recomputes verdicts with ``verdicts`` and
     ///   reports the changes of the pass that includes the change; tests pass their own hook.
     public init(
@@ -43,8 +39,9 @@ public final class FleetServer: Sendable {
         let verdicts = VerdictService(
             store: store, indicators: indicators, options: configuration.verdicts, notifiers: configuration.verdictNotifiers)
         self.verdicts = verdicts
+        let wait = configuration.verdictWait
         self.networkEvidenceChanged = networkEvidenceChanged ?? { _ in
-            await verdicts.recomputeAndWait(timeout: FleetServer.verdictWait)?.changes ?? 0
+            await verdicts.recomputeAndWait(timeout: wait)?.changes ?? 0
         }
         self.hostLimiter = RateLimiter(configuration.limits.hostRate)
         self.tokenLimiter = RateLimiter(configuration.limits.tokenRate)

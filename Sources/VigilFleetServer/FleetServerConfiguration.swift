@@ -57,6 +57,9 @@ public struct FleetServerConfiguration: Sendable {
     public var indicatorCheckInterval: Duration = .seconds(1)
     /// How verdicts are computed (mapping file, coverage tolerance, affected versions).
     public var verdicts = VerdictServiceOptions()
+    /// How long a network report's answer waits for the verdict pass that includes the report (the
+    /// pass goes on; the sender then hears of 0 changes).
+    public var verdictWait: Duration = .seconds(10)
     /// Where verdict changes are pushed (`--webhook`, `--syslog`).
     public var verdictNotifiers: [any VerdictNotifier] = []
 

@@ -82,7 +82,7 @@ public final class SyslogNotifier: VerdictNotifier {
                 throw NotifyError("message of \(message.count) bytes is over \(Self.maxMessageBytes)")
             }
             let framed = target.transport == .tcp ? Array("\(message.count) ".utf8) + message : message
-            try connection.send(framed)
+            try await connection.send(framed)
         }
     }
 
@@ -98,10 +98,27 @@ public final class SyslogNotifier: VerdictNotifier {
 }
 
 /// One socket to the collector, opened on first use and after any error. Used by one worker at a time.
+///
+/// The socket calls block (connect and send are bounded by the timeout), so they run on a queue of
+/// their own, never on the threads of Swift's cooperative pool, which the server needs for requests.
 final class SyslogConnection: Sendable {
     let target: SyslogTarget
     let timeoutMilliseconds: Int32
     private let descriptor = Mutex<Int32>(-1)
+    private let queue = DispatchQueue(label: "vigil.notify.syslog")
+
+    func send(_ bytes: [UInt8]) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            queue.async {
+                do {
+                    try self.sendBlocking(bytes)
+                    continuation.resume()
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+        }
+    }
 
     init(target: SyslogTarget, timeoutMilliseconds: Int32) {
         self.target = target
@@ -112,7 +129,7 @@ final class SyslogConnection: Sendable {
         descriptor.withLock { if $0 >= 0 { close($0) } }
     }
 
-    func send(_ bytes: [UInt8]) throws {
+    private func sendBlocking(_ bytes: [UInt8]) throws {
         try descriptor.withLock { fd in
             if fd < 0 { fd = try open() }
             do {

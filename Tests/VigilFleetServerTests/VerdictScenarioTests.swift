@@ -427,7 +427,8 @@ struct VerdictScenarioTests {
 
     @Test("a network report through the route recomputes verdicts and reports the changes")
     func reportRouteRecomputes() async throws {
-        let fx = try await FleetFixture(networkEvidenceChanged: nil)
+        // A loaded test machine may need longer than the default 10 s for the pass.
+        let fx = try await FleetFixture({ $0.verdictWait = .seconds(120) }, networkEvidenceChanged: nil)
         defer { Task { await fx.finish() } }
         let seeded = try await Self.seed(fx.store, dir: fx.directory, applyReport: false)
         let body = ByteBuffer(bytes: try gzip(try FleetJSON.encoder().encode(try FleetScenario.report(seeded.logs))))

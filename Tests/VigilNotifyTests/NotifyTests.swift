@@ -24,8 +24,8 @@ final class LoopbackListener: @unchecked Sendable {
         let fd = socket(AF_INET, udp ? SOCK_DGRAM : SOCK_STREAM, 0)
         #endif
         self.fd = fd
-        var one: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        // No SO_REUSEADDR: with it, the kernel may hand the same ephemeral port to another socket of
+        // this process that also sets it (NIO's servers do), and connections or datagrams go astray.
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -42,23 +42,29 @@ final class LoopbackListener: @unchecked Sendable {
         close(fd)
     }
 
-    /// Waits up to `milliseconds` for `fd` to become readable.
-    static func readable(_ fd: Int32, _ milliseconds: Int32) -> Bool {
-        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        return poll(&p, 1, milliseconds) == 1
+    /// Waits up to `milliseconds` for `fd` to become readable, without blocking a thread of the
+    /// cooperative pool (the notifier under test needs one to send).
+    static func readable(_ fd: Int32, _ milliseconds: Int) async -> Bool {
+        let deadline = ContinuousClock.now + .milliseconds(milliseconds)
+        while ContinuousClock.now < deadline {
+            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            if poll(&p, 1, 0) == 1 { return true }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        return false
     }
 
     /// One datagram.
-    func receiveDatagram(timeoutMilliseconds: Int32 = 5000) -> [UInt8]? {
-        guard Self.readable(fd, timeoutMilliseconds) else { return nil }
+    func receiveDatagram(timeoutMilliseconds: Int = 30_000) async -> [UInt8]? {
+        guard await Self.readable(fd, timeoutMilliseconds) else { return nil }
         var buffer = [UInt8](repeating: 0, count: 65_536)
         let n = recv(fd, &buffer, buffer.count, 0)
         return n > 0 ? Array(buffer.prefix(n)) : nil
     }
 
     /// Accepts one connection.
-    func accept(timeoutMilliseconds: Int32 = 5000) -> Int32? {
-        guard Self.readable(fd, timeoutMilliseconds) else { return nil }
+    func accept(timeoutMilliseconds: Int = 30_000) async -> Int32? {
+        guard await Self.readable(fd, timeoutMilliseconds) else { return nil }
         #if canImport(Glibc)
         let c = Glibc.accept(fd, nil, nil)
         #else
@@ -68,10 +74,10 @@ final class LoopbackListener: @unchecked Sendable {
     }
 
     /// Reads from a connection until `done` says the bytes are complete, the peer closes, or time runs out.
-    static func read(_ c: Int32, timeoutMilliseconds: Int32 = 5000, until done: ([UInt8]) -> Bool) -> [UInt8] {
+    static func read(_ c: Int32, timeoutMilliseconds: Int = 30_000, until done: ([UInt8]) -> Bool) async -> [UInt8] {
         var all: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65_536)
-        while !done(all), readable(c, timeoutMilliseconds) {
+        while !done(all), await readable(c, timeoutMilliseconds) {
             let n = recv(c, &buffer, buffer.count, 0)
             if n <= 0 { break }
             all += buffer.prefix(n)
@@ -133,14 +139,14 @@ struct NotifyTests {
         notifier.enqueue([sampleChange()])
 
         // First attempt: answer 503, so the notifier must retry.
-        let first = try #require(listener.accept())
-        let firstBytes = LoopbackListener.read(first) { ReceivedRequest($0) != nil }
+        let first = try #require(await listener.accept())
+        let firstBytes = await LoopbackListener.read(first) { ReceivedRequest($0) != nil }
         #expect(ReceivedRequest(firstBytes) != nil)
         LoopbackListener.write(first, "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
         close(first)
 
-        let second = try #require(listener.accept())
-        let bytes = LoopbackListener.read(second) { ReceivedRequest($0) != nil }
+        let second = try #require(await listener.accept())
+        let bytes = await LoopbackListener.read(second) { ReceivedRequest($0) != nil }
         LoopbackListener.write(second, "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n")
         close(second)
         let request = try #require(ReceivedRequest(bytes))
@@ -189,7 +195,7 @@ struct NotifyTests {
         let listener = try LoopbackListener(udp: true)
         let notifier = SyslogNotifier(target: try SyslogTarget("udp://127.0.0.1:\(listener.port)"), payload: .json, version: "9.9.9", retry: fastRetry)
         notifier.enqueue([sampleChange()])
-        let datagram = try #require(listener.receiveDatagram())
+        let datagram = try #require(await listener.receiveDatagram())
         let text = String(decoding: datagram, as: UTF8.self)
         // PRI = local0 (16) * 8 + critical (2) = 130.
         #expect(text.hasPrefix("<130>1 2023-03-28T10:40:00.250Z "))
@@ -212,11 +218,11 @@ struct NotifyTests {
         let listener = try LoopbackListener(udp: false)
         let notifier = SyslogNotifier(target: try SyslogTarget("tcp://127.0.0.1:\(listener.port)"), payload: .cef, version: "9.9.9", retry: fastRetry)
         notifier.enqueue([sampleChange(hostileName), sampleChange("second", to: .clean)])
-        let c = try #require(listener.accept())
+        let c = try #require(await listener.accept())
         defer { close(c) }
         // Parse octet-counted frames: LENGTH SP MESSAGE.
         var frames: [String] = []
-        let bytes = LoopbackListener.read(c) { all in
+        let bytes = await LoopbackListener.read(c) { all in
             var rest = all[...]
             var n = 0
             while let sp = rest.firstIndex(of: 32), let length = Int(String(decoding: rest[..<sp], as: UTF8.self)), rest.count >= sp - rest.startIndex + 1 + length {
