@@ -101,6 +101,9 @@ struct FleetHost: AsyncParsableCommand {
 /// Text, JSON, CSV and SARIF renderings of verdicts.
 enum VerdictRendering {
     static func iso(_ date: Date) -> String { ISO8601DateFormatter().string(from: date) }
+    /// Text from agents and logs (host names, paths, log fields) with control characters escaped,
+    /// so a hostile name cannot rewrite the terminal or forge a line.
+    static func safe(_ s: String) -> String { TerminalSafe.escape(s) }
     static func iso(_ seconds: Double) -> String { VerdictTime.iso(seconds) }
 
     static func json(_ value: some Encodable) throws -> String {
@@ -166,7 +169,7 @@ enum VerdictRendering {
             let codes = r.verdict.reasons.map(\.code)
             var seen = Set<String>()
             let sensors = r.verdict.coverage.map(\.sensor).filter { seen.insert($0).inserted }
-            return [r.hostname, r.verdict.state.rawValue, iso(r.since), codes.joined(separator: ", "), sensors.isEmpty ? "-" : sensors.joined(separator: ", ")]
+            return [safe(r.hostname), r.verdict.state.rawValue, iso(r.since), safe(codes.joined(separator: ", ")), sensors.isEmpty ? "-" : safe(sensors.joined(separator: ", "))]
         }
         var widths = columns.map(\.count)
         for row in rows { for (i, c) in row.enumerated() { widths[i] = min(60, max(widths[i], c.count)) } }
@@ -187,15 +190,15 @@ enum VerdictRendering {
     static func text(_ d: HostVerdictDetail) -> String {
         let r = d.current
         let v = r.verdict
-        var out = "\(r.hostname) (host \(r.hostID)): \(v.state.rawValue.uppercased()) since \(iso(r.since)), computed \(iso(r.computedAt))\n"
+        var out = "\(safe(r.hostname)) (host \(r.hostID)): \(v.state.rawValue.uppercased()) since \(iso(r.since)), computed \(iso(r.computedAt))\n"
         out += "\nReasons:\n"
         for reason in v.reasons {
-            out += "  - [\(reason.code)] \(reason.text)\n"
-            for e in reason.evidence { out += "      evidence: \(e)\n" }
+            out += "  - [\(safe(reason.code))] \(safe(reason.text))\n"
+            for e in reason.evidence { out += "      evidence: \(safe(e))\n" }
         }
         out += "\nCoverage:\n"
         if v.coverage.isEmpty { out += "  no sensor has seen this host\n" }
-        for w in v.coverage { out += "  \(w.sensor): \(periodText(w.period)), \(w.rows) row(s), first at \(w.firstEvidence)\n" }
+        for w in v.coverage { out += "  \(safe(w.sensor)): \(periodText(w.period)), \(w.rows) row(s), first at \(safe(w.firstEvidence))\n" }
         if let required = v.requiredCoverage {
             out += "  required: \(periodText(required))\n"
             if v.missingCoverage.isEmpty {
@@ -207,8 +210,8 @@ enum VerdictRendering {
         out += "\nTimeline:\n"
         if d.timeline.isEmpty { out += "  (no events)\n" }
         for e in d.timeline {
-            out += "  \(iso(e.time))  \(e.kind.padding(toLength: 16, withPad: " ", startingAt: 0))  \(e.text)\n"
-            for ev in e.evidence.prefix(5) { out += "      \(ev)\n" }
+            out += "  \(iso(e.time))  \(safe(e.kind).padding(toLength: 16, withPad: " ", startingAt: 0))  \(safe(e.text))\n"
+            for ev in e.evidence.prefix(5) { out += "      \(safe(ev))\n" }
             if e.evidence.count > 5 { out += "      … and \(e.evidence.count - 5) more\n" }
         }
         return out
