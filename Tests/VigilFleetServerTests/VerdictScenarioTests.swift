@@ -368,6 +368,10 @@ struct VerdictScenarioTests {
             print("skipped the fleet verdicts command checks: the vigil binary is not built")
             return
         }
+        // A host whose name carries a terminal escape (a title change) and a line break.
+        let hostile = "evil\u{1b}]0;pwned\u{07}\nFAKE: clean"
+        _ = try await fx.store.enrollHost(
+            agent: FleetScenario.agent(hostile, addresses: []), keyHash: Data((0..<32).map { _ in UInt8.random(in: 0...255) }), at: Date())
         let (urls, continuation) = AsyncStream<String>.makeStream()
         let server = Task {
             try await fx.server.run(try FleetListenOptions(listen: "127.0.0.1:0", tlsCertificatePath: nil, tlsKeyPath: nil, allowInsecureHTTP: false)) {
@@ -382,7 +386,10 @@ struct VerdictScenarioTests {
 
         let table = try TestSupport.runVigil(["fleet", "verdicts"], environment: env)
         #expect(table.status == 1, "\(table.stdout)\(table.stderr)")
-        #expect(table.stdout.contains("host-a.corp") && table.stdout.contains("active") && table.stdout.contains("6 host(s)"))
+        #expect(table.stdout.contains("host-a.corp") && table.stdout.contains("active") && table.stdout.contains("7 host(s)"))
+        // The hostile name is printed escaped: no ESC, BEL or forged line reaches the terminal.
+        #expect(!table.stdout.contains("\u{1b}") && !table.stdout.contains("\u{07}") && !table.stdout.contains("\nFAKE"))
+        #expect(table.stdout.contains(#"evil\x1b]0;pwned\x07\nFAKE: clean"#))
         let clean = try TestSupport.runVigil(["fleet", "verdicts", "--state", "clean", "--format", "csv"], environment: env)
         #expect(clean.status == 0, "\(clean.stdout)\(clean.stderr)")
         let lines = clean.stdout.components(separatedBy: "\r\n")
