@@ -181,6 +181,12 @@ let package = Package(
             dependencies: ["VigilFleetStore", "VigilFleetSQLite", "VigilFleetPostgres", "VigilFleetProtocol", "VigilCore"],
             path: "benchmarks/fleet-bench"
         ),
+        // Contact-index benchmark (benchmarks/contacts.sh): N contact rows, then a network retro-hunt.
+        .executableTarget(
+            name: "vigil-contacts-bench",
+            dependencies: ["VigilFleetStore", "VigilFleetSQLite", "VigilFleetPostgres", "VigilFleetProtocol", "VigilHunt"],
+            path: "benchmarks/contacts-bench"
+        ),
         .target(name: "_VigilTestSupport", dependencies: ["VigilCore"], path: "Tests/_VigilTestSupport"),
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"]),
         .testTarget(name: "VigilBinaryTests", dependencies: ["VigilBinary"]),
@@ -206,7 +212,7 @@ let package = Package(
             name: "VigilFleetServerTests",
             dependencies: [
                 "VigilFleetServer", "VigilFleetStore", "VigilFleetSQLite", "VigilFleetProtocol", "VigilGzip", "VigilIndicators", "VigilDefaults",
-                "_VigilTestSupport",
+                "VigilFleetClient", "_VigilTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
