@@ -196,6 +196,12 @@ let package = Package(
         ),
         // Verdict pass benchmark (docs/verdicts.md): address book, coverage, attribution, engine over N hosts.
         .executableTarget(name: "vigil-verdict-bench", dependencies: ["VigilVerdicts", "VigilHunt", "VigilCore"], path: "benchmarks/verdict-bench"),
+        // Contact-index benchmark (benchmarks/contacts.sh): N contact rows, then a network retro-hunt.
+        .executableTarget(
+            name: "vigil-contacts-bench",
+            dependencies: ["VigilFleetStore", "VigilFleetSQLite", "VigilFleetPostgres", "VigilFleetProtocol", "VigilHunt"],
+            path: "benchmarks/contacts-bench"
+        ),
         .target(name: "_VigilTestSupport", dependencies: ["VigilCore"], path: "Tests/_VigilTestSupport"),
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"]),
         .testTarget(name: "VigilBinaryTests", dependencies: ["VigilBinary"]),
@@ -221,7 +227,7 @@ let package = Package(
             name: "VigilFleetServerTests",
             dependencies: [
                 "VigilFleetServer", "VigilFleetStore", "VigilFleetSQLite", "VigilFleetProtocol", "VigilGzip", "VigilIndicators", "VigilDefaults",
-                "VigilHunt", "VigilVerdicts", "VigilNotify", "VigilCore", "_VigilTestSupport",
+                "VigilHunt", "VigilVerdicts", "VigilNotify", "VigilCore", "VigilFleetClient", "_VigilTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
