@@ -28,9 +28,11 @@
 //   VigilAgent           enrolment, incremental sweeps, spool, delta upload        -> VigilFleetClient, VigilScan, VigilScanCache
 //   VigilFleetSQLite     FleetStore on SQLite (embedded, single file)              -> VigilFleetStore, GRDB
 //   VigilFleetPostgres   FleetStore on PostgreSQL (shared by several servers)       -> VigilFleetStore, postgres-nio
-//   VigilFleetServer     `vigil serve`: HTTP API, auth, limits, on-arrival matching, retro-hunt
+//   VigilNotify          verdict changes to a webhook (HMAC-signed) and syslog (RFC 5424, JSON or CEF)
+//                                                                                   -> VigilFleetProtocol, AsyncHTTPClient, swift-crypto
+//   VigilFleetServer     `vigil serve`: HTTP API, auth, limits, on-arrival matching, retro-hunt, verdicts
 //                        (the CLI hands VigilLogFollower's reports to it; the two do not import each other)
-//                                                                                   -> VigilFleetStore, VigilFeeds, VigilScan, VigilGzip, Hummingbird
+//                                                                                   -> VigilFleetStore, VigilNotify, VigilFeeds, VigilScan, VigilGzip, Hummingbird
 //   VigilConsole         the web console: server-rendered HTML (Mustache), sessions, CSRF, audit
 //                                                                                   -> VigilFleetServer, swift-mustache, HummingbirdBcrypt
 //   vigil                the thin command-line front end
@@ -120,7 +122,7 @@ let package = Package(
         .target(
             name: "VigilFleetClient",
             dependencies: [
-                "VigilFleetProtocol", "VigilFleetStore", "VigilGzip", "VigilCore", "VigilIndicators",
+                "VigilFleetProtocol", "VigilFleetStore", "VigilVerdicts", "VigilGzip", "VigilCore", "VigilIndicators",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -150,9 +152,19 @@ let package = Package(
             ]
         ),
         .target(
+            name: "VigilNotify",
+            dependencies: [
+                "VigilFleetProtocol", "VigilVerdicts",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(
             name: "VigilFleetServer",
             dependencies: [
-                "VigilFleetProtocol", "VigilFleetStore", "VigilCore", "VigilIndicators", "VigilFeeds", "VigilDefaults", "VigilScan", "VigilGzip",
+                "VigilFleetProtocol", "VigilFleetStore", "VigilNotify", "VigilVerdicts", "VigilHunt", "VigilCore", "VigilIndicators", "VigilFeeds", "VigilDefaults", "VigilScan", "VigilGzip",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -181,6 +193,7 @@ let package = Package(
                 "VigilDiff", "VigilOutput", "VigilDefaults", "VigilDetections", "VigilScanCache", "VigilFleetClient",
                 "VigilFleetProtocol", "VigilAgent", "VigilFleetServer", "VigilFleetStore", "VigilFleetSQLite", "VigilFleetPostgres",
                 "VigilLogFollower",
+                "VigilNotify", "VigilVerdicts",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -191,6 +204,14 @@ let package = Package(
             name: "vigil-fleet-bench",
             dependencies: ["VigilFleetStore", "VigilFleetSQLite", "VigilFleetPostgres", "VigilFleetProtocol", "VigilCore"],
             path: "benchmarks/fleet-bench"
+        ),
+        // Verdict pass benchmark (docs/verdicts.md): address book, coverage, attribution, engine over N hosts.
+        .executableTarget(name: "vigil-verdict-bench", dependencies: ["VigilVerdicts", "VigilHunt", "VigilCore"], path: "benchmarks/verdict-bench"),
+        // Contact-index benchmark (benchmarks/contacts.sh): N contact rows, then a network retro-hunt.
+        .executableTarget(
+            name: "vigil-contacts-bench",
+            dependencies: ["VigilFleetStore", "VigilFleetSQLite", "VigilFleetPostgres", "VigilFleetProtocol", "VigilHunt"],
+            path: "benchmarks/contacts-bench"
         ),
         .target(name: "_VigilTestSupport", dependencies: ["VigilCore"], path: "Tests/_VigilTestSupport"),
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"]),
@@ -221,11 +242,15 @@ let package = Package(
             name: "VigilFleetServerTests",
             dependencies: [
                 "VigilFleetServer", "VigilFleetStore", "VigilFleetSQLite", "VigilFleetProtocol", "VigilGzip", "VigilIndicators", "VigilDefaults",
-                "_VigilTestSupport",
+                "VigilHunt", "VigilVerdicts", "VigilNotify", "VigilCore", "VigilFleetClient", "_VigilTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
+        ),
+        .testTarget(
+            name: "VigilNotifyTests",
+            dependencies: ["VigilNotify", "VigilFleetProtocol", "VigilVerdicts", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(
             name: "VigilConsoleTests",

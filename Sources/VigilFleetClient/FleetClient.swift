@@ -8,6 +8,7 @@ import VigilFleetProtocol
 import VigilFleetStore
 import VigilGzip
 import VigilIndicators
+import VigilVerdicts
 
 /// Where and how to reach a `vigil serve`.
 public struct FleetServerEndpoint: Sendable, Hashable {
@@ -180,6 +181,77 @@ public final class FleetClient: Sendable {
         if let fileName { path += "&filename=" + Self.percentEncode(fileName) }
         let response = try await send(.POST, path, body: contents, contentType: "application/octet-stream")
         return Data(response.body)
+    }
+
+    // MARK: Verdicts
+
+    /// `GET /verdicts`: every host's current verdict, or those in one state.
+    /// Pages through the server's answer (`limit`/`offset`), `pageSize` records at a time.
+    public func verdicts(state: VerdictState? = nil, pageSize: Int = 5000) async throws(FleetClientError) -> [HostVerdictRecord] {
+        var all: [HostVerdictRecord] = []
+        while true {
+            var path = FleetRoutes.verdicts + "?limit=\(pageSize)&offset=\(all.count)"
+            if let state { path += "&state=" + state.rawValue }
+            let page = try decode([HostVerdictRecord].self, from: await send(.GET, path))
+            all += page
+            if page.count < pageSize { return all }
+        }
+    }
+
+    /// `GET /hosts/{name}/verdict`: one host's verdict, timeline and history, by host name, host
+    /// identifier or host id.
+    public func hostVerdict(_ name: String) async throws(FleetClientError) -> HostVerdictDetail {
+        let path = FleetRoutes.hostVerdict.replacingOccurrences(of: "{name}", with: Self.percentEncode(name))
+        return try decode(HostVerdictDetail.self, from: await send(.GET, path))
+    }
+
+    /// `GET /verdict-changes`: verdict changes of every host, oldest first, optionally since a time.
+    public func verdictChanges(since: Date? = nil) async throws(FleetClientError) -> [VerdictChange] {
+        let path = since.map { FleetRoutes.verdictChanges + "?since=" + String(Int64($0.timeIntervalSince1970)) } ?? FleetRoutes.verdictChanges
+        return try decode([VerdictChange].self, from: await send(.GET, path))
+    }
+
+    // MARK: Network reports
+
+    /// The most a network report may take compressed (the server's default limit).
+    public static let maxNetworkReportBodyBytes = 64 << 20
+
+    /// Encodes a network report as gzip-compressed JSON.
+    public static func encodeNetworkReport(_ report: NetworkReport) throws(FleetClientError) -> [UInt8] {
+        let json: Data
+        do { json = try fleetEncoder().encode(report) } catch {
+            throw FleetClientError(.fatal, message: "cannot encode network report: \(error)")
+        }
+        do {
+            return try GzipEncoder.gzip(Array(json), level: 6, maxOutput: maxNetworkReportBodyBytes)
+        } catch {
+            throw FleetClientError(.fatal, message: "network report \(report.reportID) too large to send: \(error)")
+        }
+    }
+
+    /// `POST /network-reports` (API token of an analyst or admin). Retryable failures (503, 429,
+    /// an unreachable server) are retried up to `attempts` times in all, waiting the server's
+    /// `Retry-After` or else `initialDelay` doubled each time (at most a minute); the report id makes
+    /// a resend safe, the server applies it once.
+    public func sendNetworkReport(
+        _ report: NetworkReport, attempts: Int = 5, initialDelay: Duration = .seconds(1)
+    ) async throws(FleetClientError) -> NetworkReportAcknowledgement {
+        let body = try Self.encodeNetworkReport(report)
+        var delay = initialDelay
+        var attempt = 1
+        while true {
+            do {
+                let response = try await send(
+                    .POST, FleetRoutes.networkReports, body: body, contentType: "application/json", extraHeaders: [("Content-Encoding", "gzip")])
+                return try decode(NetworkReportAcknowledgement.self, from: response)
+            } catch {
+                guard case .retryable(let retryAfter) = error.disposition, attempt < max(1, attempts) else { throw error }
+                let wait = retryAfter.map { Duration.seconds(min($0, 60)) } ?? delay
+                try? await Task.sleep(for: wait)
+                delay = min(delay * 2, .seconds(60))
+                attempt += 1
+            }
+        }
     }
 
     // MARK: Plumbing

@@ -148,19 +148,10 @@ extension PostgresFleetStore {
         let wanted = ContactQuery.domains(domains)
         let limit = max(0, limit)
         guard !wanted.isEmpty, limit > 0 else { return [] }
-        let ranges = wanted.map(ContactKeys.nameRange)
         var out = ContactQuery.Collector(limit: limit)
-        for try await (rname, sensor, day, client, count, first, last, logs, line, file) in try await client.query("""
-            SELECT c.rname, s.name, c.day, c.client, c.count, c.first_seen, c.last_seen, c.logs, c.evidence_line, c.evidence_file
-            FROM unnest(\(ranges.map(\.equal))::text[], \(ranges.map(\.below))::text[], \(ranges.map(\.upper))::text[]) AS q(eq, lo, hi)
-            CROSS JOIN LATERAL (
-                SELECT * FROM contact_name c
-                WHERE c.rname >= q.eq COLLATE "C" AND c.rname < q.hi COLLATE "C" AND (c.rname = q.eq COLLATE "C" OR c.rname >= q.lo COLLATE "C")
-                LIMIT \(limit)
-            ) c
-            JOIN net_sensor s ON s.sensor_id = c.sensor_id
-            LIMIT \(limit)
-            """, logger: logger).decode((String, String, Int32, String, Int64, Double, Double, Int16, Int64, String).self) {
+        for try await (rname, sensor, day, client, count, first, last, logs, line, file) in try await client.query(
+            Self.contactNamesQuery(wanted, limit: limit), logger: logger
+        ).decode((String, String, Int32, String, Int64, Double, Double, Int16, Int64, String).self) {
             out.add(SensorContact(sensor: sensor, row: ContactRow(
                 day: ContactKeys.day(Int(day)), client: client, name: ContactKeys.name(reversed: rname), count: Int(count), firstSeen: first,
                 lastSeen: last, logs: ContactKeys.logs(Int(logs)), evidenceFile: file, evidenceLine: Int(line))))
@@ -173,18 +164,52 @@ extension PostgresFleetStore {
         let limit = max(0, limit)
         guard !wanted.isEmpty, limit > 0 else { return [] }
         var out = ContactQuery.Collector(limit: limit)
-        for try await (addr, sensor, day, client, count, first, last, logs, line, file) in try await client.query("""
-            SELECT c.addr, s.name, c.day, c.client, c.count, c.first_seen, c.last_seen, c.logs, c.evidence_line, c.evidence_file
-            FROM unnest(\(wanted.map { ByteBuffer(bytes: $0.lower) })::bytea[], \(wanted.map { ByteBuffer(bytes: $0.upper) })::bytea[]) AS q(lo, hi)
-            CROSS JOIN LATERAL (SELECT * FROM contact_server c WHERE c.addr BETWEEN q.lo AND q.hi LIMIT \(limit)) c
-            JOIN net_sensor s ON s.sensor_id = c.sensor_id
-            LIMIT \(limit)
-            """, logger: logger).decode((Data, String, Int32, String, Int64, Double, Double, Int16, Int64, String).self) {
+        for try await (addr, sensor, day, client, count, first, last, logs, line, file) in try await client.query(
+            Self.contactServersQuery(wanted, limit: limit), logger: logger
+        ).decode((Data, String, Int32, String, Int64, Double, Double, Int16, Int64, String).self) {
             out.add(SensorContact(sensor: sensor, row: ContactRow(
                 day: ContactKeys.day(Int(day)), client: client, server: ContactKeys.address(addr) ?? "?", count: Int(count), firstSeen: first,
                 lastSeen: last, logs: ContactKeys.logs(Int(logs)), evidenceFile: file, evidenceLine: Int(line))))
         }
         return out.rows
+    }
+
+    /// The name retro-hunt: one range scan of the primary key per wanted domain.
+    static func contactNamesQuery(_ domains: [String], limit: Int) -> PostgresQuery {
+        let ranges = domains.map(ContactKeys.nameRange)
+        return """
+            SELECT c.rname, s.name, c.day, c.client, c.count, c.first_seen, c.last_seen, c.logs, c.evidence_line, c.evidence_file
+            FROM unnest(\(ranges.map(\.equal))::text[], \(ranges.map(\.below))::text[], \(ranges.map(\.upper))::text[]) AS q(eq, lo, hi)
+            CROSS JOIN LATERAL (
+                SELECT * FROM contact_name c
+                WHERE c.rname >= q.eq COLLATE "C" AND c.rname < q.hi COLLATE "C" AND (c.rname = q.eq COLLATE "C" OR c.rname >= q.lo COLLATE "C")
+                LIMIT \(limit)
+            ) c
+            JOIN net_sensor s ON s.sensor_id = c.sensor_id
+            LIMIT \(limit)
+            """
+    }
+
+    /// The address retro-hunt: one range scan of the primary key per wanted network.
+    static func contactServersQuery(_ networks: [(lower: Data, upper: Data)], limit: Int) -> PostgresQuery {
+        """
+        SELECT c.addr, s.name, c.day, c.client, c.count, c.first_seen, c.last_seen, c.logs, c.evidence_line, c.evidence_file
+        FROM unnest(\(networks.map { ByteBuffer(bytes: $0.lower) })::bytea[], \(networks.map { ByteBuffer(bytes: $0.upper) })::bytea[]) AS q(lo, hi)
+        CROSS JOIN LATERAL (SELECT * FROM contact_server c WHERE c.addr BETWEEN q.lo AND q.hi LIMIT \(limit)) c
+        JOIN net_sensor s ON s.sensor_id = c.sensor_id
+        LIMIT \(limit)
+        """
+    }
+
+    /// PostgreSQL's plans for the two retro-hunt statements, one line per step (tests: each reads the
+    /// contact tables through their primary keys, never a sequential scan).
+    public func contactPlans() async throws -> (names: [String], servers: [String]) {
+        var names = Self.contactNamesQuery(["evil.com", "c2.example"], limit: 1000)
+        names.sql = "EXPLAIN " + names.sql
+        let r = ContactKeys.range(IPNetwork("192.0.2.0/24")!)
+        var servers = Self.contactServersQuery([r, r], limit: 1000)
+        servers.sql = "EXPLAIN " + servers.sql
+        return (try await collect(names, as: String.self), try await collect(servers, as: String.self))
     }
 
     public func coverageRows(clients: [String]?) async throws -> [CoverageRow] {

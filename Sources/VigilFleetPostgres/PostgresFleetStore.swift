@@ -55,10 +55,10 @@ public final class PostgresFleetStore: FleetStore {
             database: database.isEmpty ? user : database, tls: tls)
     }
 
-    /// Refreshes the planner's statistics of the inventory tables (`ANALYZE`), which autovacuum
+    /// Refreshes the planner's statistics of the inventory and contact tables (`ANALYZE`), which autovacuum
     /// otherwise does within minutes; worth calling after a large ingest.
     public func refreshStatistics() async throws {
-        for table in ["host_file", "path", "host"] {
+        for table in ["host_file", "path", "host", "contact_name", "contact_server", "contact_coverage"] {
             try await client.query(PostgresQuery(unsafeSQL: "ANALYZE \(table)"), logger: logger)
         }
     }

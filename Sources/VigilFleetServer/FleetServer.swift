@@ -17,6 +17,8 @@ public final class FleetServer: Sendable {
     public let store: any FleetStore
     public let configuration: FleetServerConfiguration
     public let indicators: ServerIndicators
+    /// Per-host verdicts: recomputed when evidence arrives, served by the verdict routes.
+    public let verdicts: VerdictService
     let hostLimiter: RateLimiter
     let tokenLimiter: RateLimiter
     let enrollLimiter: RateLimiter
@@ -24,15 +26,23 @@ public final class FleetServer: Sendable {
     /// found contacts); see ``NetworkEvidenceChanged``.
     public let networkEvidenceChanged: NetworkEvidenceChanged
 
+    /// - Parameter networkEvidenceChanged: nil (the default) recomputes verdicts with ``verdicts`` and
+    ///   reports the changes of the pass that includes the change; tests pass their own hook.
     public init(
         store: any FleetStore, configuration: FleetServerConfiguration = FleetServerConfiguration(),
-        networkEvidenceChanged: @escaping NetworkEvidenceChanged = NetworkEvidenceChange.ignore
+        networkEvidenceChanged: NetworkEvidenceChanged? = nil
     ) {
         self.store = store
-        self.networkEvidenceChanged = networkEvidenceChanged
         self.configuration = configuration
         self.indicators = ServerIndicators(
             store: store, includeDefaults: configuration.includeDefaultIndicators, checkInterval: configuration.indicatorCheckInterval)
+        let verdicts = VerdictService(
+            store: store, indicators: indicators, options: configuration.verdicts, notifiers: configuration.verdictNotifiers)
+        self.verdicts = verdicts
+        let wait = configuration.verdictWait
+        self.networkEvidenceChanged = networkEvidenceChanged ?? { _ in
+            await verdicts.recomputeAndWait(timeout: wait)?.changes ?? 0
+        }
         self.hostLimiter = RateLimiter(configuration.limits.hostRate)
         self.tokenLimiter = RateLimiter(configuration.limits.tokenRate)
         self.enrollLimiter = RateLimiter(configuration.limits.enrollRate)
@@ -92,6 +102,9 @@ public final class FleetServer: Sendable {
             case FleetRoutes.hosts: return try await listHosts(request)
             case FleetRoutes.files: return try await searchFiles(request)
             case FleetRoutes.findings: return try await listFindings(request)
+            case FleetRoutes.verdicts: return try await listVerdicts(request)
+            case FleetRoutes.hostVerdict: return try await hostVerdict(request, context: context)
+            case FleetRoutes.verdictChanges: return try await listVerdictChanges(request)
             case FleetRoutes.feeds: return post ? try await addFeed(request) : try json(try await store.feeds())
             case FleetRoutes.networkReports: return try await receiveNetworkReport(request, user: user)
             default: return post ? try await createEnrollmentSecret(request) : try json(try await store.enrollmentSecrets())
@@ -238,6 +251,9 @@ public final class FleetServer: Sendable {
         // The store held nothing for this host and the batch is a delta on top of something: the agent must
         // forget what it believes the server has and send everything again.
         let resync = !outcome.duplicate && !hadInventory && !(batch.sequence == 1 && batch.removed.isEmpty)
+        if !outcome.duplicate, outcome.findingsRecorded > 0 || !serverFindings.isEmpty || batch.touchesVersionFiles(configuration.verdicts.versionFileNames) {
+            verdicts.requestRecompute()
+        }
         let ack = BatchAcknowledgement(
             batchID: batch.batchID, duplicate: outcome.duplicate, filesApplied: outcome.filesApplied,
             filesRemoved: outcome.filesRemoved, findingsRecorded: outcome.findingsRecorded, resync: resync)
@@ -378,6 +394,7 @@ public final class FleetServer: Sendable {
         try await store.saveFeed(record, indicatorsJSON: data)
         try await indicators.reload()
         let hunt = try await RetroHunt.run(fresh, store: store)
+        if hunt.newFindings > 0 { verdicts.requestRecompute() }
         // New domain and address indicators against the contact index (network history).
         let freshNetwork = imported.indicators.indicators.filter { NetworkRetroHunt.isNetwork($0.kind) && !before.contains($0.kind, $0.value) }
         let networkHunt = try await NetworkRetroHunt.run(freshNetwork, store: store)

@@ -22,7 +22,7 @@ struct FleetFixture {
 
     init(
         _ adjust: (inout FleetServerConfiguration) -> Void = { _ in },
-        networkEvidenceChanged: @escaping NetworkEvidenceChanged = NetworkEvidenceChange.ignore
+        networkEvidenceChanged: NetworkEvidenceChanged? = NetworkEvidenceChange.ignore
     ) async throws {
         directory = try TestSupport.makeTemporaryDirectory("vigil-fleet")
         store = try SQLiteFleetStore(path: directory.appendingPathComponent("fleet.sqlite").path)

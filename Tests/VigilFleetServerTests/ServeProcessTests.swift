@@ -225,6 +225,79 @@ struct ServeProcessTests {
         #expect(untrusted.status != 0)
     }
 
+
+    @Test(
+        "vigil hunt --report-to posts its network evidence to vigil serve; a C2 domain published later is found without resending",
+        .enabled(if: TestSupport.vigilExecutable != nil, "the vigil executable is not built (swift build)"))
+    func huntReportTo() async throws {
+        let vigil = try #require(TestSupport.vigilExecutable)
+        let work = try TestSupport.makeTemporaryDirectory("vigil-hunt-report")
+        defer { try? FileManager.default.removeItem(at: work) }
+        let dataDir = work.appendingPathComponent("data")
+        let logs = work.appendingPathComponent("logs")
+        try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
+        let header = "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n"
+        let day = 1_774_742_400.0  // 2026-03-29T00:00:00Z
+        func ts(_ t: Double) -> String { String(format: "%.6f", t) }
+        var dns = header + "#path\tdns\n#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tquery\tqtype_name\trcode_name\tanswers\tTTLs\n"
+        dns += ts(day + 100) + "\tD1\t10.7.0.20\t5353\t10.7.0.1\t53\tudp\twiki.corp.test\tA\tNOERROR\t192.0.2.7\t60\n"
+        dns += ts(day + 200) + "\tD2\t10.7.0.31\t5353\t10.7.0.1\t53\tudp\tcdn.later-c2.test\tA\tNOERROR\t192.0.2.8\t60\n"
+        dns += ts(day + 300) + "\tD3\t10.7.0.31\t5353\t10.7.0.1\t53\tudp\tcdn.later-c2.test\tA\tNOERROR\t192.0.2.8\t60\n"
+        dns += ts(day + 400) + "\tD4\t10.7.0.20\t5353\t10.7.0.1\t53\tudp\tazureonlinestorage.com\tA\tNOERROR\t192.0.2.9\t60\n"
+        try dns.write(to: logs.appendingPathComponent("dns.log"), atomically: true, encoding: .utf8)
+        var dhcp = header + "#path\tdhcp\n#fields\tts\tuids\tclient_addr\tserver_addr\tmac\thost_name\tclient_fqdn\tdomain\trequested_addr\tassigned_addr\tlease_time\tclient_message\tserver_message\tmsg_types\tduration\n"
+        dhcp += ts(day + 5) + "\tCd1\t-\t10.7.0.1\t02:00:00:00:00:31\tpc-31\t-\tcorp\t10.7.0.31\t10.7.0.31\t86400.000000\t-\t-\tREQUEST,ACK\t0.01\n"
+        try dhcp.write(to: logs.appendingPathComponent("dhcp.log"), atomically: true, encoding: .utf8)
+
+        #expect(try TestSupport.runVigil(["serve", "user", "add", "ana", "--role", "analyst", "--data-dir", dataDir.path]).status == 0)
+        #expect(try TestSupport.runVigil(["serve", "user", "add", "vic", "--role", "viewer", "--data-dir", dataDir.path]).status == 0)
+        let analyst = try TestSupport.runVigil(["serve", "token", "create", "--user", "ana", "--data-dir", dataDir.path])
+        let viewer = try TestSupport.runVigil(["serve", "token", "create", "--user", "vic", "--data-dir", dataDir.path])
+        #expect(analyst.status == 0 && viewer.status == 0, "\(analyst.stderr) \(viewer.stderr)")
+        let token = analyst.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let server = try ServerProcess(vigil: vigil, dataDir: dataDir)
+        defer { server.stop() }
+
+        // The hunt alone, then with --report-to: the same findings and exit status (the built-in 3CX C2 hit).
+        let plain = try TestSupport.runVigil(["hunt", logs.path, "--format", "jsonl"])
+        let reported = try TestSupport.runVigil([
+            "hunt", logs.path, "--format", "jsonl", "--report-to", server.url, "--token", token, "--sensor", "zeek-lab",
+        ])
+        #expect(plain.status == 1)
+        #expect(reported.status == plain.status, "\(reported.stderr)")
+        #expect(reported.stdout == plain.stdout)
+        #expect(reported.stdout.contains("azureonlinestorage.com"))
+        #expect(reported.stderr.contains("Reported to \(server.url)"), "\(reported.stderr)")
+        #expect(reported.stderr.contains("3 contact row(s), 1 new hit/beacon evidence item(s), 1 new DHCP lease(s)"), "\(reported.stderr)")
+
+        // A viewer token, or no server, is an error: exit status 2, the hunt's output still printed.
+        let refused = try TestSupport.runVigil(["hunt", logs.path, "--report-to", server.url, "--token",
+                                                viewer.stdout.trimmingCharacters(in: .whitespacesAndNewlines)])
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("403") || refused.stderr.contains("forbidden"), "\(refused.stderr)")
+
+        // The C2 domain is published afterwards: the contact index answers without any log being sent again.
+        let feed = work.appendingPathComponent("late.txt")
+        try "later-c2.test\n".write(to: feed, atomically: true, encoding: .utf8)
+        let tokenFile = work.appendingPathComponent("token")
+        try token.write(to: tokenFile, atomically: true, encoding: .utf8)
+        let added = try TestSupport.runVigil([
+            "fleet", "feed", "add", feed.path, "--name", "late", "--feed-format", "plain", "--server", server.url, "--token-file", tokenFile.path,
+        ])
+        #expect(added.status == 0, "\(added.stderr)")
+        server.stop()
+        let store = try SQLiteFleetStore(path: dataDir.appendingPathComponent("fleet.sqlite").path)
+        defer { Task { try? await store.close() } }
+        let evidence = try await store.networkEvidence(limit: 10).map(\.evidence)
+        #expect(evidence.count == 2)  // the hunt's own hit and the retro-hunt's
+        #expect(evidence.contains { $0.destination == "azureonlinestorage.com" && $0.address == "10.7.0.20" && $0.channel == "dns-query" })
+        let e = try #require(evidence.first { $0.indicator == "later-c2.test" })
+        #expect(e.address == "10.7.0.31" && e.destination == "cdn.later-c2.test" && e.indicator == "later-c2.test")
+        #expect(e.sensor == "zeek-lab" && e.count == 2)
+        #expect(e.evidence.first?.file.hasSuffix("dns.log") == true && e.evidence.first?.line == 8)
+        #expect(try await store.dhcpLeases().map(\.hostName) == ["pc-31"])
+    }
+
     @Test(
         "two vigil serve processes on one PostgreSQL database share batches, feeds and findings",
         .enabled(if: ProcessInfo.processInfo.environment["VIGIL_TEST_POSTGRES_URL"] != nil, "VIGIL_TEST_POSTGRES_URL is not set (scripts/postgres.sh start)"),

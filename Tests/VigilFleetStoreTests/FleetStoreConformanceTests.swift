@@ -86,6 +86,28 @@ struct PostgresFleetStoreConformance {
         }
         try await PostgresTestServer.admin(url, "DROP DATABASE \(database) WITH (FORCE)")
     }
+
+    /// The contact retro-hunt reads the contact tables through their primary keys (range scans), even
+    /// with statistics saying the tables are large: never a sequential scan.
+    @Test func contactPlanUsesPrimaryKeys() async throws {
+        let url = try #require(PostgresTestServer.url)
+        let database = "vigil_t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(20)
+        try await PostgresTestServer.admin(url, "CREATE DATABASE \(database)")
+        defer { Task { try? await PostgresTestServer.admin(url, "DROP DATABASE \(database) WITH (FORCE)") } }
+        let store = try PostgresFleetStore(url: PostgresTestServer.url(url, database: database))
+        try await store.migrate()
+        // Some rows and fresh statistics, so the planner decides on data rather than on defaults.
+        _ = try await store.applyNetworkReport(report("plan", names: (0..<3_000).map {
+            nameRow(day0, "10.0.\($0 % 200 / 10).\($0 % 10)", "h\($0).example-\($0 % 50).com", first: ts(Double($0)))
+        }, servers: (0..<3_000).map { serverRow(day0, "10.0.0.\($0 % 200)", "198.51.\($0 / 250).\($0 % 250)", first: ts(Double($0))) }),
+                                               receivedAt: at(1))
+        try await store.refreshStatistics()
+        let (names, servers) = try await store.contactPlans()
+        #expect(names.contains { $0.contains("contact_name_pkey") }, "\(names.joined(separator: "\n"))")
+        #expect(servers.contains { $0.contains("contact_server_pkey") }, "\(servers.joined(separator: "\n"))")
+        #expect(!(names + servers).contains { $0.contains("Seq Scan on contact_") }, "\((names + servers).joined(separator: "\n"))")
+        try await store.close()
+    }
 }
 
 @Suite("PostgreSQL store configuration")

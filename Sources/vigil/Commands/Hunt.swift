@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VigilFeeds
+import VigilFleetProtocol
 import VigilHunt
 import VigilCore
 import VigilOutput
@@ -39,6 +40,12 @@ struct Hunt: AsyncParsableCommand {
               vigil hunt access.log                      (Squid)
               vigil hunt fw.csv --map ts=time,src=client,dst=server,bytes=sent
               vigil hunt proxy.jsonl --map ts=@timestamp,src=client_ip,dst_host=host,url=url
+              vigil hunt /var/log/zeek/ --report-to https://fleet.example:8443 --token-file ~/.vigil-token --sensor zeek-hq
+
+            --report-to posts the run's network evidence to a fleet server: a contact summary (distinct \
+            day/client/name and day/client/server rows with counts, first/last seen and the first log line), the \
+            indicator hits, the reported beacons and the DHCP leases of any dhcp.log among the inputs. The normal \
+            output and exit status stay as they are; a failed post is an error (exit status 2).
             """
     )
 
@@ -85,6 +92,8 @@ struct Hunt: AsyncParsableCommand {
     @Option(help: "Beacons listed in text output.")
     var top: Int = 25
 
+    @OptionGroup(title: "Reporting to a fleet server") var reporting: HuntReportOptions
+
     func validate() throws {
         guard (0...1).contains(minScore) else { throw ValidationError("--min-score must be between 0 and 1") }
         guard top > 0 else { throw ValidationError("--top must be positive") }
@@ -92,7 +101,18 @@ struct Hunt: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            try hunt()
+            let (report, contacts) = try hunt()
+            if reporting.enabled {
+                let (network, dhcpDiagnostics) = reporting.networkReport(report, contacts: contacts)
+                for d in dhcpDiagnostics.prefix(20) { printToStandardError("warning: \(d)") }
+                if let c = contacts, c.droppedContacts > 0 || c.withoutClient > 0 || c.rejectedNames > 0 {
+                    printToStandardError(
+                        "warning: contact summary: \(c.droppedContacts) record(s) past the \(c.maxRows)-row cap, \(c.withoutClient) without a client "
+                            + "address or time, \(c.rejectedNames) with an unusable name were not summarised")
+                }
+                try await reporting.post(network)
+            }
+            if !report.findings.isEmpty { throw VigilExitCode.findings }
         } catch let code as ExitCode {
             throw code
         } catch {
@@ -102,7 +122,8 @@ struct Hunt: AsyncParsableCommand {
         }
     }
 
-    private func hunt() throws {
+    /// Runs the hunt and prints its output; returns the report and, with --report-to, the contact summary.
+    private func hunt() throws -> (HuntReport, ContactSummary?) {
         // The same loader as 'vigil scan': a damaged store is a diagnostic, a missing --iocs file an error.
         let loaded = try IndicatorLoader.load(
             IndicatorSources(builtIn: !noDefaultIndicators, store: storeOptions.feedStore, files: iocFiles))
@@ -135,8 +156,10 @@ struct Hunt: AsyncParsableCommand {
         options.minimumBeaconScore = minScore
         options.beacons = !noBeacons
         if standardErrorIsTerminal { options.progress = { printToStandardError($0) } }
+        if reporting.enabled { options.contactSummary = ContactSummaryOptions(sensor: reporting.sensorName) }
 
-        let report = try HuntEngine(options: options).run(paths: paths)
+        let engine = HuntEngine(options: options)
+        let report = try engine.run(paths: paths)
         let findings = report.findings
         switch format.value {
         case .text:
@@ -156,7 +179,7 @@ struct Hunt: AsyncParsableCommand {
             FileHandle.standardOutput.write(Data(log.utf8))
             printSummary(report, findings: findings.count)
         }
-        if !findings.isEmpty { throw VigilExitCode.findings }
+        return (report, engine.contactSummary)
     }
 
     /// For the machine formats that carry findings only: the counts and problems on standard error.
