@@ -134,6 +134,16 @@ public final class Console: Sendable {
         case (.post, ConsoleRouteTable.secrets): return try await createSecret(visit)
         case (.post, ConsoleRouteTable.revokeSecret): return try await revokeSecret(visit)
         case (.get, ConsoleRouteTable.audit): return try await auditPage(visit)
+        case (.post, ConsoleRouteTable.markFinding): return try await markFinding(visit)
+        case (.get, ConsoleRouteTable.users): return try await usersPage(visit, flash: nil)
+        case (.post, ConsoleRouteTable.users): return try await createUser(visit)
+        case (.post, ConsoleRouteTable.userRole): return try await changeRole(visit)
+        case (.post, ConsoleRouteTable.userPassword): return try await resetPassword(visit)
+        case (.post, ConsoleRouteTable.userDisable): return try await disableUser(visit)
+        case (.post, ConsoleRouteTable.userDelete): return try await deleteUser(visit)
+        case (.get, ConsoleRouteTable.tokens): return try await tokensPage(visit, newToken: nil, flash: nil)
+        case (.post, ConsoleRouteTable.tokens): return try await createToken(visit)
+        case (.post, ConsoleRouteTable.revokeToken): return try await revokeToken(visit)
         default: return errorPage(visit, .notFound, "Not found", "There is no such page.")
         }
     }
@@ -297,7 +307,11 @@ public final class Console: Sendable {
             ["href": "/feeds", "label": "Feeds", "active": active == "feeds"],
             ["href": "/agents", "label": "Agents", "active": active == "agents"],
         ]
-        if visit.user.role == .admin { nav.append(["href": "/audit", "label": "Audit log", "active": active == "audit"]) }
+        nav.append(["href": "/tokens", "label": "API tokens", "active": active == "tokens"])
+        if visit.user.role == .admin {
+            nav.append(["href": "/users", "label": "Users", "active": active == "users"])
+            nav.append(["href": "/audit", "label": "Audit log", "active": active == "audit"])
+        }
         all["user"] = ["name": visit.user.name, "role": visit.user.role.rawValue, "csrf": visit.session.csrfToken, "nav": nav] as [String: Any]
         all["csrf"] = visit.session.csrfToken
         return render(template, all, status: status)

@@ -166,5 +166,6 @@ public enum PostgresFleetSchema {
             """,
             "CREATE INDEX host_last_contact ON host (last_contact)",
         ]),
+        consoleMarks,
     ]
 }

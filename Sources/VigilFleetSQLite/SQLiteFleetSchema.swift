@@ -147,6 +147,7 @@ public enum SQLiteFleetSchema {
                 CREATE INDEX host_last_contact ON host (last_contact);
                 """)
         }
+        migrator.registerMigration("v3-console-marks", migrate: consoleMarks)
         return migrator
     }()
 }

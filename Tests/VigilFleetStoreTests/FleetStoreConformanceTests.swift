@@ -134,7 +134,7 @@ struct Harness: Sendable {
 enum StoreCase: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case enrollmentSecrets, hostEnrollmentAndKeys, hostContactAndAddresses, batchDelta, duplicateBatch, lookupsAcrossHosts,
          bulkLookup, hostileBatch, findingsFirstLastSeen, feedsAndGeneration, usersAndTokens, migrationsTwice, concurrentBatches,
-         consoleSessionsAndAudit, consoleQueries
+         consoleSessionsAndAudit, consoleQueries, consoleFindingMarks, consoleUserManagement
 
     var testDescription: String { rawValue }
 
@@ -155,6 +155,8 @@ enum StoreCase: String, CaseIterable, Sendable, CustomTestStringConvertible {
         case .concurrentBatches: try await Cases.concurrentBatches(store, harness)
         case .consoleSessionsAndAudit: try await Cases.consoleSessionsAndAudit(store, harness)
         case .consoleQueries: try await Cases.consoleQueries(store)
+        case .consoleFindingMarks: try await Cases.consoleFindingMarks(store)
+        case .consoleUserManagement: try await Cases.consoleUserManagement(store)
         }
     }
 }

@@ -1,0 +1,145 @@
+import Foundation
+import VigilFleetProtocol
+import VigilFleetStore
+import VigilVerdicts
+
+/// Verdicts in the console: counts, the chart of counts over time, a host's verdict with reasons,
+/// coverage, history and timeline.
+extension Console {
+    /// The display order of the states (worst first) and their colours.
+    static let verdictStates: [VerdictState] = [.active, .unknownActivity, .contactOnly, .dormant, .exposed, .clean]
+
+    static func verdictColor(_ state: VerdictState) -> String {
+        switch state {
+        case .active: "#b42318"
+        case .unknownActivity: "#ca8a04"
+        case .contactOnly: "#9e3fbf"
+        case .dormant: "#dc6803"
+        case .exposed: "#2563eb"
+        case .clean: "#067647"
+        }
+    }
+
+    /// Per-day verdict counts for the `days` days ending with `now`'s day (UTC), oldest first.
+    ///
+    /// Works backwards from the current counts: before a change `from → to` the host counted under
+    /// `from` (or not at all for a first verdict), so only the changes inside the window are needed,
+    /// however long the fleet's history. Each day's counts are those at the end of that day.
+    static func dailyVerdictCounts(current: [VerdictState: Int], changes: [VerdictChange], days: Int, now: Date)
+        -> [(day: Date, counts: [VerdictState: Int])] {
+        let days = max(1, min(days, 366))
+        let dayLength = 86_400.0
+        let todayStart = (now.timeIntervalSince1970 / dayLength).rounded(.down) * dayLength
+        var counts = current
+        var result: [(day: Date, counts: [VerdictState: Int])] = []
+        var pending = changes.sorted { $0.at > $1.at }[...]  // newest first
+        for back in 0..<days {
+            let dayStart = todayStart - Double(back) * dayLength
+            let dayEnd = back == 0 ? max(now.timeIntervalSince1970, dayStart + dayLength) : dayStart + dayLength
+            // Undo the changes after this day's end.
+            while let change = pending.first, change.at.timeIntervalSince1970 >= dayEnd {
+                counts[change.to, default: 0] -= 1
+                if let from = change.from { counts[from, default: 0] += 1 }
+                pending = pending.dropFirst()
+            }
+            result.append((Date(timeIntervalSince1970: dayStart), counts.mapValues { max(0, $0) }))
+        }
+        return result.reversed()
+    }
+
+    /// The overview's verdict card: counts linking to the filtered host list and the chart of the last 14 days.
+    func verdictOverview(now: Date) async -> [String: Any] {
+        do {
+            let counts = try await store.verdictCounts()
+            let changes = try await store.verdictChanges(hostID: nil, since: now.addingTimeInterval(-14 * 86_400), limit: 200_000)
+            let daily = Self.dailyVerdictCounts(current: counts, changes: changes, days: 14, now: now)
+            let chart = StackedBarChart(
+                title: "Hosts per verdict, last 14 days",
+                series: Self.verdictStates.map { .init(name: $0.rawValue, color: Self.verdictColor($0)) },
+                columns: daily.map { entry in
+                    .init(label: String(SVG.timeLabel(entry.day.timeIntervalSince1970, withTime: false).dropFirst(5)),
+                          values: Self.verdictStates.map { entry.counts[$0] ?? 0 })
+                })
+            return [
+                "states": Self.verdictStates.map { state in
+                    let n = counts[state] ?? 0
+                    return ["state": state.rawValue, "count": n, "zero": n == 0, "color": Self.verdictColor(state)] as [String: Any]
+                },
+                "total": counts.values.reduce(0, +),
+                "svg": chart.render(id: "verdict-chart"),
+                "changes": changes.count,
+            ]
+        } catch {
+            return ["problem": "Verdicts cannot be read from the store: \(error)"]
+        }
+    }
+
+    /// A host's verdict section, history and timeline chart; nil values when the host has no verdict yet.
+    func hostVerdictValues(host: HostRecord, findings: [StoredFinding], now: Date) async -> [String: Any] {
+        do {
+            guard let record = try await store.verdict(hostID: host.id) else {
+                return ["none": true]
+            }
+            let history = try await store.verdictChanges(hostID: host.id, since: nil, limit: 1000)
+            let v = record.verdict
+            var values: [String: Any] = [
+                "state": v.state.rawValue, "since": Self.timestamp(record.since), "computed": Self.timestamp(record.computedAt),
+                "asOf": VerdictTime.iso(v.asOf),
+                "reasons": v.reasons.map { ["code": $0.code, "text": $0.text, "evidence": $0.evidence, "hasEvidence": !$0.evidence.isEmpty] as [String: Any] },
+                "hasReasons": !v.reasons.isEmpty,
+                "coverage": v.coverage.map {
+                    ["sensor": $0.sensor, "period": $0.period.description, "rows": $0.rows, "first": $0.firstEvidence] as [String: Any]
+                },
+                "history": history.reversed().map {
+                    ["at": Self.timestamp($0.at), "from": $0.from?.rawValue ?? "(none)", "to": $0.to.rawValue, "reasons": $0.reasons.joined(separator: ", ")]
+                },
+            ]
+            if let required = v.requiredCoverage { values["required"] = required.description }
+            if !v.missingCoverage.isEmpty { values["missing"] = v.missingCoverage.map(\.description).joined(separator: "; ") }
+            let items = Self.timelineItems(verdict: v, findings: findings, history: history)
+            values["svg"] = TimelineChart(title: "Timeline of \(host.hostname)", items: items).render(id: "host-timeline")
+            return values
+        } catch {
+            return ["problem": "The verdict cannot be read from the store: \(error)"]
+        }
+    }
+
+    /// The chart's items: compromised files appearing (from the host's high and critical findings),
+    /// C2 contacts and beacons (from the verdict's timeline), verdict changes (from the history).
+    static func timelineItems(verdict: HostVerdict, findings: [StoredFinding], history: [VerdictChange],
+                              events: [TimelineEvent] = []) -> [TimelineChart.Item] {
+        var items: [TimelineChart.Item] = []
+        var seenFiles = Set<String>()
+        for f in findings.sorted(by: { $0.firstSeen < $1.firstSeen }) where f.finding.severity >= .high {
+            guard seenFiles.insert(f.finding.path).inserted else { continue }
+            items.append(.init(lane: .files, start: f.firstSeen.timeIntervalSince1970, end: f.firstSeen.timeIntervalSince1970,
+                               label: "\(f.finding.path) (\(f.finding.check)) first seen \(timestamp(f.firstSeen))", color: "#b42318"))
+        }
+        var beaconStarts: [String: TimelineEvent] = [:]
+        for e in events.sorted(by: { $0.time < $1.time }) {
+            switch e.kind {
+            case "first-c2-contact", "last-c2-contact":
+                items.append(.init(lane: .c2, start: e.time, end: e.time, label: "\(VerdictTime.iso(e.time)): \(e.text)", color: "#b42318"))
+            case "beacon-start":
+                beaconStarts[e.evidence.first ?? e.text] = e
+            case "beacon-end":
+                let start = beaconStarts.removeValue(forKey: e.evidence.first ?? e.text)
+                items.append(.init(lane: .beacons, start: start?.time ?? e.time, end: e.time,
+                                   label: (start?.text ?? e.text) + " – last seen \(VerdictTime.iso(e.time))", color: "#dc6803"))
+            case "file-appeared" where !seenFiles.contains(where: { e.text.hasPrefix($0) }):
+                items.append(.init(lane: .files, start: e.time, end: e.time, label: "\(VerdictTime.iso(e.time)): \(e.text)", color: "#b42318"))
+            default:
+                break
+            }
+        }
+        for start in beaconStarts.values {
+            items.append(.init(lane: .beacons, start: start.time, end: start.time, label: start.text, color: "#dc6803"))
+        }
+        for change in history {
+            items.append(.init(lane: .verdict, start: change.at.timeIntervalSince1970, end: change.at.timeIntervalSince1970,
+                               label: "\(timestamp(change.at)): verdict \(change.from?.rawValue ?? "none") → \(change.to.rawValue)",
+                               color: verdictColor(change.to)))
+        }
+        return items
+    }
+}
