@@ -84,7 +84,13 @@ extension Console {
         if let verdictFilter, query.isEmpty {
             // Hosts with this verdict, by host name (offset pages: the store lists verdicts by name).
             let offset = max(0, min(parameters.get("offset").flatMap { Int($0) } ?? 0, 10_000_000))
-            let records = try await store.verdicts(state: verdictFilter, limit: configuration.pageSize + 1, offset: offset)
+            let records: [HostVerdictRecord]
+            do {
+                records = try await store.verdicts(state: verdictFilter, limit: configuration.pageSize + 1, offset: offset)
+            } catch {
+                values["problem"] = "Verdicts cannot be read from the store: \(error)"
+                records = []
+            }
             var rows: [[String: Any]] = []
             for record in records.prefix(configuration.pageSize) {
                 guard let host = try await store.host(id: record.hostID) else { continue }
