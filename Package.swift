@@ -103,7 +103,9 @@ let package = Package(
         .target(name: "VigilVerdicts", dependencies: ["VigilHunt", "VigilIndicators", "VigilCore"]),
         .target(name: "VigilOutput", dependencies: ["VigilCore"]),
         .target(name: "VigilFleetProtocol", dependencies: ["VigilVerdicts", "VigilHunt", "VigilCore"]),
-        .target(name: "VigilFleetStore", dependencies: ["VigilFleetProtocol", "VigilVerdicts", "VigilHunt", "VigilCore"]),
+        .target(
+            name: "VigilFleetStore",
+            dependencies: ["VigilFleetProtocol", "VigilVerdicts", "VigilHunt", "VigilCore", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "VigilScanCache", dependencies: ["VigilScan", "VigilCore", "VigilDetections", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(
             name: "VigilFleetClient",

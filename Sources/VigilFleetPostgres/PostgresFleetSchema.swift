@@ -166,6 +166,137 @@ public enum PostgresFleetSchema {
             """,
             "CREATE INDEX host_last_contact ON host (last_contact)",
         ]),
+        // Issue 13: network evidence, the contact index and verdicts (docs/fleet.md, "Contact index").
+        // Reversed names in "C" collation (byte order) and 16-byte addresses: a domain with its
+        // subdomains and a CIDR are each one range of a primary key. Rows arrive roughly in day
+        // order, so a BRIN index on the day (a few pages for millions of rows, nearly free to
+        // maintain) finds what `pruneContacts` deletes.
+        Migration(version: 3, name: "network", statements: [
+            """
+            CREATE TABLE net_sensor (
+                sensor_id int4 GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                name text NOT NULL UNIQUE
+            )
+            """,
+            """
+            CREATE TABLE net_report (
+                sensor_id int4 NOT NULL REFERENCES net_sensor,
+                report_id text NOT NULL,
+                applied_at timestamptz NOT NULL,
+                PRIMARY KEY (sensor_id, report_id)
+            )
+            """,
+            """
+            CREATE TABLE contact_name (
+                rname text COLLATE "C" NOT NULL,
+                sensor_id int4 NOT NULL,
+                day int4 NOT NULL,
+                client text COLLATE "C" NOT NULL,
+                count int8 NOT NULL,
+                first_seen float8 NOT NULL,
+                last_seen float8 NOT NULL,
+                logs int2 NOT NULL,
+                evidence_line int8 NOT NULL,
+                evidence_file text NOT NULL,
+                PRIMARY KEY (rname, sensor_id, day, client)
+            )
+            """,
+            "CREATE INDEX contact_name_day ON contact_name USING brin (day)",
+            """
+            CREATE TABLE contact_server (
+                addr bytea NOT NULL CHECK (length(addr) = 16),
+                sensor_id int4 NOT NULL,
+                day int4 NOT NULL,
+                client text COLLATE "C" NOT NULL,
+                count int8 NOT NULL,
+                first_seen float8 NOT NULL,
+                last_seen float8 NOT NULL,
+                logs int2 NOT NULL,
+                evidence_line int8 NOT NULL,
+                evidence_file text NOT NULL,
+                PRIMARY KEY (addr, sensor_id, day, client)
+            )
+            """,
+            "CREATE INDEX contact_server_day ON contact_server USING brin (day)",
+            """
+            CREATE TABLE contact_coverage (
+                client text COLLATE "C" NOT NULL,
+                sensor_id int4 NOT NULL,
+                day int4 NOT NULL,
+                first_seen float8 NOT NULL,
+                last_seen float8 NOT NULL,
+                rows int8 NOT NULL,
+                evidence_line int8 NOT NULL,
+                evidence_file text NOT NULL,
+                PRIMARY KEY (client, sensor_id, day)
+            )
+            """,
+            "CREATE INDEX contact_coverage_day ON contact_coverage (day)",
+            """
+            CREATE TABLE net_evidence (
+                evidence_id int8 GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                identity bytea NOT NULL UNIQUE CHECK (length(identity) = 32),
+                sensor text NOT NULL,
+                kind text NOT NULL,
+                address text NOT NULL,
+                destination text NOT NULL,
+                indicator text NOT NULL,
+                first_seen float8 NOT NULL,
+                last_seen float8 NOT NULL,
+                count int8 NOT NULL,
+                body bytea NOT NULL,
+                recorded_at timestamptz NOT NULL
+            )
+            """,
+            "CREATE INDEX net_evidence_first_seen ON net_evidence (first_seen)",
+            """
+            CREATE TABLE dhcp_lease (
+                address text NOT NULL,
+                start float8 NOT NULL,
+                mac text NOT NULL,
+                host_name text,
+                lease_end float8,
+                server text,
+                evidence_file text NOT NULL,
+                evidence_line int8 NOT NULL,
+                PRIMARY KEY (address, start, mac)
+            )
+            """,
+            """
+            CREATE TABLE log_cursor (
+                source text NOT NULL,
+                file_identity text NOT NULL,
+                path text NOT NULL,
+                byte_offset int8 NOT NULL,
+                lines int8 NOT NULL,
+                finished bool NOT NULL,
+                updated_at timestamptz NOT NULL,
+                PRIMARY KEY (source, file_identity)
+            )
+            """,
+            """
+            CREATE TABLE host_verdict (
+                host_id int8 PRIMARY KEY REFERENCES host ON DELETE CASCADE,
+                state text NOT NULL,
+                body bytea NOT NULL,
+                since timestamptz NOT NULL,
+                computed_at timestamptz NOT NULL
+            )
+            """,
+            "CREATE INDEX host_verdict_state ON host_verdict (state)",
+            """
+            CREATE TABLE verdict_change (
+                change_id int8 GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                host_id int8 NOT NULL REFERENCES host ON DELETE CASCADE,
+                from_state text,
+                to_state text NOT NULL,
+                at timestamptz NOT NULL,
+                reasons bytea NOT NULL
+            )
+            """,
+            "CREATE INDEX verdict_change_host ON verdict_change (host_id, at)",
+            "CREATE INDEX verdict_change_at ON verdict_change (at)",
+        ]),
         consoleMarks,
     ]
 }

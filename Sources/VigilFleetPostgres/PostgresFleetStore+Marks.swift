@@ -4,7 +4,7 @@ import VigilFleetStore
 
 extension PostgresFleetSchema {
     /// Analysts' marks on findings (one row per finding, the latest mark; the audit log keeps the history).
-    static let consoleMarks = Migration(version: 3, name: "console-marks", statements: [
+    static let consoleMarks = Migration(version: 4, name: "console-marks", statements: [
         """
         CREATE TABLE finding_mark (
             finding_id int8 PRIMARY KEY REFERENCES finding ON DELETE CASCADE,

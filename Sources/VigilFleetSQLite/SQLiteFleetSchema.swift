@@ -147,7 +147,127 @@ public enum SQLiteFleetSchema {
                 CREATE INDEX host_last_contact ON host (last_contact);
                 """)
         }
-        migrator.registerMigration("v3-console-marks", migrate: consoleMarks)
+        // Issue 13: network evidence, the contact index and verdicts (docs/fleet.md, "Contact index").
+        // Names are stored with reversed labels and server addresses as 16 bytes, so a domain
+        // (with its subdomains) and a CIDR are each one range of the primary key.
+        migrator.registerMigration("v3-network") { db in
+            try db.execute(sql: """
+                CREATE TABLE net_sensor (
+                    sensor_id INTEGER PRIMARY KEY,
+                    name TEXT NOT NULL UNIQUE
+                );
+
+                CREATE TABLE net_report (
+                    sensor_id INTEGER NOT NULL REFERENCES net_sensor,
+                    report_id TEXT NOT NULL,
+                    applied_at INTEGER NOT NULL,
+                    PRIMARY KEY (sensor_id, report_id)
+                ) WITHOUT ROWID;
+
+                CREATE TABLE contact_name (
+                    rname TEXT NOT NULL,
+                    sensor_id INTEGER NOT NULL,
+                    day INTEGER NOT NULL,
+                    client TEXT NOT NULL,
+                    count INTEGER NOT NULL,
+                    first_seen REAL NOT NULL,
+                    last_seen REAL NOT NULL,
+                    logs INTEGER NOT NULL,
+                    evidence_file TEXT NOT NULL,
+                    evidence_line INTEGER NOT NULL,
+                    PRIMARY KEY (rname, sensor_id, day, client)
+                ) WITHOUT ROWID;
+                CREATE INDEX contact_name_day ON contact_name (day);
+
+                CREATE TABLE contact_server (
+                    addr BLOB NOT NULL CHECK (length(addr) = 16),
+                    sensor_id INTEGER NOT NULL,
+                    day INTEGER NOT NULL,
+                    client TEXT NOT NULL,
+                    count INTEGER NOT NULL,
+                    first_seen REAL NOT NULL,
+                    last_seen REAL NOT NULL,
+                    logs INTEGER NOT NULL,
+                    evidence_file TEXT NOT NULL,
+                    evidence_line INTEGER NOT NULL,
+                    PRIMARY KEY (addr, sensor_id, day, client)
+                ) WITHOUT ROWID;
+                CREATE INDEX contact_server_day ON contact_server (day);
+
+                CREATE TABLE contact_coverage (
+                    client TEXT NOT NULL,
+                    sensor_id INTEGER NOT NULL,
+                    day INTEGER NOT NULL,
+                    first_seen REAL NOT NULL,
+                    last_seen REAL NOT NULL,
+                    rows INTEGER NOT NULL,
+                    evidence_file TEXT NOT NULL,
+                    evidence_line INTEGER NOT NULL,
+                    PRIMARY KEY (client, sensor_id, day)
+                ) WITHOUT ROWID;
+                CREATE INDEX contact_coverage_day ON contact_coverage (day);
+
+                CREATE TABLE net_evidence (
+                    evidence_id INTEGER PRIMARY KEY,
+                    identity BLOB NOT NULL UNIQUE CHECK (length(identity) = 32),
+                    sensor TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    address TEXT NOT NULL,
+                    destination TEXT NOT NULL,
+                    indicator TEXT NOT NULL,
+                    first_seen REAL NOT NULL,
+                    last_seen REAL NOT NULL,
+                    count INTEGER NOT NULL,
+                    body BLOB NOT NULL,
+                    recorded_at INTEGER NOT NULL
+                );
+                CREATE INDEX net_evidence_first_seen ON net_evidence (first_seen);
+
+                CREATE TABLE dhcp_lease (
+                    address TEXT NOT NULL,
+                    start REAL NOT NULL,
+                    mac TEXT NOT NULL,
+                    host_name TEXT,
+                    lease_end REAL,
+                    server TEXT,
+                    evidence_file TEXT NOT NULL,
+                    evidence_line INTEGER NOT NULL,
+                    PRIMARY KEY (address, start, mac)
+                ) WITHOUT ROWID;
+
+                CREATE TABLE log_cursor (
+                    source TEXT NOT NULL,
+                    file_identity TEXT NOT NULL,
+                    path TEXT NOT NULL,
+                    byte_offset INTEGER NOT NULL,
+                    lines INTEGER NOT NULL,
+                    finished INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL,
+                    PRIMARY KEY (source, file_identity)
+                ) WITHOUT ROWID;
+
+                CREATE TABLE host_verdict (
+                    host_id INTEGER PRIMARY KEY REFERENCES host ON DELETE CASCADE,
+                    state TEXT NOT NULL,
+                    body BLOB NOT NULL,
+                    since INTEGER NOT NULL,
+                    computed_at INTEGER NOT NULL
+                );
+                CREATE INDEX host_verdict_state ON host_verdict (state);
+
+                CREATE TABLE verdict_change (
+                    change_id INTEGER PRIMARY KEY,
+                    host_id INTEGER NOT NULL REFERENCES host ON DELETE CASCADE,
+                    from_state TEXT,
+                    to_state TEXT NOT NULL,
+                    at INTEGER NOT NULL,
+                    reasons BLOB NOT NULL
+                );
+                CREATE INDEX verdict_change_host ON verdict_change (host_id, at);
+                CREATE INDEX verdict_change_at ON verdict_change (at);
+                """)
+        }
+        migrator.registerMigration("v4-console-marks", migrate: consoleMarks)
         return migrator
     }()
 }

@@ -3,7 +3,7 @@ import GRDB
 import VigilFleetStore
 
 extension SQLiteFleetSchema {
-    /// Migration `v3-console-marks`: analysts' marks on findings (one row per finding, the latest
+    /// Migration `v4-console-marks`: analysts' marks on findings (one row per finding, the latest
     /// mark; the audit log keeps the history).
     static func consoleMarks(_ db: Database) throws {
         try db.execute(sql: """

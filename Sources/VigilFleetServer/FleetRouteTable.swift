@@ -48,5 +48,6 @@ public enum FleetRouteTable {
         FleetRoute(method: .post, path: FleetRoutes.feeds, access: .user(.analyst)),
         FleetRoute(method: .get, path: FleetRoutes.enrollmentSecrets, access: .user(.admin)),
         FleetRoute(method: .post, path: FleetRoutes.enrollmentSecrets, access: .user(.admin)),
+        FleetRoute(method: .post, path: FleetRoutes.networkReports, access: .user(.analyst)),
     ]
 }

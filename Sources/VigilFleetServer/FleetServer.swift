@@ -20,9 +20,16 @@ public final class FleetServer: Sendable {
     let hostLimiter: RateLimiter
     let tokenLimiter: RateLimiter
     let enrollLimiter: RateLimiter
+    /// Called after network evidence changed (a report applied, a retro-hunt of the contact index
+    /// found contacts); see ``NetworkEvidenceChanged``.
+    public let networkEvidenceChanged: NetworkEvidenceChanged
 
-    public init(store: any FleetStore, configuration: FleetServerConfiguration = FleetServerConfiguration()) {
+    public init(
+        store: any FleetStore, configuration: FleetServerConfiguration = FleetServerConfiguration(),
+        networkEvidenceChanged: @escaping NetworkEvidenceChanged = NetworkEvidenceChange.ignore
+    ) {
         self.store = store
+        self.networkEvidenceChanged = networkEvidenceChanged
         self.configuration = configuration
         self.indicators = ServerIndicators(
             store: store, includeDefaults: configuration.includeDefaultIndicators, checkInterval: configuration.indicatorCheckInterval)
@@ -42,6 +49,7 @@ public final class FleetServer: Sendable {
             let deadline = switch route.path {
             case FleetRoutes.feeds where route.method == .post: limits.feedDeadline
             case FleetRoutes.batches: limits.batchDeadline
+            case FleetRoutes.networkReports: limits.networkReportDeadline
             default: limits.requestDeadline
             }
             router.on(RouterPath(route.path), method: route.method) { [self] request, context in
@@ -85,6 +93,7 @@ public final class FleetServer: Sendable {
             case FleetRoutes.files: return try await searchFiles(request)
             case FleetRoutes.findings: return try await listFindings(request)
             case FleetRoutes.feeds: return post ? try await addFeed(request) : try json(try await store.feeds())
+            case FleetRoutes.networkReports: return try await receiveNetworkReport(request, user: user)
             default: return post ? try await createEnrollmentSecret(request) : try json(try await store.enrollmentSecrets())
             }
         }
@@ -142,6 +151,32 @@ public final class FleetServer: Sendable {
         }
     }
 
+    /// The body un-gzipped (`Content-Encoding: gzip`) or as sent (identity), refused with 413 past
+    /// `cap` compressed or `expandedCap` expanded bytes, 400 when the gzip stream is corrupt, 415
+    /// for other encodings.
+    func expandedBody(_ request: Request, cap: Int, expandedCap: Int, what: String) async throws -> [UInt8] {
+        let raw = try await body(request, cap: cap)
+        let encoding = request.headers[.contentEncoding]?.lowercased().trimmingCharacters(in: .whitespaces)
+        switch encoding {
+        case "gzip", "x-gzip":
+            do {
+                return try GzipDecoder.gunzip(Array(raw.readableBytesView), maxOutput: expandedCap)
+            } catch let error as GzipError {
+                if error.limitExceeded {
+                    throw FleetHTTPError.tooLarge("\(what) expands to more than \(expandedCap) bytes; send smaller ones")
+                }
+                throw FleetHTTPError.malformed("the gzip body is corrupt or truncated: \(error.message)")
+            }
+        case nil, "", "identity":
+            guard raw.readableBytes <= expandedCap else {
+                throw FleetHTTPError.tooLarge("\(what) is larger than \(expandedCap) bytes")
+            }
+            return Array(raw.readableBytesView)
+        default:
+            throw FleetHTTPError(.unsupportedMediaType, "malformed", "Content-Encoding \(encoding ?? "") is not supported; use gzip")
+        }
+    }
+
     func decode<T: Decodable>(_ type: T.Type, from bytes: some Collection<UInt8>, what: String) throws -> T {
         do {
             return try FleetJSON.decoder().decode(T.self, from: Data(bytes))
@@ -186,27 +221,7 @@ public final class FleetServer: Sendable {
     }
 
     func receiveBatch(_ request: Request, host: HostRecord) async throws -> Response {
-        let raw = try await body(request, cap: limits.maxBatchBody)
-        let encoding = request.headers[.contentEncoding]?.lowercased().trimmingCharacters(in: .whitespaces)
-        let expanded: [UInt8]
-        switch encoding {
-        case "gzip", "x-gzip":
-            do {
-                expanded = try GzipDecoder.gunzip(Array(raw.readableBytesView), maxOutput: limits.maxBatchExpanded)
-            } catch let error as GzipError {
-                if error.limitExceeded {
-                    throw FleetHTTPError.tooLarge("the batch expands to more than \(limits.maxBatchExpanded) bytes; send smaller batches")
-                }
-                throw FleetHTTPError.malformed("the gzip body is corrupt or truncated: \(error.message)")
-            }
-        case nil, "", "identity":
-            guard raw.readableBytes <= limits.maxBatchExpanded else {
-                throw FleetHTTPError.tooLarge("the batch is larger than \(limits.maxBatchExpanded) bytes")
-            }
-            expanded = Array(raw.readableBytesView)
-        default:
-            throw FleetHTTPError(.unsupportedMediaType, "malformed", "Content-Encoding \(encoding ?? "") is not supported; use gzip")
-        }
+        let expanded = try await expandedBody(request, cap: limits.maxBatchBody, expandedCap: limits.maxBatchExpanded, what: "the batch")
         var batch = try decode(InventoryBatch.self, from: expanded, what: "the batch")
         try BatchValidator(limits: limits).validate(&batch)
 
@@ -334,7 +349,8 @@ public final class FleetServer: Sendable {
     }
 
     /// Imports a feed (format detected from the text and file name unless given), stores it, reloads the
-    /// indicator set and retro-hunts the indicators that are new across every stored inventory. The one
+    /// indicator set and retro-hunts the indicators that are new across every stored inventory, and its
+    /// new domain and address indicators across the contact index (network history). The one
     /// code path of `POST /api/v1/feeds` and the web console's upload.
     public func importFeed(name: String, text: String, format given: FeedFormat?, fileName: String?) async throws -> FeedImportResponse {
         guard BatchValidator.isFeedName(name) else {
@@ -362,10 +378,17 @@ public final class FleetServer: Sendable {
         try await store.saveFeed(record, indicatorsJSON: data)
         try await indicators.reload()
         let hunt = try await RetroHunt.run(fresh, store: store)
+        // New domain and address indicators against the contact index (network history).
+        let freshNetwork = imported.indicators.indicators.filter { NetworkRetroHunt.isNetwork($0.kind) && !before.contains($0.kind, $0.value) }
+        let networkHunt = try await NetworkRetroHunt.run(freshNetwork, store: store)
+        if networkHunt.evidence > 0 {
+            _ = await announce(.retroHunt(feed: name, newEvidence: networkHunt.newEvidence))
+        }
         let response = FeedImportResponse(
             feed: record, summary: imported.summary, newIndicators: fresh.count,
             diagnostics: Array(imported.diagnostics.prefix(FeedImportResponse.maxDiagnostics)),
-            diagnosticsOmitted: max(0, imported.diagnostics.count - FeedImportResponse.maxDiagnostics), retroHunt: hunt)
+            diagnosticsOmitted: max(0, imported.diagnostics.count - FeedImportResponse.maxDiagnostics), retroHunt: hunt,
+            newNetworkIndicators: freshNetwork.count, networkRetroHunt: networkHunt)
         return response
     }
 

@@ -10,6 +10,10 @@ public struct FleetServerLimits: Sendable {
     public var maxBatchExpanded = 64 << 20
     public var maxFeedBody = 64 << 20
     public var maxSecretBody = 4 << 10
+    /// Network reports (`vigil hunt --report-to`): compressed size, and the most one may expand to
+    /// (about 2 million contact rows of JSON).
+    public var maxNetworkReportBody = 64 << 20
+    public var maxNetworkReportExpanded = 768 << 20
     /// Per-batch counts.
     public var maxFilesPerBatch = 50_000
     public var maxRemovedPerBatch = 50_000
@@ -32,6 +36,7 @@ public struct FleetServerLimits: Sendable {
     public var requestDeadline: Duration = .seconds(20)
     public var batchDeadline: Duration = .seconds(60)
     public var feedDeadline: Duration = .seconds(300)
+    public var networkReportDeadline: Duration = .seconds(300)
     /// Open connections at most (further ones wait in the listen backlog), and how long an idle
     /// keep-alive connection is kept.
     public var maxConnections = 10_000

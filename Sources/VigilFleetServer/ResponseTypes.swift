@@ -14,6 +14,10 @@ public struct FeedImportResponse: Codable, Sendable, Hashable {
     public var diagnostics: [Diagnostic]
     public var diagnosticsOmitted: Int
     public var retroHunt: RetroHuntReport
+    /// Domain, address and CIDR indicators the server did not hold before, and their retro-hunt of the
+    /// contact index (absent from servers before network reports).
+    public var newNetworkIndicators: Int?
+    public var networkRetroHunt: NetworkRetroHuntReport?
 
     public static let maxDiagnostics = 200
 }

@@ -83,15 +83,18 @@ public struct NetworkEvidenceBuilder: Sendable {
     /// Evidence from retro-hunt matches of the contact index.
     public func evidence(from hits: [RetroHit]) -> Result {
         var result = Result()
-        for hit in hits {
-            let e = NetworkEvidence(
-                kind: .indicatorContact, host: "", address: hit.row.client, destination: hit.observed, indicator: hit.indicator.value,
-                campaigns: campaigns(hit.indicator.provenance), feeds: hit.indicator.feeds, channel: hit.channel, sensor: hit.sensor,
-                firstSeen: hit.row.firstSeen, lastSeen: hit.row.lastSeen, count: hit.row.count,
-                evidence: [LogReference(file: hit.row.evidenceFile, line: hit.row.evidenceLine)])
-            place(e, into: &result)
-        }
+        for hit in hits { place(unattributed(hit), into: &result) }
         return result
+    }
+
+    /// A retro-hunt match as network evidence not yet tied to a host (empty `host`): what the fleet
+    /// store keeps, attributing it when verdicts are computed.
+    public func unattributed(_ hit: RetroHit) -> NetworkEvidence {
+        NetworkEvidence(
+            kind: .indicatorContact, host: "", address: hit.row.client, destination: hit.observed, indicator: hit.indicator.value,
+            campaigns: campaigns(hit.indicator.provenance), feeds: hit.indicator.feeds, channel: hit.channel, sensor: hit.sensor,
+            firstSeen: hit.row.firstSeen, lastSeen: hit.row.lastSeen, count: hit.row.count,
+            evidence: [LogReference(file: hit.row.evidenceFile, line: hit.row.evidenceLine)])
     }
 }
 
@@ -104,6 +107,26 @@ public struct RetroHit: Sendable, Hashable {
     public var observed: String
     /// `contact-index name (dns, http)` or `contact-index address (conn)`.
     public var channel: String
+
+    public init(sensor: String, row: ContactRow, indicator: Indicator, observed: String, channel: String) {
+        self.sensor = sensor
+        self.row = row
+        self.indicator = indicator
+        self.observed = observed
+        self.channel = channel
+    }
+
+    /// A name row matching a domain indicator.
+    public static func name(sensor: String, row: ContactRow, indicator: Indicator) -> RetroHit {
+        RetroHit(sensor: sensor, row: row, indicator: indicator, observed: row.name ?? "",
+                 channel: "contact-index name (\(row.logs.joined(separator: ", ")))")
+    }
+
+    /// A server row matching an address or CIDR indicator.
+    public static func server(sensor: String, row: ContactRow, indicator: Indicator) -> RetroHit {
+        RetroHit(sensor: sensor, row: row, indicator: indicator, observed: row.server ?? "",
+                 channel: "contact-index address (\(row.logs.joined(separator: ", ")))")
+    }
 }
 
 /// Matches stored contact summaries against an indicator set, without reading any log again: so an
@@ -126,13 +149,13 @@ public enum RetroHunt {
                     if nameCache.count < 1_000_000 { nameCache[name] = found }
                 }
                 if let found {
-                    hits.append(RetroHit(sensor: summary.sensor, row: row, indicator: found, observed: name, channel: "contact-index name (\(row.logs.joined(separator: ", ")))"))
+                    hits.append(.name(sensor: summary.sensor, row: row, indicator: found))
                 }
             }
             guard hasAddresses else { continue }
             for row in summary.servers {
                 guard let server = row.server, let found = indicators.matchIP(server) else { continue }
-                hits.append(RetroHit(sensor: summary.sensor, row: row, indicator: found, observed: server, channel: "contact-index address (\(row.logs.joined(separator: ", ")))"))
+                hits.append(.server(sensor: summary.sensor, row: row, indicator: found))
             }
         }
         return hits

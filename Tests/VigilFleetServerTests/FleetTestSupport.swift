@@ -20,7 +20,10 @@ struct FleetFixture {
     let analystToken: String
     let viewerToken: String
 
-    init(_ adjust: (inout FleetServerConfiguration) -> Void = { _ in }) async throws {
+    init(
+        _ adjust: (inout FleetServerConfiguration) -> Void = { _ in },
+        networkEvidenceChanged: @escaping NetworkEvidenceChanged = NetworkEvidenceChange.ignore
+    ) async throws {
         directory = try TestSupport.makeTemporaryDirectory("vigil-fleet")
         store = try SQLiteFleetStore(path: directory.appendingPathComponent("fleet.sqlite").path)
         try await store.migrate()
@@ -28,7 +31,7 @@ struct FleetFixture {
         configuration.includeDefaultIndicators = true
         configuration.indicatorCheckInterval = .zero
         adjust(&configuration)
-        server = FleetServer(store: store, configuration: configuration)
+        server = FleetServer(store: store, configuration: configuration, networkEvidenceChanged: networkEvidenceChanged)
         (_, secret) = try await FleetServer.createEnrollmentSecret(name: "test", store: store)
         adminToken = try await Self.token("root", .admin, store)
         analystToken = try await Self.token("ana", .analyst, store)

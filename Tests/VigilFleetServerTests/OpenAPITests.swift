@@ -44,7 +44,7 @@ struct OpenAPITests {
         // Every FleetRoutes constant is served.
         for path in [
             FleetRoutes.enroll, FleetRoutes.batches, FleetRoutes.agentIndicators, FleetRoutes.agentRules, FleetRoutes.hosts,
-            FleetRoutes.files, FleetRoutes.findings, FleetRoutes.feeds, FleetRoutes.enrollmentSecrets,
+            FleetRoutes.files, FleetRoutes.findings, FleetRoutes.feeds, FleetRoutes.enrollmentSecrets, FleetRoutes.networkReports,
         ] {
             #expect(routed.contains { $0.hasSuffix(" " + path) }, "\(path) is not routed")
         }

@@ -39,6 +39,20 @@ struct SQLiteFleetStoreConformance {
         try await store.close()
     }
 
+    /// The contact retro-hunt must search the primary keys by range, never scan the index.
+    @Test func contactPlanUsesPrimaryKeys() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-fleet-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = try SQLiteFleetStore(path: dir.appendingPathComponent("f.sqlite").path)
+        try await store.migrate()
+        let (names, servers) = try await store.contactPlans()
+        #expect(names.contains { $0.contains("SEARCH c USING PRIMARY KEY (rname>? AND rname<?)") }, "\(names)")
+        #expect(servers.contains { $0.contains("SEARCH c USING PRIMARY KEY (addr>? AND addr<?)") }, "\(servers)")
+        #expect(!(names + servers).contains { $0.hasPrefix("SCAN c") }, "\(names) \(servers)")
+        try await store.close()
+    }
+
     @Test func durabilityPragmas() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-fleet-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -134,7 +148,8 @@ struct Harness: Sendable {
 enum StoreCase: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case enrollmentSecrets, hostEnrollmentAndKeys, hostContactAndAddresses, batchDelta, duplicateBatch, lookupsAcrossHosts,
          bulkLookup, hostileBatch, findingsFirstLastSeen, feedsAndGeneration, usersAndTokens, migrationsTwice, concurrentBatches,
-         consoleSessionsAndAudit, consoleQueries, consoleFindingMarks, consoleUserManagement
+         consoleSessionsAndAudit, consoleQueries, contactMerge, networkReportIdempotent, contactNameSuffix, contactServerRanges,
+         contactPruning, logCursors, networkEvidenceMerge, hostileNetworkReport, verdictHistory, consoleFindingMarks, consoleUserManagement
 
     var testDescription: String { rawValue }
 
@@ -155,6 +170,15 @@ enum StoreCase: String, CaseIterable, Sendable, CustomTestStringConvertible {
         case .concurrentBatches: try await Cases.concurrentBatches(store, harness)
         case .consoleSessionsAndAudit: try await Cases.consoleSessionsAndAudit(store, harness)
         case .consoleQueries: try await Cases.consoleQueries(store)
+        case .contactMerge: try await Cases.contactMerge(store)
+        case .networkReportIdempotent: try await Cases.networkReportIdempotent(store)
+        case .contactNameSuffix: try await Cases.contactNameSuffix(store)
+        case .contactServerRanges: try await Cases.contactServerRanges(store)
+        case .contactPruning: try await Cases.contactPruning(store)
+        case .logCursors: try await Cases.logCursors(store)
+        case .networkEvidenceMerge: try await Cases.networkEvidenceMerge(store)
+        case .hostileNetworkReport: try await Cases.hostileNetworkReport(store)
+        case .verdictHistory: try await Cases.verdictHistory(store)
         case .consoleFindingMarks: try await Cases.consoleFindingMarks(store)
         case .consoleUserManagement: try await Cases.consoleUserManagement(store)
         }
