@@ -26,8 +26,10 @@
 //   VigilAgent           enrolment, incremental sweeps, spool, delta upload        -> VigilFleetClient, VigilScan, VigilScanCache
 //   VigilFleetSQLite     FleetStore on SQLite (embedded, single file)              -> VigilFleetStore, GRDB
 //   VigilFleetPostgres   FleetStore on PostgreSQL (shared by several servers)       -> VigilFleetStore, postgres-nio
-//   VigilFleetServer     `vigil serve`: HTTP API, auth, limits, on-arrival matching, retro-hunt
-//                                                                                   -> VigilFleetStore, VigilFeeds, VigilScan, VigilGzip, Hummingbird
+//   VigilNotify          verdict changes to a webhook (HMAC-signed) and syslog (RFC 5424, JSON or CEF)
+//                                                                                   -> VigilFleetProtocol, AsyncHTTPClient, swift-crypto
+//   VigilFleetServer     `vigil serve`: HTTP API, auth, limits, on-arrival matching, retro-hunt, verdicts
+//                                                                                   -> VigilFleetStore, VigilNotify, VigilFeeds, VigilScan, VigilGzip, Hummingbird
 //   VigilConsole         the web console: server-rendered HTML (Mustache), sessions, CSRF, audit
 //                                                                                   -> VigilFleetServer, swift-mustache, HummingbirdBcrypt
 //   vigil                the thin command-line front end
@@ -110,7 +112,7 @@ let package = Package(
         .target(
             name: "VigilFleetClient",
             dependencies: [
-                "VigilFleetProtocol", "VigilFleetStore", "VigilGzip", "VigilCore", "VigilIndicators",
+                "VigilFleetProtocol", "VigilFleetStore", "VigilVerdicts", "VigilGzip", "VigilCore", "VigilIndicators",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -140,9 +142,19 @@ let package = Package(
             ]
         ),
         .target(
+            name: "VigilNotify",
+            dependencies: [
+                "VigilFleetProtocol", "VigilVerdicts",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(
             name: "VigilFleetServer",
             dependencies: [
-                "VigilFleetProtocol", "VigilFleetStore", "VigilCore", "VigilIndicators", "VigilFeeds", "VigilDefaults", "VigilScan", "VigilGzip",
+                "VigilFleetProtocol", "VigilFleetStore", "VigilNotify", "VigilVerdicts", "VigilHunt", "VigilCore", "VigilIndicators", "VigilFeeds", "VigilDefaults", "VigilScan", "VigilGzip",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -170,6 +182,7 @@ let package = Package(
                 "VigilCore", "VigilScan", "VigilFormats", "VigilFeeds", "VigilIndicators", "VigilHunt",
                 "VigilDiff", "VigilOutput", "VigilDefaults", "VigilDetections", "VigilScanCache", "VigilFleetClient",
                 "VigilFleetProtocol", "VigilAgent", "VigilFleetServer", "VigilFleetStore", "VigilFleetSQLite", "VigilFleetPostgres",
+                "VigilNotify", "VigilVerdicts",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -181,6 +194,8 @@ let package = Package(
             dependencies: ["VigilFleetStore", "VigilFleetSQLite", "VigilFleetPostgres", "VigilFleetProtocol", "VigilCore"],
             path: "benchmarks/fleet-bench"
         ),
+        // Verdict pass benchmark (docs/verdicts.md): address book, coverage, attribution, engine over N hosts.
+        .executableTarget(name: "vigil-verdict-bench", dependencies: ["VigilVerdicts", "VigilHunt", "VigilCore"], path: "benchmarks/verdict-bench"),
         .target(name: "_VigilTestSupport", dependencies: ["VigilCore"], path: "Tests/_VigilTestSupport"),
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"]),
         .testTarget(name: "VigilBinaryTests", dependencies: ["VigilBinary"]),
@@ -206,11 +221,15 @@ let package = Package(
             name: "VigilFleetServerTests",
             dependencies: [
                 "VigilFleetServer", "VigilFleetStore", "VigilFleetSQLite", "VigilFleetProtocol", "VigilGzip", "VigilIndicators", "VigilDefaults",
-                "_VigilTestSupport",
+                "VigilHunt", "VigilVerdicts", "VigilNotify", "VigilCore", "_VigilTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
+        ),
+        .testTarget(
+            name: "VigilNotifyTests",
+            dependencies: ["VigilNotify", "VigilFleetProtocol", "VigilVerdicts", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(
             name: "VigilConsoleTests",

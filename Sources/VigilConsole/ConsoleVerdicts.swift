@@ -77,10 +77,11 @@ extension Console {
     /// A host's verdict section, history and timeline chart; nil values when the host has no verdict yet.
     func hostVerdictValues(host: HostRecord, findings: [StoredFinding], now: Date) async -> [String: Any] {
         do {
-            guard let record = try await store.verdict(hostID: host.id) else {
+            guard let detail = try await server.verdicts.detail(hostID: host.id) else {
                 return ["none": true]
             }
-            let history = try await store.verdictChanges(hostID: host.id, since: nil, limit: 1000)
+            let record = detail.current
+            let history = detail.history
             let v = record.verdict
             var values: [String: Any] = [
                 "state": v.state.rawValue, "since": Self.timestamp(record.since), "computed": Self.timestamp(record.computedAt),
@@ -90,13 +91,13 @@ extension Console {
                 "coverage": v.coverage.map {
                     ["sensor": $0.sensor, "period": $0.period.description, "rows": $0.rows, "first": $0.firstEvidence] as [String: Any]
                 },
-                "history": history.reversed().map {
+                "history": history.suffix(50).reversed().map {
                     ["at": Self.timestamp($0.at), "from": $0.from?.rawValue ?? "(none)", "to": $0.to.rawValue, "reasons": $0.reasons.joined(separator: ", ")]
                 },
             ]
             if let required = v.requiredCoverage { values["required"] = required.description }
             if !v.missingCoverage.isEmpty { values["missing"] = v.missingCoverage.map(\.description).joined(separator: "; ") }
-            let items = Self.timelineItems(verdict: v, findings: findings, history: history)
+            let items = Self.timelineItems(verdict: v, findings: findings, history: history, events: detail.timeline)
             values["svg"] = TimelineChart(title: "Timeline of \(host.hostname)", items: items).render(id: "host-timeline")
             return values
         } catch {

@@ -8,6 +8,7 @@ import VigilFleetProtocol
 import VigilFleetStore
 import VigilGzip
 import VigilIndicators
+import VigilVerdicts
 
 /// Where and how to reach a `vigil serve`.
 public struct FleetServerEndpoint: Sendable, Hashable {
@@ -180,6 +181,34 @@ public final class FleetClient: Sendable {
         if let fileName { path += "&filename=" + Self.percentEncode(fileName) }
         let response = try await send(.POST, path, body: contents, contentType: "application/octet-stream")
         return Data(response.body)
+    }
+
+    // MARK: Verdicts
+
+    /// `GET /verdicts`: every host's current verdict, or those in one state.
+    /// Pages through the server's answer (`limit`/`offset`), `pageSize` records at a time.
+    public func verdicts(state: VerdictState? = nil, pageSize: Int = 5000) async throws(FleetClientError) -> [HostVerdictRecord] {
+        var all: [HostVerdictRecord] = []
+        while true {
+            var path = FleetRoutes.verdicts + "?limit=\(pageSize)&offset=\(all.count)"
+            if let state { path += "&state=" + state.rawValue }
+            let page = try decode([HostVerdictRecord].self, from: await send(.GET, path))
+            all += page
+            if page.count < pageSize { return all }
+        }
+    }
+
+    /// `GET /hosts/{name}/verdict`: one host's verdict, timeline and history, by host name, host
+    /// identifier or host id.
+    public func hostVerdict(_ name: String) async throws(FleetClientError) -> HostVerdictDetail {
+        let path = FleetRoutes.hostVerdict.replacingOccurrences(of: "{name}", with: Self.percentEncode(name))
+        return try decode(HostVerdictDetail.self, from: await send(.GET, path))
+    }
+
+    /// `GET /verdict-changes`: verdict changes of every host, oldest first, optionally since a time.
+    public func verdictChanges(since: Date? = nil) async throws(FleetClientError) -> [VerdictChange] {
+        let path = since.map { FleetRoutes.verdictChanges + "?since=" + String(Int64($0.timeIntervalSince1970)) } ?? FleetRoutes.verdictChanges
+        return try decode([VerdictChange].self, from: await send(.GET, path))
     }
 
     // MARK: Plumbing

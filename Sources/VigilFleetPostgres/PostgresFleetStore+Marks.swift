@@ -1,6 +1,7 @@
 import Foundation
 import PostgresNIO
 import VigilFleetStore
+import VigilVerdicts
 
 extension PostgresFleetSchema {
     /// Analysts' marks on findings (one row per finding, the latest mark; the audit log keeps the history).
@@ -116,6 +117,16 @@ extension PostgresFleetStore {
             ORDER BY token_id LIMIT \(ConsoleAdminLimits.maxTokensPerUser)
             """, logger: logger).decode((Int64, Int64, String, Date, Date?).self) {
             out.append(APITokenRecord(id: id, userID: user, name: name, createdAt: created, revokedAt: revoked))
+        }
+        return out
+    }
+
+    /// One counting query over `host_verdict` (its state index), instead of the protocol's paging default.
+    public func verdictCounts() async throws -> [VerdictState: Int] {
+        var out: [VerdictState: Int] = [:]
+        for try await (state, n) in try await client.query("SELECT state, count(*) FROM host_verdict GROUP BY state", logger: logger)
+            .decode((String, Int64).self) {
+            if let state = VerdictState(rawValue: state) { out[state] = Int(n) }
         }
         return out
     }

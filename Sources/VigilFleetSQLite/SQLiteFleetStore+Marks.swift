@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import VigilFleetStore
+import VigilVerdicts
 
 extension SQLiteFleetSchema {
     /// Migration `v4-console-marks`: analysts' marks on findings (one row per finding, the latest
@@ -134,6 +135,17 @@ extension SQLiteFleetStore {
                 APITokenRecord(id: $0[0], userID: $0[1], name: $0[2], createdAt: FleetTime.date($0[3]),
                                revokedAt: ($0[4] as Int64?).map(FleetTime.date))
             }
+        }
+    }
+
+    /// One counting query over `host_verdict` (its state index), instead of the protocol's paging default.
+    public func verdictCounts() async throws -> [VerdictState: Int] {
+        try await pool.read { db in
+            var out: [VerdictState: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT state, count(*) FROM host_verdict GROUP BY state") {
+                if let state = VerdictState(rawValue: row[0]) { out[state] = row[1] }
+            }
+            return out
         }
     }
 }

@@ -78,6 +78,8 @@ extension FleetServer {
         var logger = Logger(label: "vigil.serve")
         logger.logLevel = .notice
         let scheme = options.usesTLS ? "https" : "http"
+        // Verdicts as of the store's current evidence, before the first request arrives.
+        verdicts.requestRecompute()
         let limits = configuration.limits
         let configuration = ApplicationConfiguration(
             address: .hostname(options.host, port: options.port), serverName: "vigil",

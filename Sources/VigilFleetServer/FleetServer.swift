@@ -17,6 +17,8 @@ public final class FleetServer: Sendable {
     public let store: any FleetStore
     public let configuration: FleetServerConfiguration
     public let indicators: ServerIndicators
+    /// Per-host verdicts: recomputed when evidence arrives, served by the verdict routes.
+    public let verdicts: VerdictService
     let hostLimiter: RateLimiter
     let tokenLimiter: RateLimiter
     let enrollLimiter: RateLimiter
@@ -33,6 +35,8 @@ public final class FleetServer: Sendable {
         self.configuration = configuration
         self.indicators = ServerIndicators(
             store: store, includeDefaults: configuration.includeDefaultIndicators, checkInterval: configuration.indicatorCheckInterval)
+        self.verdicts = VerdictService(
+            store: store, indicators: indicators, options: configuration.verdicts, notifiers: configuration.verdictNotifiers)
         self.hostLimiter = RateLimiter(configuration.limits.hostRate)
         self.tokenLimiter = RateLimiter(configuration.limits.tokenRate)
         self.enrollLimiter = RateLimiter(configuration.limits.enrollRate)
@@ -92,6 +96,9 @@ public final class FleetServer: Sendable {
             case FleetRoutes.hosts: return try await listHosts(request)
             case FleetRoutes.files: return try await searchFiles(request)
             case FleetRoutes.findings: return try await listFindings(request)
+            case FleetRoutes.verdicts: return try await listVerdicts(request)
+            case FleetRoutes.hostVerdict: return try await hostVerdict(request, context: context)
+            case FleetRoutes.verdictChanges: return try await listVerdictChanges(request)
             case FleetRoutes.feeds: return post ? try await addFeed(request) : try json(try await store.feeds())
             case FleetRoutes.networkReports: return try await receiveNetworkReport(request, user: user)
             default: return post ? try await createEnrollmentSecret(request) : try json(try await store.enrollmentSecrets())
@@ -238,6 +245,9 @@ public final class FleetServer: Sendable {
         // The store held nothing for this host and the batch is a delta on top of something: the agent must
         // forget what it believes the server has and send everything again.
         let resync = !outcome.duplicate && !hadInventory && !(batch.sequence == 1 && batch.removed.isEmpty)
+        if !outcome.duplicate, outcome.findingsRecorded > 0 || !serverFindings.isEmpty || batch.touchesVersionFiles(configuration.verdicts.versionFileNames) {
+            verdicts.requestRecompute()
+        }
         let ack = BatchAcknowledgement(
             batchID: batch.batchID, duplicate: outcome.duplicate, filesApplied: outcome.filesApplied,
             filesRemoved: outcome.filesRemoved, findingsRecorded: outcome.findingsRecorded, resync: resync)
@@ -384,6 +394,7 @@ public final class FleetServer: Sendable {
         if networkHunt.evidence > 0 {
             _ = await announce(.retroHunt(feed: name, newEvidence: networkHunt.newEvidence))
         }
+        verdicts.requestRecompute()
         let response = FeedImportResponse(
             feed: record, summary: imported.summary, newIndicators: fresh.count,
             diagnostics: Array(imported.diagnostics.prefix(FeedImportResponse.maxDiagnostics)),

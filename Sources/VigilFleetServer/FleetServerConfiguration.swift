@@ -1,4 +1,5 @@
 import Foundation
+import VigilNotify
 
 /// The limits one server process enforces. Defaults suit a fleet of tens of thousands of hosts whose
 /// agents batch 5,000 files at a time.
@@ -54,6 +55,10 @@ public struct FleetServerConfiguration: Sendable {
     public var includeDefaultIndicators = true
     /// How stale this process's indicator set may get before it checks the store's feed generation.
     public var indicatorCheckInterval: Duration = .seconds(1)
+    /// How verdicts are computed (mapping file, coverage tolerance, affected versions).
+    public var verdicts = VerdictServiceOptions()
+    /// Where verdict changes are pushed (`--webhook`, `--syslog`).
+    public var verdictNotifiers: [any VerdictNotifier] = []
 
     public init() {}
 }

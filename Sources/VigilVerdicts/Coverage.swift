@@ -27,6 +27,8 @@ public struct UnattributedContact: Sendable, Hashable {
 /// ``maxGap``.
 public struct Coverage: Sendable {
     public private(set) var windows: [CoverageWindow] = []
+    /// The windows by host, so a fleet-wide verdict pass looks each host up in constant time.
+    private var byHost: [String: [CoverageWindow]] = [:]
     public private(set) var unattributed: [UnattributedContact] = []
     /// Unattributed rows beyond the ones listed (the list is capped).
     public private(set) var moreUnattributed = 0
@@ -75,6 +77,7 @@ public struct Coverage: Sendable {
             if let c = current { windows.append(c) }
         }
         windows.sort { ($0.host, $0.sensor, $0.period.start) < ($1.host, $1.sensor, $1.period.start) }
+        byHost = Dictionary(grouping: windows, by: \.host)
     }
 
     private mutating func note(_ u: UnattributedContact) {
@@ -83,8 +86,7 @@ public struct Coverage: Sendable {
 
     /// The windows of one host (canonical name), every sensor.
     public func windows(for host: String) -> [CoverageWindow] {
-        let h = host.lowercased()
-        return windows.filter { $0.host == h }
+        byHost[host.lowercased()] ?? []
     }
 
     /// The stretches of `period` no sensor covered for `host`, ignoring stretches of at most `tolerance`

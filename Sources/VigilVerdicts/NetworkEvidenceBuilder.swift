@@ -80,6 +80,14 @@ public struct NetworkEvidenceBuilder: Sendable {
         return result
     }
 
+    /// Evidence already built but not yet tied to a host (the fleet server's stored hits, beacons and
+    /// retro-hunt matches), attributed with this address book.
+    public func attribute(_ stored: [NetworkEvidence]) -> Result {
+        var result = Result()
+        for e in stored { place(e, into: &result) }
+        return result
+    }
+
     /// Evidence from retro-hunt matches of the contact index.
     public func evidence(from hits: [RetroHit]) -> Result {
         var result = Result()

@@ -5,6 +5,13 @@ public struct TimelineEvent: Sendable, Hashable, Codable {
     public var kind: String
     public var text: String
     public var evidence: [String]
+
+    public init(time: Double, kind: String, text: String, evidence: [String]) {
+        self.time = time
+        self.kind = kind
+        self.text = text
+        self.evidence = evidence
+    }
 }
 
 /// A previous verdict, for the verdict-change event.

@@ -45,6 +45,7 @@ struct OpenAPITests {
         for path in [
             FleetRoutes.enroll, FleetRoutes.batches, FleetRoutes.agentIndicators, FleetRoutes.agentRules, FleetRoutes.hosts,
             FleetRoutes.files, FleetRoutes.findings, FleetRoutes.feeds, FleetRoutes.enrollmentSecrets, FleetRoutes.networkReports,
+            FleetRoutes.verdicts, FleetRoutes.hostVerdict, FleetRoutes.verdictChanges,
         ] {
             #expect(routed.contains { $0.hasSuffix(" " + path) }, "\(path) is not routed")
         }

@@ -8,13 +8,15 @@ import VigilFleetStore
 struct FleetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fleet",
-        abstract: "Query a fleet server ('vigil serve'): hosts, who has a file, findings; add indicator feeds.",
+        abstract: "Query a fleet server ('vigil serve'): hosts, who has a file, findings, verdicts; add indicator feeds.",
         discussion: """
             Authenticates with a user API token from --token-file or $VIGIL_FLEET_TOKEN; the server URL \
             comes from --server or $VIGIL_FLEET_SERVER, and --ca-file pins the CA of the server's \
             certificate.
 
-            Exit status: 0 done (nothing found, for find and findings), 1 something found, 2 error.
+            Exit status: 0 done (nothing found, for find and findings; every host clean or exposed, for \
+            verdicts and host), 1 something found (a host active, dormant, unknown-activity or \
+            contact-only, for verdicts and host), 2 error.
 
             Examples:
               vigil fleet hosts --server https://fleet.example:8443 --token-file ~/.vigil-token
@@ -22,13 +24,16 @@ struct FleetCommand: AsyncParsableCommand {
               vigil fleet find ffmpeg.dll --format csv
               vigil fleet findings --host build-01 --format jsonl
               vigil fleet feed add volexity-3cx.csv --name volexity-3cx
+              vigil fleet verdicts --state active
+              vigil fleet host pc-17.corp --format sarif
             """,
-        subcommands: [FleetHosts.self, FleetFind.self, FleetFindings.self, FleetFeed.self]
+        subcommands: [FleetHosts.self, FleetFind.self, FleetFindings.self, FleetFeed.self, FleetVerdicts.self, FleetHost.self]
     )
 }
 
 enum TableFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, json, jsonl, csv
+    /// `sarif` is for `verdicts` and `host` only.
+    case text, json, jsonl, csv, sarif
 }
 
 struct FleetConnectionOptions: ParsableArguments {
@@ -44,7 +49,7 @@ struct FleetConnectionOptions: ParsableArguments {
     @Flag(help: "Allow plain http:// to a server that is not on loopback.")
     var allowInsecureHttp = false
 
-    @Option(help: "Output format: text, json, jsonl or csv.")
+    @Option(help: "Output format: text, json, jsonl or csv; sarif too for verdicts and host.")
     var format: TableFormat = .text
 
     func client() throws -> FleetClient {
@@ -89,6 +94,8 @@ struct RowPrinter {
     func emit<T: Encodable>(_ items: [T], rows: [[String]]) throws {
         var out = ""
         switch format {
+        case .sarif:
+            throw ValidationError("--format sarif is for 'vigil fleet verdicts' and 'vigil fleet host'; use text, json, jsonl or csv here")
         case .json:
             let e = fleetOutputEncoder()
             e.outputFormatting.insert(.prettyPrinted)
@@ -224,7 +231,7 @@ struct FleetFeedAdd: AsyncParsableCommand {
         switch connection.format {
         case .json, .jsonl:
             FileHandle.standardOutput.write(answer + Data("\n".utf8))
-        case .text, .csv:
+        case .text, .csv, .sarif:
             let d = JSONDecoder()
             d.dateDecodingStrategy = .iso8601
             let parsed = try? d.decode(Answer.self, from: answer)

@@ -3,6 +3,8 @@ import Foundation
 import VigilConsole
 import VigilFleetServer
 import VigilFleetStore
+import VigilNotify
+import VigilVerdicts
 
 /// Where `vigil serve` and its admin subcommands keep the fleet's data.
 struct ServerStoreOptions: ParsableArguments {
@@ -40,6 +42,8 @@ struct Serve: AsyncParsableCommand {
 
             Examples:
               vigil serve --tls-cert server.pem --tls-key server.key --listen 0.0.0.0:8443
+              vigil serve --address-map addresses.txt --webhook https://siem.example/hook --webhook-secret-file hook.key
+              vigil serve --syslog tcp://siem.example:6514 --syslog-format cef
               vigil serve secret create --name laptops
               vigil serve user add alice --role analyst --password-stdin < alice.pass
               vigil serve token create --user alice
@@ -52,7 +56,21 @@ struct Serve: AsyncParsableCommand {
 
 /// `vigil serve [run]`: the HTTP server.
 struct ServeRun: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "run", abstract: "Run the fleet server (the default).")
+    static let configuration = CommandConfiguration(
+        commandName: "run", abstract: "Run the fleet server (the default).",
+        discussion: """
+            Verdicts (docs/verdicts.md) are recomputed on start and whenever evidence arrives; each \
+            change of a host's verdict is pushed to --webhook (POST, JSON, signed with HMAC-SHA256 in \
+            X-Vigil-Signature when --webhook-secret-file is given) and --syslog (RFC 5424; UDP, or TCP \
+            with octet counting; the change as JSON or as CEF). Delivery is retried with exponential \
+            backoff; a full queue drops changes and says so in the log.
+
+            Examples:
+              vigil serve --address-map addresses.txt
+              vigil serve --webhook https://siem.example/vigil --webhook-secret-file /etc/vigil/hook.key
+              vigil serve --syslog udp://10.0.0.5:514 --syslog-format json
+              vigil serve --syslog tcp://siem.example:6514 --syslog-format cef
+            """)
 
     @OptionGroup var storeOptions: ServerStoreOptions
 
@@ -71,6 +89,48 @@ struct ServeRun: AsyncParsableCommand {
     @Flag(name: .long, help: "Do not match with the built-in 3CX indicators and rules; only with stored feeds.")
     var noDefaultIndicators = false
 
+    @Option(name: .long, help: ArgumentHelp("Static address-to-host mapping for verdicts (format in docs/verdicts.md); bad lines are reported with file and line and skipped.", valueName: "FILE"))
+    var addressMap: String?
+
+    @Option(name: .long, help: ArgumentHelp("POST every verdict change as JSON to this http(s) URL.", valueName: "URL"))
+    var webhook: String?
+
+    @Option(name: .long, help: ArgumentHelp("Sign webhook bodies with HMAC-SHA256 under the key in this file (X-Vigil-Signature: sha256=<hex>).", valueName: "FILE"))
+    var webhookSecretFile: String?
+
+    @Option(name: .long, help: ArgumentHelp("Send every verdict change to a syslog collector: udp://HOST:PORT or tcp://HOST:PORT.", valueName: "TARGET"))
+    var syslog: String?
+
+    @Option(name: .long, help: ArgumentHelp("Syslog message body: json or cef.", valueName: "FORMAT"))
+    var syslogFormat = "json"
+
+    /// The verdict options and notifiers the flags ask for.
+    func verdictSetup() async throws -> (VerdictServiceOptions, [any VerdictNotifier]) {
+        var options = VerdictServiceOptions()
+        if let addressMap {
+            guard let data = FileManager.default.contents(atPath: addressMap) else { throw ValidationError("cannot read the address map \(addressMap)") }
+            guard let text = String(validating: data, as: UTF8.self) else { throw ValidationError("the address map \(addressMap) is not UTF-8 text") }
+            options.mapping = MappingFile(text: text, path: addressMap)
+            for d in options.mapping.diagnostics { printToStandardError("vigil serve: \(d.path):\(d.line ?? 0): \(d.message)") }
+            printToStandardError(
+                "vigil serve: address map \(addressMap): \(options.mapping.entries.count) entries, \(options.mapping.diagnostics.count) line(s) skipped")
+        }
+        var notifiers: [any VerdictNotifier] = []
+        if webhookSecretFile != nil && webhook == nil { throw ValidationError("--webhook-secret-file needs --webhook") }
+        guard let payload = SyslogPayload(rawValue: syslogFormat.lowercased()) else { throw ValidationError("--syslog-format must be json or cef") }
+        do {
+            // Everything that can fail first: the webhook's HTTP client must be shut down once created.
+            let target = try syslog.map { try SyslogTarget($0) }
+            let secret = try webhookSecretFile.map { try WebhookNotifier.readSecret(path: $0) }
+            if let target { notifiers.append(SyslogNotifier(target: target, payload: payload, version: Vigil.configuration.version)) }
+            if let webhook { notifiers.append(try WebhookNotifier(url: webhook, secret: secret)) }
+        } catch let error as NotifyError {
+            for n in notifiers { await n.shutdown(timeout: .zero) }
+            throw ValidationError(error.description)
+        }
+        return (options, notifiers)
+    }
+
     func run() async throws {
         let listenOptions: FleetListenOptions
         do {
@@ -79,15 +139,34 @@ struct ServeRun: AsyncParsableCommand {
             throw ValidationError(error.description)
         }
         let store = try await storeOptions.open()
+        // After the store: nothing that can fail comes between creating the outputs and the shutdown below.
+        let (verdictOptions, notifiers) = try await verdictSetup()
         var configuration = FleetServerConfiguration()
         configuration.includeDefaultIndicators = !noDefaultIndicators
+        configuration.verdicts = verdictOptions
+        configuration.verdictNotifiers = notifiers
         let server = FleetServer(store: store, configuration: configuration)
         var consoleConfiguration = ConsoleConfiguration()
         consoleConfiguration.secureCookies = listenOptions.usesTLS
-        let console = try Console(server: server, configuration: consoleConfiguration)
-        try await server.run(listenOptions, mount: console.mount(on:)) { url in
-            printToStandardError("vigil serve: listening on \(url)")
+        /// Lets running passes finish and the outputs drain, then reports what each output did.
+        func finishVerdicts() async {
+            await server.verdicts.waitUntilIdle(timeout: .seconds(30))
+            for notifier in notifiers {
+                await notifier.shutdown(timeout: .seconds(10))
+                let s = notifier.statistics()
+                printToStandardError("vigil serve: \(notifier.name): \(s.delivered) delivered, \(s.failed) failed, \(s.dropped) dropped")
+            }
         }
+        do {
+            let console = try Console(server: server, configuration: consoleConfiguration)
+            try await server.run(listenOptions, mount: console.mount(on:)) { url in
+                printToStandardError("vigil serve: listening on \(url)")
+            }
+        } catch {
+            await finishVerdicts()
+            throw error
+        }
+        await finishVerdicts()
         try await store.close()
     }
 }
