@@ -5,28 +5,30 @@
 # overview, the first host page, a host page deep in the list (keyset), a host-name search and a
 # host's page. Target: p99 under 200 ms.
 #
-#   benchmarks/console.sh [--hosts N] [--files-per-host M] [--duration 20s] [--connections 4]
+#   benchmarks/console.sh [--hosts N] [--files-per-host M] [--duration 20s] [--connections 4] [--keep DIR]
 #
+# --keep DIR seeds into DIR and keeps it; a later run with the same DIR reuses the seeded store.
 # Defaults: 100,000 hosts x 100 files = 10 million inventory rows, 20 s per page, 2 wrk threads with
 # 4 connections. Only loopback is used. Needs: swift, python3, wrk (apt-get install wrk), curl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-HOSTS=100000 FILES=100 DURATION=20s CONNECTIONS=4
+HOSTS=100000 FILES=100 DURATION=20s CONNECTIONS=4 KEEP=""
 while [ $# -gt 0 ]; do
     case "$1" in
     --hosts) HOSTS=$2; shift 2 ;;
     --files-per-host) FILES=$2; shift 2 ;;
     --duration) DURATION=$2; shift 2 ;;
     --connections) CONNECTIONS=$2; shift 2 ;;
+    --keep) KEEP=$2; shift 2 ;;
     *) echo "usage: benchmarks/console.sh [--hosts N] [--files-per-host M] [--duration 20s] [--connections 4]" >&2; exit 2 ;;
     esac
 done
 command -v wrk >/dev/null || { echo "install wrk: apt-get install wrk" >&2; exit 2; }
-OUT=$(mktemp -d "${TMPDIR:-/tmp}/vigil-console-bench.XXXXXX")
+if [ -n "$KEEP" ]; then mkdir -p "$KEEP"; OUT=$(cd "$KEEP" && pwd); else OUT=$(mktemp -d "${TMPDIR:-/tmp}/vigil-console-bench.XXXXXX"); fi
 SERVER=""
 cleanup() {
     [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null || true
-    rm -rf "$OUT"
+    [ -n "$KEEP" ] || rm -rf "$OUT"
 }
 trap cleanup EXIT
 
@@ -34,9 +36,15 @@ if [ -z "${VIGIL_BIN:-}" ]; then
     swift build -c release --product vigil 2>&1 | grep -E "error|Compiling vigil|Build" >&2 || true
     VIGIL_BIN=$(swift build -c release --show-bin-path)/vigil
 fi
-PASSWORD="bench-password-$RANDOM$RANDOM"
-printf '%s\n' "$PASSWORD" | "$VIGIL_BIN" serve user add bench --role admin --password-stdin --data-dir "$OUT" 2>/dev/null
-python3 benchmarks/console_seed.py "$OUT/fleet.sqlite" --hosts "$HOSTS" --files-per-host "$FILES"
+if [ -s "$OUT/bench.password" ]; then
+    PASSWORD=$(cat "$OUT/bench.password")
+    echo "reusing the seeded store in $OUT"
+else
+    PASSWORD="bench-password-$RANDOM$RANDOM"
+    printf '%s\n' "$PASSWORD" | "$VIGIL_BIN" serve user add bench --role admin --password-stdin --data-dir "$OUT" 2>/dev/null
+    python3 benchmarks/console_seed.py "$OUT/fleet.sqlite" --hosts "$HOSTS" --files-per-host "$FILES"
+    printf '%s' "$PASSWORD" >"$OUT/bench.password"
+fi
 du -sh "$OUT/fleet.sqlite" | awk '{print "store size: " $1}'
 
 "$VIGIL_BIN" serve --listen 127.0.0.1:0 --data-dir "$OUT" 2>"$OUT/serve.log" >/dev/null &

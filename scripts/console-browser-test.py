@@ -80,6 +80,28 @@ def seed(base, secret):
     return planted
 
 
+C2_DOMAIN = "update-cdn.badvendor-c2.example"
+
+
+def network_report(base, token):
+    """A sensor's report: build-01's address asked for C2_DOMAIN just now, and a DHCP lease names the
+    address's holder. Nothing matches yet; the feed upload's network retro-hunt finds it later."""
+    now = time.time()
+    day = time.strftime("%Y-%m-%d", time.gmtime(now))
+    report = {
+        "sensor": "zeek-test", "reportID": str(uuid.uuid4()),
+        "generatedAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)),
+        "contacts": {"sensor": "zeek-test", "maxRows": 1000, "names": [
+            {"day": day, "client": "10.20.0.11", "name": C2_DOMAIN, "count": 3, "firstSeen": now - 30, "lastSeen": now,
+             "logs": ["dns"], "evidenceFile": "dns.log", "evidenceLine": 41}],
+            "servers": [], "droppedContacts": 0, "rejectedNames": 0, "withoutClient": 0},
+        "hits": [], "beacons": [],
+        "leases": [{"address": "10.20.0.11", "mac": "52:54:00:12:34:56", "hostName": "build-01", "start": now - 86400,
+                    "end": now + 86400, "server": "10.20.0.1", "evidenceFile": "dhcp.log", "evidenceLine": 7}],
+    }
+    return api(base, "/api/v1/network-reports", report, token=token)
+
+
 def main():
     if len(sys.argv) != 3:
         print(__doc__, file=sys.stderr)
@@ -96,6 +118,8 @@ def main():
                        input=PASSWORD + "\n", text=True, check=True, capture_output=True)
         secret = subprocess.run([vigil, "serve", "secret", "create", "--name", "browser-test"] + store,
                                 text=True, check=True, capture_output=True).stdout.strip()
+        token = subprocess.run([vigil, "serve", "token", "create", "--user", "admin", "--name", "sensor"] + store,
+                               text=True, check=True, capture_output=True).stdout.strip()
         server = subprocess.Popen([vigil, "serve", "--listen", "127.0.0.1:0"] + store,
                                   stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
         base = None
@@ -111,7 +135,9 @@ def main():
             print("vigil serve did not start", file=sys.stderr)
             return 1
         planted_path, planted_sha = seed(base, secret)
-        verdicts_expected = False
+        time.sleep(1)  # the contact comes after the file appeared
+        ack = network_report(base, token)
+        verdicts_expected = ack.get("duplicate") is False
 
         options = webdriver.ChromeOptions()
         options.binary_location = CHROMIUM
@@ -155,7 +181,9 @@ def main():
         # Upload a feed naming ws-dev-12's file: the retro-hunt must find it.
         feed = os.path.join(data, "advisory.txt")
         with open(feed, "w") as f:
-            f.write(f"# vendor advisory\n{planted_sha}\n")
+            # The advisory also lists the 3CX ffmpeg.dll digest, so build-01's file and the C2 domain share
+            # a campaign (the feed that published both) and the contact makes the host active.
+            f.write(f"# vendor advisory\n{planted_sha}\n{BAD_SHA256}\n{C2_DOMAIN}\n")
         visit("/feeds", "05-feeds")
         driver.find_element(By.NAME, "name").send_keys("vendor-advisory")
         driver.find_element(By.NAME, "file").send_keys(feed)
@@ -169,6 +197,7 @@ def main():
         html = visit("/", "08-overview-after-hunt")
         expect("vendor-advisory" in html and "ws-dev-12" in html, "the overview lacks the new feed or the retro-hunt finding")
         visit("/agents", "09-agents")
+        time.sleep(2)  # the verdict pass after the network retro-hunt runs in the background
 
         # The verdict filter of the host list (a form without script: choose, submit).
         visit("/hosts", "12-hosts-verdicts")
@@ -184,6 +213,7 @@ def main():
         if verdicts_expected:
             expect(f'verdict-{VERDICT_HOST[1]}"' in html, "the host page lacks the verdict")
             expect('id="host-timeline-t"' in html and "<circle" in html, "the host page lacks the timeline chart")
+        visit("/hosts/1#timeline", "14b-host-timeline")
 
         # An administrator adds an analyst: password typed twice.
         visit("/users", "15-users")

@@ -24,25 +24,24 @@ extension Console {
     ///
     /// Works backwards from the current counts: before a change `from → to` the host counted under
     /// `from` (or not at all for a first verdict), so only the changes inside the window are needed,
-    /// however long the fleet's history. Each day's counts are those at the end of that day.
-    static func dailyVerdictCounts(current: [VerdictState: Int], changes: [VerdictChange], days: Int, now: Date)
+    /// however long the fleet's history, and only as tallies per day and transition. Each day's
+    /// counts are those at the end of that day.
+    static func dailyVerdictCounts(current: [VerdictState: Int], tallies: [VerdictChangeTally], days: Int, now: Date)
         -> [(day: Date, counts: [VerdictState: Int])] {
         let days = max(1, min(days, 366))
-        let dayLength = 86_400.0
-        let todayStart = (now.timeIntervalSince1970 / dayLength).rounded(.down) * dayLength
+        let today = Int64((now.timeIntervalSince1970 / 86_400).rounded(.down))
         var counts = current
         var result: [(day: Date, counts: [VerdictState: Int])] = []
-        var pending = changes.sorted { $0.at > $1.at }[...]  // newest first
-        for back in 0..<days {
-            let dayStart = todayStart - Double(back) * dayLength
-            let dayEnd = back == 0 ? max(now.timeIntervalSince1970, dayStart + dayLength) : dayStart + dayLength
-            // Undo the changes after this day's end.
-            while let change = pending.first, change.at.timeIntervalSince1970 >= dayEnd {
-                counts[change.to, default: 0] -= 1
-                if let from = change.from { counts[from, default: 0] += 1 }
+        var pending = tallies.sorted { $0.day > $1.day }[...]  // newest first
+        for back in 0..<Int64(days) {
+            let day = today - back
+            // Undo the changes of the days after this one.
+            while let tally = pending.first, tally.day > day {
+                counts[tally.to, default: 0] -= tally.count
+                if let from = tally.from { counts[from, default: 0] += tally.count }
                 pending = pending.dropFirst()
             }
-            result.append((Date(timeIntervalSince1970: dayStart), counts.mapValues { max(0, $0) }))
+            result.append((Date(timeIntervalSince1970: Double(day) * 86_400), counts.mapValues { max(0, $0) }))
         }
         return result.reversed()
     }
@@ -51,15 +50,16 @@ extension Console {
     func verdictOverview(now: Date) async -> [String: Any] {
         do {
             let counts = try await store.verdictCounts()
-            let changes = try await store.verdictChanges(hostID: nil, since: now.addingTimeInterval(-14 * 86_400), limit: 200_000)
-            let daily = Self.dailyVerdictCounts(current: counts, changes: changes, days: 14, now: now)
+            let tallies = try await store.verdictChangeTallies(since: now.addingTimeInterval(-15 * 86_400))
+            let daily = Self.dailyVerdictCounts(current: counts, tallies: tallies, days: 14, now: now)
             let chart = StackedBarChart(
                 title: "Hosts per verdict, last 14 days",
                 series: Self.verdictStates.map { .init(name: $0.rawValue, color: Self.verdictColor($0)) },
                 columns: daily.map { entry in
                     .init(label: String(SVG.timeLabel(entry.day.timeIntervalSince1970, withTime: false).dropFirst(5)),
                           values: Self.verdictStates.map { entry.counts[$0] ?? 0 })
-                })
+                },
+                width: 1000, height: 200)
             return [
                 "states": Self.verdictStates.map { state in
                     let n = counts[state] ?? 0
@@ -67,7 +67,7 @@ extension Console {
                 },
                 "total": counts.values.reduce(0, +),
                 "svg": chart.render(id: "verdict-chart"),
-                "changes": changes.count,
+                "changes": tallies.reduce(0) { $0 + $1.count },
             ]
         } catch {
             return ["problem": "Verdicts cannot be read from the store: \(error)"]
@@ -98,7 +98,7 @@ extension Console {
             if let required = v.requiredCoverage { values["required"] = required.description }
             if !v.missingCoverage.isEmpty { values["missing"] = v.missingCoverage.map(\.description).joined(separator: "; ") }
             let items = Self.timelineItems(verdict: v, findings: findings, history: history, events: detail.timeline)
-            values["svg"] = TimelineChart(title: "Timeline of \(host.hostname)", items: items).render(id: "host-timeline")
+            values["svg"] = TimelineChart(title: "Timeline of \(host.hostname)", items: items, width: 1000).render(id: "host-timeline")
             return values
         } catch {
             return ["problem": "The verdict cannot be read from the store: \(error)"]

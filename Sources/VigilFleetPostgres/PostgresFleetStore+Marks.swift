@@ -130,4 +130,17 @@ extension PostgresFleetStore {
         }
         return out
     }
+
+    /// One grouping query over `verdict_change` (its `at` index).
+    public func verdictChangeTallies(since: Date) async throws -> [VerdictChangeTally] {
+        var out: [VerdictChangeTally] = []
+        for try await (day, from, to, n) in try await client.query("""
+            SELECT floor(extract(epoch FROM at) / 86400)::int8 AS day, from_state, to_state, count(*) FROM verdict_change
+            WHERE at >= \(since) GROUP BY 1, 2, 3 ORDER BY 1
+            """, logger: logger).decode((Int64, String?, String, Int64).self) {
+            guard let to = VerdictState(rawValue: to) else { continue }
+            out.append(VerdictChangeTally(day: day, from: from.flatMap(VerdictState.init(rawValue:)), to: to, count: Int(n)))
+        }
+        return out
+    }
 }

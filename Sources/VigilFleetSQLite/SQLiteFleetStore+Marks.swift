@@ -148,4 +148,18 @@ extension SQLiteFleetStore {
             return out
         }
     }
+
+    /// One grouping query over `verdict_change` (its `at` index).
+    public func verdictChangeTallies(since: Date) async throws -> [VerdictChangeTally] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT at / 86400000000 AS day, from_state, to_state, count(*) FROM verdict_change WHERE at >= ?
+                GROUP BY day, from_state, to_state ORDER BY day
+                """, arguments: [FleetTime.micros(since)]).compactMap { row in
+                guard let to = VerdictState(rawValue: row[2]) else { return nil }
+                let from: String? = row[1]
+                return VerdictChangeTally(day: row[0], from: from.flatMap(VerdictState.init(rawValue:)), to: to, count: row[3])
+            }
+        }
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import VigilFleetProtocol
 import VigilVerdicts
 
 /// An analyst's judgement of a finding, shown beside it in the web console. The store keeps the
@@ -79,5 +80,40 @@ extension FleetStore {
             if offset > 0 { out[state] = offset }
         }
         return out
+    }
+}
+
+/// How many hosts changed verdict from one state to another on one UTC day (the overview chart's input).
+public struct VerdictChangeTally: Sendable, Hashable {
+    /// Days since 1970-01-01 (UTC).
+    public var day: Int64
+    /// nil for first verdicts.
+    public var from: VerdictState?
+    public var to: VerdictState
+    public var count: Int
+
+    public init(day: Int64, from: VerdictState?, to: VerdictState, count: Int) {
+        self.day = day
+        self.from = from
+        self.to = to
+        self.count = count
+    }
+
+    /// Tallies a list of changes.
+    public static func tally(_ changes: [VerdictChange]) -> [VerdictChangeTally] {
+        struct Key: Hashable { var day: Int64; var from: VerdictState?; var to: VerdictState }
+        var counts: [Key: Int] = [:]
+        for c in changes {
+            counts[Key(day: Int64((c.at.timeIntervalSince1970 / 86_400).rounded(.down)), from: c.from, to: c.to), default: 0] += 1
+        }
+        return counts.map { VerdictChangeTally(day: $0.key.day, from: $0.key.from, to: $0.key.to, count: $0.value) }
+            .sorted { ($0.day, $0.from?.rawValue ?? "", $0.to.rawValue) < ($1.day, $1.from?.rawValue ?? "", $1.to.rawValue) }
+    }
+}
+
+extension FleetStore {
+    /// Reads the changes and tallies them (at most one million); stores override it with one grouping query.
+    public func verdictChangeTallies(since: Date) async throws -> [VerdictChangeTally] {
+        VerdictChangeTally.tally(try await verdictChanges(hostID: nil, since: since, limit: 1_000_000))
     }
 }

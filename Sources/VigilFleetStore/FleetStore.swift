@@ -141,6 +141,8 @@ public protocol FleetStore: Sendable {
     /// How many hosts have each verdict now (the console's overview). A default implementation pages
     /// through ``verdicts(state:limit:offset:)``; stores override it with one counting query.
     func verdictCounts() async throws -> [VerdictState: Int]
+    /// Verdict changes since a time, counted per UTC day and transition (the overview's chart).
+    func verdictChangeTallies(since: Date) async throws -> [VerdictChangeTally]
 
     // MARK: Network evidence and the contact index (docs/verdicts.md)
 

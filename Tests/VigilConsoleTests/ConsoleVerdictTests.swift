@@ -38,7 +38,9 @@ struct ConsoleVerdictTests {
         let changes = [
             change(1, nil, .clean, 98 * day + 10), change(1, .clean, .active, 99 * day + 500), change(2, nil, .dormant, 100 * day + 60),
         ]
-        let counts = Console.dailyVerdictCounts(current: [.active: 1, .dormant: 1, .clean: 3], changes: changes, days: 4, now: now)
+        let tallies = VerdictChangeTally.tally(changes)
+        #expect(tallies.map(\.day) == [98, 99, 100] && tallies.allSatisfy { $0.count == 1 })
+        let counts = Console.dailyVerdictCounts(current: [.active: 1, .dormant: 1, .clean: 3], tallies: tallies, days: 4, now: now)
         #expect(counts.map(\.day.timeIntervalSince1970) == [97 * day, 98 * day, 99 * day, 100 * day])
         #expect(counts[3].counts == [.active: 1, .dormant: 1, .clean: 3], "today: the current counts")
         #expect(counts[2].counts == [.active: 1, .dormant: 0, .clean: 3], "end of day 99: host 2 had no verdict yet")
@@ -70,6 +72,11 @@ struct ConsoleVerdictTests {
             _ = try await fx.store.saveVerdicts([(ids[0], consoleVerdict("pc-0", .active, evidence: ["C:/3CX/ffmpeg.dll (sha256 7986…)"], missing: true))],
                                                 at: now.addingTimeInterval(-3600))
             #expect(try await fx.store.verdictCounts() == [.active: 1, .clean: 3])
+            let since = now.addingTimeInterval(-5 * 86_400)
+            let tallies = try await fx.store.verdictChangeTallies(since: since)
+            #expect(tallies.reduce(0) { $0 + $1.count } == 5)
+            #expect(Set(tallies) == Set(VerdictChangeTally.tally(try await fx.store.verdictChanges(hostID: nil, since: since, limit: 100))),
+                    "the grouping query agrees with tallying the changes")
 
             let viewer = try await signIn(client, "vic")
             let overview = text(try await viewer.get(client, "/"))

@@ -3,6 +3,7 @@ import Testing
 import VigilCore
 import VigilFleetProtocol
 import VigilFleetStore
+import VigilVerdicts
 
 /// Finding marks and user management, run on both back ends by the conformance suites.
 extension Cases {
@@ -83,5 +84,23 @@ extension Cases {
         #expect(try await store.apiTokens(userID: amy.id).isEmpty)
         _ = try await store.addUser(name: "amy", role: .viewer, passwordHash: nil, at: at(6))
         #expect(try await store.users().map(\.name) == ["amy", "zed"])
+    }
+
+    static func consoleVerdictCounts(_ store: any FleetStore) async throws {
+        let a = try await enroll(store, "va"), b = try await enroll(store, "vb"), c = try await enroll(store, "vc")
+        #expect(try await store.verdictCounts().isEmpty)
+        let day = 86_400
+        _ = try await store.saveVerdicts([(a.id, verdict("va", .clean, reasons: [])), (b.id, verdict("vb", .clean, reasons: []))], at: at(0))
+        _ = try await store.saveVerdicts([(a.id, verdict("va", .active, reasons: [])), (c.id, verdict("vc", .exposed, reasons: []))], at: at(day))
+        _ = try await store.saveVerdicts([(b.id, verdict("vb", .dormant, reasons: []))], at: at(day + 60))
+        #expect(try await store.verdictCounts() == [.active: 1, .dormant: 1, .exposed: 1])
+        let tallies = try await store.verdictChangeTallies(since: at(0))
+        let day0 = Int64((t0.timeIntervalSince1970 / 86_400).rounded(.down)), day1 = Int64((at(day).timeIntervalSince1970 / 86_400).rounded(.down))
+        #expect(Set(tallies) == [
+            VerdictChangeTally(day: day0, from: nil, to: .clean, count: 2),
+            VerdictChangeTally(day: day1, from: .clean, to: .active, count: 1), VerdictChangeTally(day: day1, from: nil, to: .exposed, count: 1),
+            VerdictChangeTally(day: day1, from: .clean, to: .dormant, count: 1),
+        ])
+        #expect(try await store.verdictChangeTallies(since: at(day)).reduce(0) { $0 + $1.count } == 3)
     }
 }

@@ -149,7 +149,8 @@ enum StoreCase: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case enrollmentSecrets, hostEnrollmentAndKeys, hostContactAndAddresses, batchDelta, duplicateBatch, lookupsAcrossHosts,
          bulkLookup, hostileBatch, findingsFirstLastSeen, feedsAndGeneration, usersAndTokens, migrationsTwice, concurrentBatches,
          consoleSessionsAndAudit, consoleQueries, contactMerge, networkReportIdempotent, contactNameSuffix, contactServerRanges,
-         contactPruning, logCursors, networkEvidenceMerge, hostileNetworkReport, verdictHistory, consoleFindingMarks, consoleUserManagement
+         contactPruning, logCursors, networkEvidenceMerge, hostileNetworkReport, verdictHistory, consoleFindingMarks, consoleUserManagement,
+         consoleVerdictCounts
 
     var testDescription: String { rawValue }
 
@@ -181,6 +182,7 @@ enum StoreCase: String, CaseIterable, Sendable, CustomTestStringConvertible {
         case .verdictHistory: try await Cases.verdictHistory(store)
         case .consoleFindingMarks: try await Cases.consoleFindingMarks(store)
         case .consoleUserManagement: try await Cases.consoleUserManagement(store)
+        case .consoleVerdictCounts: try await Cases.consoleVerdictCounts(store)
         }
     }
 }
