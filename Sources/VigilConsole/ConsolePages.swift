@@ -130,19 +130,16 @@ extension Console {
             let after = parameters.get("after").flatMap { Int64($0) }
             let page = try await store.hostPage(HostPageQuery(search: query.isEmpty ? nil : query, afterID: after, limit: configuration.pageSize + 1))
             let shown = Array(page.prefix(configuration.pageSize))
-            var hostRows: [[String: Any]] = []
-            var verdictsReadable = true
-            for host in shown {
+            var states: [Int64: VerdictState] = [:]
+            do {
+                states = try await store.verdictStates(hostIDs: shown.map(\.id))
+            } catch {
+                values["searchNote"] = "Verdicts cannot be read from the store: \(error)"
+            }
+            let hostRows: [[String: Any]] = shown.map { host in
                 var row = Self.hostRow(host, now: now)
-                if verdictsReadable {
-                    do {
-                        row["verdict"] = try await store.verdict(hostID: host.id)?.verdict.state.rawValue
-                    } catch {
-                        verdictsReadable = false
-                        values["searchNote"] = "Verdicts cannot be read from the store: \(error)"
-                    }
-                }
-                hostRows.append(row)
+                if let state = states[host.id] { row["verdict"] = state.rawValue }
+                return row
             }
             var rows: [String: Any] = ["hosts": hostRows]
             if page.count > configuration.pageSize, let last = shown.last {

@@ -51,6 +51,13 @@ enum SVG {
         return (value, value)
     }
 
+    /// Epoch seconds as `14:05:09` (UTC), for axes spanning less than two hours.
+    static func clockLabel(_ t: Double) -> String {
+        let seconds = Int(t.rounded(.down)) % 86_400
+        let s = seconds < 0 ? seconds + 86_400 : seconds
+        return String(format: "%02d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
+    }
+
     /// Epoch seconds as `2026-03-29` or `03-29 14:00` (UTC) for axis labels.
     static func timeLabel(_ t: Double, withTime: Bool) -> String {
         let date = Date(timeIntervalSince1970: t)
@@ -246,7 +253,8 @@ struct TimelineChart {
             let tx = x(t)
             out += #"<line x1="\#(SVG.number(tx))" x2="\#(SVG.number(tx))" y1="\#(SVG.number(top))" y2="\#(SVG.number(axisY))" stroke="\#(SVG.tickColor)"/>"#
             let anchor = i == 0 ? "start" : i == 4 ? "end" : "middle"
-            out += #"<text x="\#(SVG.number(tx))" y="\#(SVG.number(axisY + 16))" text-anchor="\#(anchor)">\#(SVG.escape(SVG.timeLabel(t, withTime: withTime)))</text>"#
+            let label = end - start < 7200 ? SVG.clockLabel(t) : SVG.timeLabel(t, withTime: withTime)
+            out += #"<text x="\#(SVG.number(tx))" y="\#(SVG.number(axisY + 16))" text-anchor="\#(anchor)">\#(SVG.escape(label))</text>"#
         }
         for (mark, item) in zip(layout(), items.filter { $0.start.isFinite && $0.end.isFinite }) {
             let tip = SVG.escape(item.label)

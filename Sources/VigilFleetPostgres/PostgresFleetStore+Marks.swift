@@ -16,6 +16,9 @@ extension PostgresFleetSchema {
         )
         """,
         "CREATE INDEX finding_mark_marked_at ON finding_mark (marked_at)",
+        // The overview's counts without reading the tables: agent versions, verdict changes per day.
+        "CREATE INDEX host_agent_version ON host (agent_version)",
+        "CREATE INDEX verdict_change_at_states ON verdict_change (at, from_state, to_state)",
     ])
 }
 
@@ -140,6 +143,18 @@ extension PostgresFleetStore {
             """, logger: logger).decode((Int64, String?, String, Int64).self) {
             guard let to = VerdictState(rawValue: to) else { continue }
             out.append(VerdictChangeTally(day: day, from: from.flatMap(VerdictState.init(rawValue:)), to: to, count: Int(n)))
+        }
+        return out
+    }
+
+    /// One query for a page of hosts' verdict states (the host list's column).
+    public func verdictStates(hostIDs: [Int64]) async throws -> [Int64: VerdictState] {
+        guard !hostIDs.isEmpty else { return [:] }
+        let ids = Array(hostIDs.prefix(ConsoleStoreLimits.maxPage))
+        var out: [Int64: VerdictState] = [:]
+        for try await (id, state) in try await client.query(
+            "SELECT host_id, state FROM host_verdict WHERE host_id = ANY(\(ids))", logger: logger).decode((Int64, String).self) {
+            if let state = VerdictState(rawValue: state) { out[id] = state }
         }
         return out
     }

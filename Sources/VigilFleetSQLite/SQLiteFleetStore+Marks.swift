@@ -16,6 +16,9 @@ extension SQLiteFleetSchema {
                 marked_at INTEGER NOT NULL
             );
             CREATE INDEX finding_mark_marked_at ON finding_mark (marked_at);
+            -- The overview's counts without reading the tables: agent versions, verdict changes per day.
+            CREATE INDEX host_agent_version ON host (agent_version);
+            CREATE INDEX verdict_change_at_states ON verdict_change (at, from_state, to_state);
             """)
     }
 }
@@ -160,6 +163,21 @@ extension SQLiteFleetStore {
                 let from: String? = row[1]
                 return VerdictChangeTally(day: row[0], from: from.flatMap(VerdictState.init(rawValue:)), to: to, count: row[3])
             }
+        }
+    }
+
+    /// One query for a page of hosts' verdict states (the host list's column).
+    public func verdictStates(hostIDs: [Int64]) async throws -> [Int64: VerdictState] {
+        guard !hostIDs.isEmpty else { return [:] }
+        let ids = Array(hostIDs.prefix(ConsoleStoreLimits.maxPage))
+        return try await pool.read { db in
+            var out: [Int64: VerdictState] = [:]
+            let marks = Array(repeating: "?", count: ids.count).joined(separator: ", ")
+            for row in try Row.fetchAll(db, sql: "SELECT host_id, state FROM host_verdict WHERE host_id IN (\(marks))",
+                                        arguments: StatementArguments(ids)) {
+                if let state = VerdictState(rawValue: row[1]) { out[row[0]] = state }
+            }
+            return out
         }
     }
 }

@@ -117,3 +117,12 @@ extension FleetStore {
         VerdictChangeTally.tally(try await verdictChanges(hostID: nil, since: since, limit: 1_000_000))
     }
 }
+
+extension FleetStore {
+    /// One ``verdict(hostID:)`` per host; stores override it with one query.
+    public func verdictStates(hostIDs: [Int64]) async throws -> [Int64: VerdictState] {
+        var out: [Int64: VerdictState] = [:]
+        for id in hostIDs { out[id] = try await verdict(hostID: id)?.verdict.state }
+        return out
+    }
+}

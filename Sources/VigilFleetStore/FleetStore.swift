@@ -143,6 +143,8 @@ public protocol FleetStore: Sendable {
     func verdictCounts() async throws -> [VerdictState: Int]
     /// Verdict changes since a time, counted per UTC day and transition (the overview's chart).
     func verdictChangeTallies(since: Date) async throws -> [VerdictChangeTally]
+    /// The verdict states of these hosts (hosts without a verdict are left out).
+    func verdictStates(hostIDs: [Int64]) async throws -> [Int64: VerdictState]
 
     // MARK: Network evidence and the contact index (docs/verdicts.md)
 

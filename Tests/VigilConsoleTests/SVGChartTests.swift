@@ -101,6 +101,10 @@ struct SVGChartTests {
         #expect(svg.contains("1 files appearing, 0 c2 contacts, 1 beacons, 0 verdict changes"))
         // Under four days: axis labels carry the time of day (MM-dd HH:mm).
         #expect(svg.range(of: #">[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}</text>"#, options: .regularExpression) != nil)
+        // Under two hours: the clock with seconds.
+        let short = TimelineChart(title: "s", items: [.init(lane: .c2, start: t0, end: t0 + 60, label: "c", color: "#000")]).render(id: "s")
+        #expect(short.range(of: #">[0-9]{2}:[0-9]{2}:[0-9]{2}</text>"#, options: .regularExpression) != nil)
+        #expect(SVG.clockLabel(1_700_000_000) == "22:13:20")
         #expect(SVG.escape("a\u{1}b&'") == "a b&amp;&#39;")
         #expect(SVG.number(-0.01) == "0")
         #expect(SVG.number(12.25) == "12.3" && SVG.number(40) == "40")

@@ -102,5 +102,7 @@ extension Cases {
             VerdictChangeTally(day: day1, from: .clean, to: .dormant, count: 1),
         ])
         #expect(try await store.verdictChangeTallies(since: at(day)).reduce(0) { $0 + $1.count } == 3)
+        #expect(try await store.verdictStates(hostIDs: [a.id, b.id, c.id, 999_999]) == [a.id: .active, b.id: .dormant, c.id: .exposed])
+        #expect(try await store.verdictStates(hostIDs: []).isEmpty)
     }
 }
