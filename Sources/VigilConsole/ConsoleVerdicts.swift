@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import VigilFleetProtocol
 import VigilFleetStore
 import VigilVerdicts
@@ -49,8 +50,18 @@ extension Console {
     /// The overview's verdict card: counts linking to the filtered host list and the chart of the last 14 days.
     func verdictOverview(now: Date) async -> [String: Any] {
         do {
-            let counts = try await store.verdictCounts()
-            let tallies = try await store.verdictChangeTallies(since: now.addingTimeInterval(-15 * 86_400))
+            let counts: [VerdictState: Int], tallies: [VerdictChangeTally]
+            // Reused until this process computes verdicts again or the lifetime ends (other servers on
+            // the same database may have computed some meanwhile).
+            let passes = server.verdicts.passes
+            if let cached = verdictCache.withLock({ $0 }), cached.passes == passes, now.timeIntervalSince(cached.at) >= 0,
+               now.timeIntervalSince(cached.at) < configuration.verdictSummaryLifetime {
+                (counts, tallies) = (cached.counts, cached.tallies)
+            } else {
+                counts = try await store.verdictCounts()
+                tallies = try await store.verdictChangeTallies(since: now.addingTimeInterval(-15 * 86_400))
+                verdictCache.withLock { $0 = VerdictSummary(at: now, passes: passes, counts: counts, tallies: tallies) }
+            }
             let daily = Self.dailyVerdictCounts(current: counts, tallies: tallies, days: 14, now: now)
             let chart = StackedBarChart(
                 title: "Hosts per verdict, last 14 days",
@@ -143,4 +154,14 @@ extension Console {
         }
         return items
     }
+}
+
+/// The overview's verdict counts and change tallies as read at one time (kept for
+/// ``ConsoleConfiguration/verdictSummaryLifetime``).
+struct VerdictSummary: Sendable {
+    var at: Date
+    /// ``VerdictService/passes`` when read.
+    var passes: Int
+    var counts: [VerdictState: Int]
+    var tallies: [VerdictChangeTally]
 }
