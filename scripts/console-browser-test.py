@@ -36,7 +36,7 @@ def skip(why):
 try:
     from selenium import webdriver
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import Select
+    from selenium.webdriver.support.ui import Select, WebDriverWait
 except ImportError:
     skip("Python selenium is not installed (pip install selenium)")
 
@@ -223,6 +223,7 @@ def main():
         form.find_element(By.NAME, "password").send_keys(PASSWORD + "-anna")
         form.find_element(By.NAME, "again").send_keys(PASSWORD + "-anna")
         form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        WebDriverWait(driver, 30).until(lambda d: "added; they can sign in" in d.page_source or "problem" in d.page_source)
         html = visit(None, "16-user-added")
         expect("User analyst-anna (analyst) added" in html, "adding a user did not confirm")
 
@@ -243,6 +244,8 @@ def main():
         driver.find_element(By.NAME, "user").send_keys("analyst-anna")
         driver.find_element(By.NAME, "password").send_keys(PASSWORD + "-anna")
         driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+        # bcrypt takes a moment: wait for the sign-in to land before navigating on.
+        WebDriverWait(driver, 30).until(lambda d: not d.current_url.endswith("/login"))
         visit("/hosts/1", "19-analyst-host")
         form = driver.find_element(By.CSS_SELECTOR, "form.markform")
         Select(form.find_element(By.NAME, "status")).select_by_value("confirmed")
