@@ -177,7 +177,7 @@ let package = Package(
         .target(
             name: "VigilConsole",
             dependencies: [
-                "VigilFleetServer", "VigilFleetStore", "VigilFleetProtocol", "VigilCore", "VigilFeeds", "VigilIndicators",
+                "VigilFleetServer", "VigilFleetStore", "VigilFleetProtocol", "VigilCore", "VigilFeeds", "VigilIndicators", "VigilVerdicts",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Mustache", package: "swift-mustache"),

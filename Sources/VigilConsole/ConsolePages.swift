@@ -7,6 +7,7 @@ import VigilFleetProtocol
 import VigilFleetServer
 import VigilFleetStore
 import VigilIndicators
+import VigilVerdicts
 
 /// The pages. Each builds a plain dictionary for its template; every string in it is escaped by
 /// the template's `{{ }}`.
@@ -20,18 +21,25 @@ extension Console {
         let newest = try await store.findings(matching: FindingQuery(limit: 15))
         let feeds = try await store.feeds()
         let silent = try await store.hostsNotSeen(since: cutoff, limit: 10)
+        let recentMarks = try await store.findingMarks(hostID: nil, limit: 200)
+        let markByFinding = Dictionary(recentMarks.map { ($0.findingID, $0) }, uniquingKeysWith: { a, _ in a })
+        let markCounts = try await store.findingMarkCounts()
+        let verdicts = await verdictOverview(now: now)
         let severities: [[String: Any]] = Severity.allCases.reversed().map {
             let n = counts.findingsBySeverity[$0] ?? 0
             return ["name": $0.rawValue, "count": n, "zero": n == 0]
         }
         return render(visit, "overview", title: "Overview", active: "overview", [
             "hostCount": counts.hosts,
+            "verdicts": verdicts,
             "severities": severities,
             "silentCount": counts.hostsNotSeen,
             "silentWarn": counts.hostsNotSeen > 0,
             "silentWindow": Self.duration(configuration.silentAfter),
             "feedCount": feeds.count,
-            "findings": newest.map { Self.findingRow($0, now: now) },
+            "findings": newest.map { Self.findingRow($0, now: now, mark: markByFinding[$0.id]) },
+            "markCounts": FindingMarkStatus.allCases.map { ["status": $0.rawValue, "label": $0.label, "count": markCounts[$0] ?? 0] as [String: Any] },
+            "recentMarks": recentMarks.prefix(8).map { Self.markRow($0, now: now) },
             "feeds": feeds.map { Self.feedRow($0, now: now) },
             "silent": silent.map { Self.hostRow($0, now: now) },
         ])
@@ -70,6 +78,34 @@ extension Console {
             "kinds": SearchKind.allCases.map { ["value": $0.rawValue, "label": $0.label, "selected": $0.rawValue == (parameters.get("in") ?? "auto")] as [String: Any] },
         ]
         let cap = configuration.pageSize * 4
+        let verdictFilter = parameters.get("verdict").flatMap { VerdictState(rawValue: String($0)) }
+        values["verdictOptions"] = [["value": "", "label": "Any verdict", "selected": verdictFilter == nil] as [String: Any]]
+            + Self.verdictStates.map { ["value": $0.rawValue, "label": $0.rawValue, "selected": $0 == verdictFilter] as [String: Any] }
+        if let verdictFilter, query.isEmpty {
+            // Hosts with this verdict, by host name (offset pages: the store lists verdicts by name).
+            let offset = max(0, min(parameters.get("offset").flatMap { Int($0) } ?? 0, 10_000_000))
+            let records: [HostVerdictRecord]
+            do {
+                records = try await store.verdicts(state: verdictFilter, limit: configuration.pageSize + 1, offset: offset)
+            } catch {
+                values["problem"] = "Verdicts cannot be read from the store: \(error)"
+                records = []
+            }
+            var rows: [[String: Any]] = []
+            for record in records.prefix(configuration.pageSize) {
+                guard let host = try await store.host(id: record.hostID) else { continue }
+                var row = Self.hostRow(host, now: now)
+                row["verdict"] = record.verdict.state.rawValue
+                rows.append(row)
+            }
+            var hostRows: [String: Any] = ["hosts": rows]
+            if records.count > configuration.pageSize {
+                hostRows["next"] = "/hosts?verdict=\(verdictFilter.rawValue)&offset=\(offset + configuration.pageSize)"
+            }
+            values["hostRows"] = hostRows
+            values["searchNote"] = "Hosts whose verdict is \(verdictFilter.rawValue)."
+            return render(visit, "hosts", title: "Hosts", active: "hosts", values)
+        }
         switch kind {
         case .hash:
             guard let (digestKind, digest) = Self.hashKind(query) else {
@@ -94,7 +130,18 @@ extension Console {
             let after = parameters.get("after").flatMap { Int64($0) }
             let page = try await store.hostPage(HostPageQuery(search: query.isEmpty ? nil : query, afterID: after, limit: configuration.pageSize + 1))
             let shown = Array(page.prefix(configuration.pageSize))
-            var rows: [String: Any] = ["hosts": shown.map { Self.hostRow($0, now: now) }]
+            var states: [Int64: VerdictState] = [:]
+            do {
+                states = try await store.verdictStates(hostIDs: shown.map(\.id))
+            } catch {
+                values["searchNote"] = "Verdicts cannot be read from the store: \(error)"
+            }
+            let hostRows: [[String: Any]] = shown.map { host in
+                var row = Self.hostRow(host, now: now)
+                if let state = states[host.id] { row["verdict"] = state.rawValue }
+                return row
+            }
+            var rows: [String: Any] = ["hosts": hostRows]
             if page.count > configuration.pageSize, let last = shown.last {
                 var next = "/hosts?after=\(last.id)"
                 if !query.isEmpty { next += "&in=host&q=" + Self.queryEscape(query) }
@@ -144,10 +191,16 @@ extension Console {
         hostValues["addressRows"] = host.addresses.sorted { $0.lastSeen > $1.lastSeen }.map {
             ["address": $0.address, "firstSeen": Self.timestamp($0.firstSeen), "lastSeen": Self.timestamp($0.lastSeen)]
         }
+        let verdict = await hostVerdictValues(host: host, findings: findings, now: now)
+        let marks = Dictionary(try await store.findingMarks(hostID: id, limit: ConsoleAdminLimits.maxMarks).map { ($0.findingID, $0) },
+                               uniquingKeysWith: { a, _ in a })
         return render(visit, "host", title: host.hostname.isEmpty ? "Host \(host.id)" : host.hostname, active: "hosts", [
             "host": hostValues,
             "files": files,
-            "findings": findings.map { Self.findingRow($0, now: now) },
+            "findings": findings.map { Self.findingRow($0, now: now, mark: marks[$0.id]) },
+            "verdict": verdict,
+            "canMark": visit.user.role.consoleAllows(.analyst),
+            "markStatuses": FindingMarkStatus.allCases.map { ["value": $0.rawValue, "label": $0.label] },
         ])
     }
 
@@ -304,14 +357,15 @@ extension Console {
 
     // MARK: Rows and formatting
 
-    static func findingRow(_ stored: StoredFinding, now: Date) -> [String: Any] {
+    static func findingRow(_ stored: StoredFinding, now: Date, mark: FindingMark? = nil) -> [String: Any] {
         let f = stored.finding
         var row: [String: Any] = [
-            "severity": f.severity.rawValue, "hostID": stored.hostID, "hostname": stored.hostname, "check": f.check, "title": f.title,
+            "id": stored.id, "severity": f.severity.rawValue, "hostID": stored.hostID, "hostname": stored.hostname, "check": f.check, "title": f.title,
             "path": f.path, "indicator": f.indicator ?? "", "lastSeen": timestamp(stored.lastSeen), "lastSeenAgo": ago(stored.lastSeen, now: now),
             "technique": f.attack,
         ]
         if let indicator = f.indicator, let (_, digest) = hashKind(indicator) { row["hashLink"] = digest }
+        if let mark { row["mark"] = markRow(mark, now: now) }
         return row
     }
 

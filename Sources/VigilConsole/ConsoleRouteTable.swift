@@ -34,6 +34,14 @@ public enum ConsoleRouteTable {
     public static let revokeSecret = "/agents/secrets/{id}/revoke"
     public static let audit = "/audit"
     public static let stylesheet = "/static/console.css"
+    public static let markFinding = "/findings/{id}/mark"
+    public static let users = "/users"
+    public static let userRole = "/users/{id}/role"
+    public static let userPassword = "/users/{id}/password"
+    public static let userDisable = "/users/{id}/disable"
+    public static let userDelete = "/users/{id}/delete"
+    public static let tokens = "/tokens"
+    public static let revokeToken = "/tokens/{id}/revoke"
 
     public static let routes: [ConsoleRoute] = [
         ConsoleRoute(method: .get, path: login, access: .anyone),
@@ -51,6 +59,17 @@ public enum ConsoleRouteTable {
         ConsoleRoute(method: .post, path: secrets, access: .signedIn(.admin)),
         ConsoleRoute(method: .post, path: revokeSecret, access: .signedIn(.admin)),
         ConsoleRoute(method: .get, path: audit, access: .signedIn(.admin)),
+        ConsoleRoute(method: .post, path: markFinding, access: .signedIn(.analyst)),
+        ConsoleRoute(method: .get, path: users, access: .signedIn(.admin)),
+        ConsoleRoute(method: .post, path: users, access: .signedIn(.admin)),
+        ConsoleRoute(method: .post, path: userRole, access: .signedIn(.admin)),
+        ConsoleRoute(method: .post, path: userPassword, access: .signedIn(.admin)),
+        ConsoleRoute(method: .post, path: userDisable, access: .signedIn(.admin)),
+        ConsoleRoute(method: .post, path: userDelete, access: .signedIn(.admin)),
+        // Every user manages their own API tokens (for `vigil fleet`); a token acts with its user's role.
+        ConsoleRoute(method: .get, path: tokens, access: .signedIn(.viewer)),
+        ConsoleRoute(method: .post, path: tokens, access: .signedIn(.viewer)),
+        ConsoleRoute(method: .post, path: revokeToken, access: .signedIn(.viewer)),
     ]
 }
 

@@ -1,11 +1,13 @@
 /// The console's Mustache templates and style sheet, compiled into the binary (no resource files to
 /// lose in deployment). Data is only ever inserted with `{{ }}`, which HTML-escapes `< > & " '`;
-/// triple braces and `{{& }}` are never used. Links are built from integer ids and validated hex
+/// triple braces are used only for `svg` values, which ``StackedBarChart`` and ``TimelineChart``
+/// build with every text escaped (SVGCharts.swift); `{{& }}` is never used. Links are built from integer ids and validated hex
 /// digests only, so no data reaches an `href` unchecked.
 enum ConsoleTemplates {
     static let all: [String: String] = [
         "header": header, "footer": footer, "login": login, "overview": overview, "hosts": hosts, "host": host,
         "hash": hash, "feeds": feeds, "agents": agents, "audit": audit, "error": error,
+        "users": ConsoleAdminTemplates.users, "tokens": ConsoleAdminTemplates.tokens,
     ]
 
     static let header = """
@@ -65,7 +67,7 @@ enum ConsoleTemplates {
           <tbody>
           {{#findings}}
             <tr>
-              <td class="nowrap"><span class="sev sev-{{severity}}">{{severity}}</span></td>
+              <td class="nowrap"><span class="sev sev-{{severity}}">{{severity}}</span>{{#mark}}<div><span class="markt markt-{{status}}" title="{{by}}, {{at}}">{{label}}</span></div>{{/mark}}</td>
               <td class="nowrap"><a href="/hosts/{{hostID}}">{{hostname}}</a></td>
               <td><span class="mono">{{check}}</span>{{#technique}} <span class="tag">{{.}}</span>{{/technique}}<div class="muted small">{{title}}</div></td>
               <td class="mono wrap">{{path}}</td>
@@ -87,14 +89,30 @@ enum ConsoleTemplates {
           <div class="stat{{#silentWarn}} warn{{/silentWarn}}"><div class="num">{{silentCount}}</div><div class="label">not seen in {{silentWindow}}</div></div>
           <div class="stat"><div class="num">{{feedCount}}</div><div class="label">feeds</div></div>
         </section>
-        <section class="card placeholder" id="verdicts">
-          <h2>Host verdicts</h2>
-          <p class="muted">Per-host verdicts (active, dormant, …) will appear here once the verdict engine is part of this server.
-          Until then, judge hosts by their findings below.</p>
+        <section class="card" id="verdicts">
+          <h2>Hosts per verdict</h2>
+          {{#verdicts}}
+          {{#problem}}<p class="muted">{{.}}</p>{{/problem}}
+          {{#states}}<a class="stat vstat{{#zero}} zero{{/zero}}" href="/hosts?verdict={{state}}"><svg width="10" height="10" aria-hidden="true"><rect width="10" height="10" rx="2" fill="{{color}}"/></svg><span class="num">{{count}}</span> <span class="label">{{state}}</span></a>{{/states}}
+          {{#svg}}<div class="chartbox">{{{svg}}}</div>
+          <div class="legend">{{#states}}<span><svg width="10" height="10" aria-hidden="true"><rect width="10" height="10" rx="2" fill="{{color}}"/></svg> {{state}}</span>{{/states}}</div>{{/svg}}
+          {{/verdicts}}
         </section>
         <section class="card">
           <h2>Newest findings</h2>
           \(findingsTable)
+        </section>
+        <section class="card" id="marks">
+          <h2>Marked findings</h2>
+          <p>{{#markCounts}}<span class="markt markt-{{status}}">{{count}} {{label}}</span> {{/markCounts}}</p>
+          <table>
+            <thead><tr><th>Mark</th><th>Host</th><th class="n">Finding</th><th>Note</th><th>By</th><th>When</th></tr></thead>
+            <tbody>
+            {{#recentMarks}}<tr><td><span class="markt markt-{{status}}">{{label}}</span></td><td><a href="/hosts/{{hostID}}#finding-{{findingID}}">{{hostname}}</a></td>
+            <td class="n">{{findingID}}</td><td class="small">{{note}}</td><td>{{by}}</td><td title="{{at}}">{{ago}}</td></tr>{{/recentMarks}}
+            {{^recentMarks}}<tr><td colspan="6" class="empty">No finding has been marked yet; analysts mark findings on a host's page.</td></tr>{{/recentMarks}}
+            </tbody>
+          </table>
         </section>
         <div class="columns">
         <section class="card">
@@ -129,24 +147,28 @@ enum ConsoleTemplates {
           <select name="in" aria-label="Search in">
             {{#kinds}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/kinds}}
           </select>
+          <select name="verdict" aria-label="Verdict">
+            {{#verdictOptions}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/verdictOptions}}
+          </select>
           <button type="submit">Search</button>
         </form>
         {{#searchNote}}<p class="muted">{{.}}</p>{{/searchNote}}
         {{#hostRows}}
         <table>
-          <thead><tr><th class="n">Id</th><th>Host</th><th>System</th><th>Agent</th><th>Addresses</th><th>Last contact</th></tr></thead>
+          <thead><tr><th class="n">Id</th><th>Host</th><th>Verdict</th><th>System</th><th>Agent</th><th>Addresses</th><th>Last contact</th></tr></thead>
           <tbody>
           {{#hosts}}
             <tr>
               <td class="n">{{id}}</td>
               <td><a href="/hosts/{{id}}">{{hostname}}</a><div class="muted small mono">{{hostIdentifier}}</div></td>
+              <td>{{#verdict}}<span class="verdict verdict-{{.}}">{{.}}</span>{{/verdict}}{{^verdict}}<span class="muted small">none</span>{{/verdict}}</td>
               <td>{{os}} {{osVersion}}</td>
               <td>{{agentVersion}}</td>
               <td class="mono small">{{addresses}}</td>
               <td title="{{lastContact}}">{{lastContactAgo}}{{#keyRevoked}} <span class="tag bad">key revoked</span>{{/keyRevoked}}</td>
             </tr>
           {{/hosts}}
-          {{^hosts}}<tr><td colspan="6" class="empty">No host matches.</td></tr>{{/hosts}}
+          {{^hosts}}<tr><td colspan="7" class="empty">No host matches.</td></tr>{{/hosts}}
           </tbody>
         </table>
         {{#next}}<p class="pager"><a class="button" href="{{.}}">Next page →</a></p>{{/next}}
@@ -183,9 +205,19 @@ enum ConsoleTemplates {
             <dt>Host key</dt><dd>{{#keyRevoked}}<span class="tag bad">revoked</span>{{/keyRevoked}}{{^keyRevoked}}current{{/keyRevoked}}</dd>
           </dl>
         </section>
-        <section class="card placeholder" id="verdict">
+        <section class="card" id="verdict">
           <h2>Verdict</h2>
-          <p class="muted">Not available yet: the per-host verdict (active, dormant, …) will be shown here.</p>
+          {{/host}}
+          {{#verdict}}
+          {{#problem}}<p class="muted">{{.}}</p>{{/problem}}
+          {{#none}}<p class="muted">No verdict computed for this host yet.</p>{{/none}}
+          {{#state}}<p><span class="verdict verdict-{{state}}">{{state}}</span> <span class="muted small">since {{since}}, computed {{computed}} (as of {{asOf}})</span></p>{{/state}}
+          {{#hasReasons}}<h3>Reasons</h3>{{/hasReasons}}
+          <ul class="reasons">
+          {{#reasons}}<li><span class="tag mono">{{code}}</span> {{text}}{{#hasEvidence}}<ul class="small mono cites">{{#evidence}}<li>{{.}}</li>{{/evidence}}</ul>{{/hasEvidence}}</li>{{/reasons}}
+          </ul>
+          {{/verdict}}
+          {{#host}}
         </section>
         </div>
         <section class="card">
@@ -199,6 +231,35 @@ enum ConsoleTemplates {
           </table>
         </section>
         {{/host}}
+        {{#verdict}}{{#state}}
+        <section class="card" id="timeline">
+          <h2>Timeline</h2>
+          <div class="chartbox">{{{svg}}}</div>
+          <div class="columns">
+          <div>
+          <h3>Network coverage</h3>
+          {{#required}}<p class="small">Needed: {{.}}</p>{{/required}}
+          {{#missing}}<p class="small problem">Not covered: {{.}}</p>{{/missing}}
+          <table>
+            <thead><tr><th>Sensor</th><th>Saw the host</th><th class="n">Rows</th><th>First record</th></tr></thead>
+            <tbody>
+            {{#coverage}}<tr><td>{{sensor}}</td><td class="small">{{period}}</td><td class="n">{{rows}}</td><td class="mono small wrap">{{first}}</td></tr>{{/coverage}}
+            {{^coverage}}<tr><td colspan="4" class="empty">No sensor has seen this host.</td></tr>{{/coverage}}
+            </tbody>
+          </table>
+          </div>
+          <div>
+          <h3>Verdict history</h3>
+          <table>
+            <thead><tr><th>When</th><th>From</th><th>To</th><th>Reasons</th></tr></thead>
+            <tbody>
+            {{#history}}<tr><td class="nowrap">{{at}}</td><td>{{from}}</td><td><span class="verdict verdict-{{to}}">{{to}}</span></td><td class="small mono">{{reasons}}</td></tr>{{/history}}
+            </tbody>
+          </table>
+          </div>
+          </div>
+        </section>
+        {{/state}}{{/verdict}}
         <section class="card">
           <h2>Files with findings</h2>
           <table>
@@ -209,9 +270,9 @@ enum ConsoleTemplates {
             </tbody>
           </table>
         </section>
-        <section class="card">
+        <section class="card" id="findings">
           <h2>Findings</h2>
-          \(findingsTable)
+          \(ConsoleAdminTemplates.hostFindingsTable)
         </section>
         {{> footer}}
         """
@@ -431,7 +492,7 @@ enum ConsoleTemplates {
         button:hover, .button:hover { background:#1d4ed8; text-decoration:none; }
         button.ghost { background:transparent; border:1px solid rgba(255,255,255,.35); padding:5px 12px; font-weight:500; }
         button.danger { background:#fff; color:var(--crit); border:1px solid #fda29b; padding:4px 12px; }
-        form.search { display:flex; gap:10px; margin-bottom:16px; } form.search input { flex:1; margin:0; } form.search select { width:200px; margin:0; }
+        form.search { display:flex; gap:10px; margin-bottom:16px; } form.search input { flex:1; margin:0; } form.search select { width:180px; margin:0; }
         form.row { display:flex; gap:10px; align-items:flex-end; margin-top:14px; } form.row label { flex:1; margin:0; }
         form.inline { margin:0; }
         .login { max-width:380px; margin:80px auto; padding:28px; } .login h1 { font-size:26px; margin-bottom:4px; }
@@ -441,6 +502,23 @@ enum ConsoleTemplates {
         .secret { background:#0f172a; color:#e2e8f0; padding:10px 14px; border-radius:6px; word-break:break-all; }
         dl.facts { display:grid; grid-template-columns:140px 1fr; gap:6px 12px; margin:0; } dt { color:var(--muted); } dd { margin:0; }
         .pager { text-align:right; }
+        .markt { display:inline-block; border-radius:10px; padding:0 8px; font-size:11.5px; margin-top:3px; background:#eef2f6; color:#344054; }
+        .markt-confirmed { background:#fee4e2; color:var(--crit); } .markt-false-positive { background:#eef2f6; color:#475467; }
+        .markt-resolved { background:#dcfae6; color:#067647; }
+        form.markform { display:flex; gap:6px; margin-top:6px; } form.markform select, form.markform input { margin:0; padding:4px 6px; font-size:12px; }
+        form.markform select { width:auto; } form.markform button { padding:4px 10px; font-size:12px; }
+        .userforms { display:flex; flex-wrap:wrap; gap:8px; align-items:flex-end; } .userforms form { display:flex; gap:6px; margin:0; align-items:center; }
+        .userforms input, .userforms select { margin:0; padding:4px 8px; width:auto; font-size:12.5px; } .userforms button { padding:4px 10px; font-size:12.5px; }
+        .chart { width:100%; height:auto; display:block; } .chart text { font:11px system-ui,sans-serif; fill:#475467; }
+        .legend { display:flex; gap:14px; flex-wrap:wrap; font-size:12px; color:var(--muted); margin-top:6px; }
+        .legend .sw { display:inline-block; width:10px; height:10px; border-radius:2px; margin-right:5px; vertical-align:-1px; }
+        a.vstat { display:inline-flex; align-items:baseline; gap:6px; border:1px solid var(--line); border-radius:8px; padding:8px 14px; margin:0 8px 8px 0; color:var(--ink); }
+        a.vstat .num { font-size:22px; font-weight:700; } a.vstat.zero .num { color:#98a2b3; } a.vstat:hover { border-color:var(--accent); text-decoration:none; }
+        .chartbox { margin-top:8px; } h3 { font-size:13px; margin:14px 0 8px; color:var(--muted); text-transform:uppercase; letter-spacing:.4px; }
+        ul.reasons { padding-left:18px; } ul.reasons > li { margin-bottom:8px; } ul.cites { color:var(--muted); padding-left:16px; margin:4px 0 0; }
+        .verdict { display:inline-block; border-radius:10px; padding:1px 10px; font-size:12px; font-weight:600; color:#fff; background:#667085; }
+        .verdict-active { background:#b42318; } .verdict-dormant { background:#dc6803; } .verdict-unknown-activity { background:#ca8a04; }
+        .verdict-contact-only { background:#9e3fbf; } .verdict-exposed { background:#2563eb; } .verdict-clean { background:#067647; }
         footer { text-align:center; color:var(--muted); font-size:12px; padding:12px 0 28px; }
 
         """

@@ -297,5 +297,6 @@ public enum PostgresFleetSchema {
             "CREATE INDEX verdict_change_host ON verdict_change (host_id, at)",
             "CREATE INDEX verdict_change_at ON verdict_change (at)",
         ]),
+        consoleMarks,
     ]
 }

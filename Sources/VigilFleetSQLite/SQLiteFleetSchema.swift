@@ -267,6 +267,7 @@ public enum SQLiteFleetSchema {
                 CREATE INDEX verdict_change_at ON verdict_change (at);
                 """)
         }
+        migrator.registerMigration("v4-console-marks", migrate: consoleMarks)
         return migrator
     }()
 }

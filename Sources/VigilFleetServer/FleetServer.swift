@@ -394,13 +394,13 @@ public final class FleetServer: Sendable {
         try await store.saveFeed(record, indicatorsJSON: data)
         try await indicators.reload()
         let hunt = try await RetroHunt.run(fresh, store: store)
-        if hunt.newFindings > 0 { verdicts.requestRecompute() }
         // New domain and address indicators against the contact index (network history).
         let freshNetwork = imported.indicators.indicators.filter { NetworkRetroHunt.isNetwork($0.kind) && !before.contains($0.kind, $0.value) }
         let networkHunt = try await NetworkRetroHunt.run(freshNetwork, store: store)
         if networkHunt.evidence > 0 {
             _ = await announce(.retroHunt(feed: name, newEvidence: networkHunt.newEvidence))
         }
+        verdicts.requestRecompute()
         let response = FeedImportResponse(
             feed: record, summary: imported.summary, newIndicators: fresh.count,
             diagnostics: Array(imported.diagnostics.prefix(FeedImportResponse.maxDiagnostics)),

@@ -116,6 +116,36 @@ public protocol FleetStore: Sendable {
     /// Hosts whose last contact is before `since` (or missing), longest silent first.
     func hostsNotSeen(since: Date, limit: Int) async throws -> [HostRecord]
 
+    // MARK: Web console: finding marks and user management (ConsoleAdminRecords.swift)
+
+    /// Sets the mark of a finding (replacing an earlier one); nil when there is no such finding.
+    func markFinding(id: Int64, status: FindingMarkStatus, note: String, by user: String, at: Date) async throws -> FindingMark?
+    /// Marks of one host's findings, or of every host's, newest first; at most `limit`.
+    func findingMarks(hostID: Int64?, limit: Int) async throws -> [FindingMark]
+    /// How many findings carry each mark.
+    func findingMarkCounts() async throws -> [FindingMarkStatus: Int]
+    /// Every user by name (at most ``ConsoleAdminLimits/maxUsers``).
+    func users() async throws -> [UserRecord]
+    func user(id: Int64) async throws -> UserRecord?
+    /// Changes a user's role; false when there is no such user.
+    func setUserRole(id: Int64, role: UserRole) async throws -> Bool
+    /// In one transaction: clears the password (no console sign-in), revokes every API token and
+    /// ends every session of the user. False when there is no such user.
+    func disableUser(id: Int64, at: Date) async throws -> Bool
+    /// Deletes a user with their tokens and sessions; false when there is no such user.
+    func deleteUser(id: Int64) async throws -> Bool
+    /// Ends every session of a user; returns how many.
+    func deleteSessions(userID: Int64) async throws -> Int
+    /// A user's API tokens, revoked ones too, oldest first.
+    func apiTokens(userID: Int64) async throws -> [APITokenRecord]
+    /// How many hosts have each verdict now (the console's overview). A default implementation pages
+    /// through ``verdicts(state:limit:offset:)``; stores override it with one counting query.
+    func verdictCounts() async throws -> [VerdictState: Int]
+    /// Verdict changes since a time, counted per UTC day and transition (the overview's chart).
+    func verdictChangeTallies(since: Date) async throws -> [VerdictChangeTally]
+    /// The verdict states of these hosts (hosts without a verdict are left out).
+    func verdictStates(hostIDs: [Int64]) async throws -> [Int64: VerdictState]
+
     // MARK: Network evidence and the contact index (docs/verdicts.md)
 
     /// Applies a network report in one transaction: merges its contact rows into the contact index,

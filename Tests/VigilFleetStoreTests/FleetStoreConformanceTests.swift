@@ -171,7 +171,8 @@ enum StoreCase: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case enrollmentSecrets, hostEnrollmentAndKeys, hostContactAndAddresses, batchDelta, duplicateBatch, lookupsAcrossHosts,
          bulkLookup, hostileBatch, findingsFirstLastSeen, feedsAndGeneration, usersAndTokens, migrationsTwice, concurrentBatches,
          consoleSessionsAndAudit, consoleQueries, contactMerge, networkReportIdempotent, contactNameSuffix, contactServerRanges,
-         contactPruning, logCursors, networkEvidenceMerge, hostileNetworkReport, verdictHistory
+         contactPruning, logCursors, networkEvidenceMerge, hostileNetworkReport, verdictHistory, consoleFindingMarks, consoleUserManagement,
+         consoleVerdictCounts
 
     var testDescription: String { rawValue }
 
@@ -201,6 +202,9 @@ enum StoreCase: String, CaseIterable, Sendable, CustomTestStringConvertible {
         case .networkEvidenceMerge: try await Cases.networkEvidenceMerge(store)
         case .hostileNetworkReport: try await Cases.hostileNetworkReport(store)
         case .verdictHistory: try await Cases.verdictHistory(store)
+        case .consoleFindingMarks: try await Cases.consoleFindingMarks(store)
+        case .consoleUserManagement: try await Cases.consoleUserManagement(store)
+        case .consoleVerdictCounts: try await Cases.consoleVerdictCounts(store)
         }
     }
 }
