@@ -206,7 +206,7 @@ let package = Package(
         .testTarget(name: "VigilScanTests", dependencies: ["VigilScan", "_VigilTestSupport"]),
         .testTarget(name: "VigilDiffTests", dependencies: ["VigilDiff", "_VigilTestSupport"]),
         .testTarget(name: "VigilGzipTests", dependencies: ["VigilGzip"]),
-        .testTarget(name: "VigilDiskImageTests", dependencies: ["VigilDiskImage", "_VigilTestSupport"]),
+        .testTarget(name: "VigilDiskImageTests", dependencies: ["VigilDiskImage", "_VigilTestSupport", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "VigilHuntTests", dependencies: ["VigilHunt", "_VigilTestSupport"]),
         .testTarget(name: "VigilVerdictsTests", dependencies: ["VigilVerdicts", "VigilHunt", "VigilDefaults", "_VigilTestSupport"]),
         .testTarget(name: "VigilCLITests", dependencies: ["_VigilTestSupport"]),

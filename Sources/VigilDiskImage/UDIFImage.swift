@@ -20,6 +20,31 @@ public struct UDIFImage: Sendable {
     }
 
     static func read(file: InputFile, limits: DiskImageLimits) throws(DiskImageError) -> UDIFImage {
+        try read(DiskBytes(size: file.size) { (offset: UInt64, count: Int) throws(DiskImageError) -> [UInt8] in
+            try file.read(at: offset, count: count)
+        }, limits: limits)
+    }
+
+    /// Reads and checks the trailer, the property list and every `mish` table of an image held in
+    /// memory (tests, fuzzing).
+    public static func read(bytes: [UInt8], limits: DiskImageLimits = DiskImageLimits()) throws(DiskImageError) -> UDIFImage {
+        try read(DiskBytes(bytes), limits: limits)
+    }
+
+    /// Decodes an image held in memory into the disk's bytes (tests, fuzzing: keep
+    /// ``DiskImageLimits/maximumDiskBytes`` small, the whole disk is one array).
+    public static func decode(bytes: [UInt8], limits: DiskImageLimits) throws(DiskImageError) -> (disk: [UInt8], notices: [DiskImageNotice]) {
+        let image = try read(bytes: bytes, limits: limits)
+        var disk = [UInt8](repeating: 0, count: Int(image.diskBytes))
+        var budget = limits.maximumWrittenBytes
+        var notices: [DiskImageNotice] = []
+        try image.decode(from: DiskBytes(bytes), budget: &budget, notices: &notices) { (chunk: [UInt8], offset: UInt64) throws(DiskImageError) in
+            disk.replaceSubrange(Int(offset)..<(Int(offset) + chunk.count), with: chunk)
+        }
+        return (disk, notices)
+    }
+
+    static func read(_ file: DiskBytes, limits: DiskImageLimits) throws(DiskImageError) -> UDIFImage {
         guard file.size >= UInt64(KolyTrailer.size) else {
             throw DiskImageError(.notRecognised, "\(file.size) bytes: too short for a UDIF trailer")
         }
@@ -52,6 +77,17 @@ public struct UDIFImage: Sendable {
     /// - Parameter budget: bytes still allowed to be written; reduced as chunks are written.
     func decode(from file: InputFile, into output: PrivateFile, budget: inout UInt64, notices: inout [DiskImageNotice]) throws(DiskImageError) {
         try output.setSize(diskBytes)
+        let source = DiskBytes(size: file.size) { (offset: UInt64, count: Int) throws(DiskImageError) -> [UInt8] in
+            try file.read(at: offset, count: count)
+        }
+        try decode(from: source, budget: &budget, notices: &notices) { (bytes: [UInt8], offset: UInt64) throws(DiskImageError) in
+            try output.write(bytes, at: offset)
+        }
+    }
+
+    /// Decodes every chunk of `file` and hands each non-zero decoded run to `write` with its disk offset.
+    func decode(from file: DiskBytes, budget: inout UInt64, notices: inout [DiskImageNotice],
+                write: ([UInt8], UInt64) throws(DiskImageError) -> Void) throws(DiskImageError) {
         for table in tables {
             for chunk in table.chunks where chunk.sectorCount > 0 {
                 let label = "blkx entry \(chunk.table) ('\(table.name)'), chunk \(chunk.index) (\(chunk.kind))"
@@ -86,7 +122,7 @@ public struct UDIFImage: Sendable {
                     }
                 }
                 if bytes.contains(where: { $0 != 0 }) {
-                    try output.write(bytes, at: chunk.sector * 512)
+                    try write(bytes, chunk.sector * 512)
                 }
                 budget -= UInt64(expected)
             }
