@@ -71,7 +71,14 @@ public final class DiskImage {
                     try input.read(at: offset, count: count)
                 }
             }
-            let listing = try PartitionMap.read(disk, limits: limits)
+            let listing: PartitionListing
+            do {
+                listing = try PartitionMap.read(disk, limits: limits)
+            } catch {
+                // Say why the map may be missing (an LZFSE chunk over it, for example).
+                let reasons = notices.map(\.message).joined(separator: "; ")
+                throw reasons.isEmpty ? error : DiskImageError(error.code, "\(error.message); \(reasons)")
+            }
             partitions = listing.partitions
             notices += listing.notices
             for (i, partition) in partitions.enumerated() where partition.fileSystem != .other {

@@ -132,7 +132,11 @@ public final class FileSystemVolume {
                 case 0o040000: kind = .directory
                 case 0o100000: kind = .file
                 case 0o120000: kind = .symbolicLink
-                default: kind = (try? child.subEntryCount()) != nil && mode == 0 ? .directory : .other
+                case 0:
+                    // No type bits (an HFS+ record whose BSD info was never set): a folder if it has
+                    // entries, else a file (an empty folder then lists as an empty file).
+                    kind = ((try? child.subEntryCount()) ?? 0) > 0 ? .directory : .file
+                default: kind = .other
                 }
                 let size = kind == .directory ? 0 : ((try? child.size()) ?? 0)
                 entries.append(DiskImageEntry(path: path, kind: kind, size: size,

@@ -9,7 +9,7 @@ partition table disk (protective MBR, primary and backup headers, one Apple_HFS 
 
 Hostile variants for tests (--hostile): lying-length (a compressed chunk's stored length cut in
 half), overlap (a chunk repeated over the sectors of the one before), bomb (a zlib chunk inflating
-to far more than its declared sectors), lzfse (one chunk typed LZFSE), past-end (a table running
+to far more than its declared sectors), lzfse (the last table's first stored chunk typed LZFSE: with --gpt, the backup GPT), past-end (a table running
 past the disk's sector count), huge-disk (the trailer declaring 2^50 sectors).
 
     make_udif.py INPUT.img OUTPUT.dmg [--gpt] [--methods zlib,bzip2,raw] [--chunk-sectors 64] [--hostile KIND]
@@ -118,6 +118,7 @@ def build(disk, regions, methods, chunk_sectors, hostile):
     data = bytearray()
     blkx = []
     method_index = 0
+    planted = False
     for table_id, (name, first, count) in enumerate(regions):
         chunks = []
         rel = 0
@@ -131,12 +132,11 @@ def build(disk, regions, methods, chunk_sectors, hostile):
                 method_index += 1
                 stored = compress(method, raw)
                 kind = TYPES[method]
-                if hostile == "lzfse" and not any(c[0] == TYPES["lzfse"] for t in blkx for c in t[3]) \
-                        and not any(c[0] == TYPES["lzfse"] for c in chunks):
-                    kind = TYPES["lzfse"]
-                if hostile == "bomb" and not any(c[0] == 0x80000005 and c[4] < 2000 for c in chunks) and table_id == len(regions) // 2:
+                if hostile == "lzfse" and not planted and table_id == len(regions) - 1:
+                    kind, planted = TYPES["lzfse"], True  # the last table's first stored chunk
+                if hostile == "bomb" and not planted and table_id == len(regions) // 2:
                     stored = zlib.compress(b"\0" * (64 << 20), 9)  # 64 MiB of zeros for a small chunk
-                    kind = TYPES["zlib"]
+                    kind, planted = TYPES["zlib"], True
                 chunks.append((kind, rel, n, len(data), len(stored)))
                 data += stored
             rel += n
