@@ -179,15 +179,26 @@ public final class DiskImage {
     public func extract(_ entry: DiskImageEntry, to destination: String, maximumBytes: UInt64) throws(DiskImageError) -> UInt64 {
         guard entry.kind == .file else { throw DiskImageError(.unsupported, "'\(entry.path)' is a \(entry.kind.rawValue), not a file") }
         guard volumes.indices.contains(entry.volume) else { throw DiskImageError(.malformed, "'\(entry.path)' names volume \(entry.volume), which this image does not have") }
-        let fd = Glibc.open(destination, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        let fd = posixOpen(destination, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw DiskImageError(.io, "cannot create \(destination): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         do {
-            return try volumes[entry.volume].copyData(identifier: entry.identifier, to: fd, maximumBytes: maximumBytes)
+            return try volumes[entry.volume].readData(identifier: entry.identifier, maximumBytes: maximumBytes) { (piece: UnsafeRawBufferPointer) throws in
+                try writeAll(fd: fd, piece)
+            }
         } catch {
             unlink(destination)
-            throw error
+            throw (error as? DiskImageError) ?? DiskImageError(.io, "\(error)")
         }
+    }
+
+    /// Streams the data fork of `entry` (a file), in order, in pieces of up to 1 MiB, to `body`.
+    /// What `body` throws (a caller's own cap, for example) passes through unchanged.
+    /// - Returns: the bytes read.
+    public func read(_ entry: DiskImageEntry, maximumBytes: UInt64 = .max, into body: (UnsafeRawBufferPointer) throws -> Void) throws -> UInt64 {
+        guard entry.kind == .file else { throw DiskImageError(.unsupported, "'\(entry.path)' is a \(entry.kind.rawValue), not a file") }
+        guard volumes.indices.contains(entry.volume) else { throw DiskImageError(.malformed, "'\(entry.path)' names volume \(entry.volume), which this image does not have") }
+        return try volumes[entry.volume].readData(identifier: entry.identifier, maximumBytes: maximumBytes, into: body)
     }
 }
 

@@ -6,6 +6,10 @@ import Musl
 import Darwin
 #endif
 
+/// `write(2)` and `open(2)` under names the classes here (which have `write`/`open` methods) can call.
+func posixWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int { write(fd, buffer, count) }
+func posixOpen(_ path: String, _ flags: Int32, _ mode: mode_t) -> Int32 { open(path, flags, mode) }
+
 /// A file opened read-only, read with `pread` and bounds-checked against its size.
 final class InputFile {
     let fd: Int32
@@ -111,11 +115,11 @@ func makeWorkDirectory() throws(DiskImageError) -> String {
     return String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
 
-/// Writes the first `count` bytes of `bytes` to `fd` (at its current position).
-func writeAll(fd: Int32, _ bytes: [UInt8], count: Int) throws(DiskImageError) {
+/// Writes `bytes` to `fd` (at its current position).
+func writeAll(fd: Int32, _ bytes: UnsafeRawBufferPointer) throws(DiskImageError) {
     var done = 0
-    while done < count {
-        let n = bytes.withUnsafeBytes { raw in Glibc.write(fd, raw.baseAddress! + done, count - done) }
+    while done < bytes.count {
+        let n = posixWrite(fd, bytes.baseAddress! + done, bytes.count - done)
         if n < 0 && errno == EINTR { continue }
         guard n > 0 else { throw DiskImageError(.io, "write failed: \(String(cString: strerror(errno)))") }
         done += n

@@ -159,21 +159,22 @@ public final class FileSystemVolume {
         return entries
     }
 
-    /// Copies the data fork of the entry with `identifier` to `fd`, at most `maximumBytes`.
-    func copyData(identifier: UInt64, to fd: Int32, maximumBytes: UInt64) throws(DiskImageError) -> UInt64 {
+    /// Reads the data fork of the entry with `identifier` in pieces of up to 1 MiB, in order, and
+    /// hands each to `body`, at most `maximumBytes` in all. Errors `body` throws pass through as they are.
+    func readData(identifier: UInt64, maximumBytes: UInt64, into body: (UnsafeRawBufferPointer) throws -> Void) throws -> UInt64 {
         do {
             switch handle {
-            case .hfs(let v): return try copy(try v.entry(identifier: identifier), fd: fd, maximumBytes: maximumBytes)
-            case .apfs(let v): return try copy(try v.entry(identifier: identifier), fd: fd, maximumBytes: maximumBytes)
+            case .hfs(let v): return try stream(try v.entry(identifier: identifier), maximumBytes: maximumBytes, body)
+            case .apfs(let v): return try stream(try v.entry(identifier: identifier), maximumBytes: maximumBytes, body)
             }
-        } catch let error as DiskImageError {
-            throw error
-        } catch {
+        } catch let error as FsHfsError {
+            throw DiskImageError(.fileSystem, "\(label): cannot read entry \(identifier): \(error)")
+        } catch let error as FsApfsError {
             throw DiskImageError(.fileSystem, "\(label): cannot read entry \(identifier): \(error)")
         }
     }
 
-    private func copy<Node: VolumeNode>(_ node: Node, fd: Int32, maximumBytes: UInt64) throws -> UInt64 {
+    private func stream<Node: VolumeNode>(_ node: Node, maximumBytes: UInt64, _ body: (UnsafeRawBufferPointer) throws -> Void) throws -> UInt64 {
         let size = try node.size()
         guard size <= maximumBytes else {
             throw DiskImageError(.limitExceeded, "\(label): entry is \(size) bytes, more than the per-member limit of \(maximumBytes)")
@@ -185,8 +186,8 @@ public final class FileSystemVolume {
             let n = try buffer.withUnsafeMutableBytes { raw in
                 try node.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<want]), at: offset)
             }
-            guard n > 0 else { throw DiskImageError(.fileSystem, "\(label): file data ends at \(offset) of \(size) bytes") }
-            try writeAll(fd: fd, buffer, count: n)
+            guard n > 0, n <= want else { throw DiskImageError(.fileSystem, "\(label): file data ends at \(offset) of \(size) bytes") }
+            try buffer.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
             offset += UInt64(n)
         }
         return offset
