@@ -67,17 +67,17 @@ enum BlockTableParser {
     static let chunkSize = 40
 
     /// Reads the `resource-fork` / `blkx` array of the XML property list.
-    static func blockTables(xml: Data, koly: KolyTrailer, limits: DiskImageLimits) throws(DiskImageError) -> [BlockTable] {
-        let root: Any
+    static func blockTables(xml: [UInt8], koly: KolyTrailer, limits: DiskImageLimits) throws(DiskImageError) -> [BlockTable] {
+        let root: PropertyList.Value
         do {
-            root = try PropertyListSerialization.propertyList(from: xml, options: [], format: nil)
+            root = try PropertyList.parse(xml)
         } catch {
-            throw DiskImageError(.malformed, "the UDIF property list does not parse: \(error.localizedDescription)")
+            throw DiskImageError(.malformed, "the UDIF property list does not parse: \(error.message)")
         }
-        guard let dict = root as? [String: Any], let fork = dict["resource-fork"] as? [String: Any] else {
+        guard case .dict(let dict) = root, case .dict(let fork)? = dict["resource-fork"] else {
             throw DiskImageError(.malformed, "the UDIF property list has no 'resource-fork' dictionary")
         }
-        guard let blkx = fork["blkx"] as? [Any] else {
+        guard case .array(let blkx)? = fork["blkx"] else {
             throw DiskImageError(.malformed, "the UDIF property list has no 'blkx' array")
         }
         guard blkx.count <= limits.maximumBlockTables else {
@@ -86,11 +86,12 @@ enum BlockTableParser {
         var tables: [BlockTable] = []
         var totalChunks = 0
         for (i, item) in blkx.enumerated() {
-            guard let entry = item as? [String: Any], let data = entry["Data"] as? Data else {
+            guard case .dict(let entry) = item, case .data(let data)? = entry["Data"] else {
                 throw DiskImageError(.malformed, "blkx entry \(i) has no 'Data' (the base64 mish block)")
             }
-            let name = (entry["Name"] as? String) ?? (entry["CFName"] as? String) ?? "blkx \(i)"
-            let table = try mish(Array(data), table: i, name: name, koly: koly, limits: limits, chunksSoFar: totalChunks)
+            var name = "blkx \(i)"
+            if case .string(let n)? = entry["Name"] { name = n } else if case .string(let n)? = entry["CFName"] { name = n }
+            let table = try mish(data, table: i, name: name, koly: koly, limits: limits, chunksSoFar: totalChunks)
             totalChunks += table.chunks.count
             tables.append(table)
         }

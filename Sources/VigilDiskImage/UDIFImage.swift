@@ -59,7 +59,7 @@ public struct UDIFImage: Sendable {
             throw DiskImageError(.limitExceeded, "the XML property list is \(koly.xmlLength) bytes, more than the limit of \(limits.maximumPropertyListBytes)")
         }
         let xml = try file.read(at: koly.xmlOffset, count: Int(koly.xmlLength))
-        let tables = try BlockTableParser.blockTables(xml: Data(xml), koly: koly, limits: limits)
+        let tables = try BlockTableParser.blockTables(xml: xml, koly: koly, limits: limits)
         // Sector runs must not overlap: two chunks writing the same sectors make the disk ambiguous.
         var runs: [Chunk] = tables.flatMap { $0.chunks }.filter { $0.sectorCount > 0 }
         runs.sort { $0.sector < $1.sector }

@@ -307,3 +307,35 @@ enum Images {
         #expect(map.notices.contains { $0.message.contains("past the end") })
     }
 }
+
+@Suite("Disk images: property list") struct PropertyListTests {
+    /// A UDIF image holding only `xml` and a trailer (empty data fork, `sectors` disk sectors).
+    static func image(xml: String, sectors: UInt64 = 0) -> [UInt8] {
+        var bytes = Array(xml.utf8)
+        var koly = [UInt8](repeating: 0, count: 512)
+        func be(_ v: UInt64, _ at: Int, _ n: Int) { for k in 0..<n { koly[at + k] = UInt8(truncatingIfNeeded: v >> (8 * UInt64(n - 1 - k))) } }
+        koly[0..<4] = ArraySlice("koly".utf8)
+        be(4, 4, 4); be(512, 8, 4); be(1, 60, 4)
+        be(0, 216, 8); be(UInt64(bytes.count), 224, 8); be(sectors, 492, 8)
+        bytes += koly
+        return bytes
+    }
+
+    @Test("Entities, comments, self-closing elements and an empty blkx array read; deep nesting and broken XML are errors")
+    func parse() throws {
+        let ok = Self.image(xml: """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
+            <plist version="1.0"><dict><key>resource-fork</key><dict><key>blkx</key><array/>
+            <key>plst</key><array><dict><key>Name</key><string>a &amp; b &#x41;</string><key>ID</key><integer>0</integer><key>x</key><true/></dict></array>
+            </dict></dict></plist>
+            """)
+        #expect(try UDIFImage.read(bytes: ok).tables.isEmpty)
+        let deep = Self.image(xml: "<plist>" + String(repeating: "<array>", count: 100) + String(repeating: "</array>", count: 100) + "</plist>")
+        #expect { try UDIFImage.read(bytes: deep) } throws: { ($0 as? DiskImageError)?.message.contains("nested deeper") == true }
+        let broken = Self.image(xml: "<plist><dict><key>resource-fork</key><dict><key>blkx</key><array><dict><key>Data</key><data>!!!</data></dict></array></dict></dict></plist>")
+        #expect { try UDIFImage.read(bytes: broken) } throws: { ($0 as? DiskImageError)?.message.contains("base64") == true }
+        let unterminated = Self.image(xml: "<plist><dict><key>resource-fork")
+        #expect { try UDIFImage.read(bytes: unterminated) } throws: { ($0 as? DiskImageError)?.code == .malformed }
+    }
+}
