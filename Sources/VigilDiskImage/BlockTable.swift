@@ -89,8 +89,7 @@ enum BlockTableParser {
             guard case .dict(let entry) = item, case .data(let data)? = entry["Data"] else {
                 throw DiskImageError(.malformed, "blkx entry \(i) has no 'Data' (the base64 mish block)")
             }
-            var name = "blkx \(i)"
-            if case .string(let n)? = entry["Name"] { name = n } else if case .string(let n)? = entry["CFName"] { name = n }
+            let name = entry["Name"]?.string ?? entry["CFName"]?.string ?? "blkx \(i)"
             let table = try mish(data, table: i, name: name, koly: koly, limits: limits, chunksSoFar: totalChunks)
             totalChunks += table.chunks.count
             tables.append(table)

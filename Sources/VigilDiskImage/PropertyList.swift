@@ -13,6 +13,12 @@ enum PropertyList {
         case string(String)
         case data([UInt8])
         case other
+
+        /// The text of a `string` value.
+        var string: String? {
+            if case .string(let s) = self { return s }
+            return nil
+        }
     }
 
     struct Failure: Error { let message: String }
