@@ -13,12 +13,16 @@
 //   CFsApfs -> FsApfsKit libfsapfs (APFS containers and volumes), fenced off like YaraKit
 //   VigilDiskImage       .dmg (UDIF) reader, partition maps (GPT, APM), HFS+/APFS file trees
 //                                                                                   -> VigilBinary, CVigilZlib, CVigilBzip2, CVigilLzma, FsHfsKit, FsApfsKit
+//   CArchive -> ArchiveKit  libarchive, fenced off: no archive* pointer escapes ArchiveKit
+//   VigilContainers      container walker: ContainerFormat protocol, limits, private temp folder,
+//                        chain paths (outer.msi!/inner); formats in Formats/  -> VigilCore, ArchiveKit, VigilDiskImage
 //   VigilIndicators      indicator model, normalisation, matchers                 -> VigilCore
 //   VigilDefaults        the built-in 3CX indicator set and YARA rules            -> VigilIndicators
 //   VigilFeeds           feed readers, feed store, blocklists, indicator loader   -> VigilIndicators, VigilDefaults
 //   VigilDetections      structural supply-chain checks                           -> VigilFormats, VigilCore
-//   VigilScan            file sweep: walk, hash, IoCs, YARA, detections           -> all of the above
-//   VigilDiff            release comparison (own tar and ZIP readers)             -> VigilFormats, VigilDetections, VigilGzip
+//   VigilScan            file sweep: walk, hash, IoCs, YARA, detections, into containers -> all of the above
+//   VigilDiff            release comparison (own tar and ZIP readers; other        -> VigilFormats, VigilDetections, VigilGzip,
+//                        containers unpacked by VigilContainers)                     VigilContainers
 //   VigilHunt            network log readers, indicator hits, beacon scoring      -> VigilIndicators, VigilGzip
 //   VigilVerdicts        per-host verdicts: address attribution, coverage,         -> VigilHunt, VigilIndicators, VigilCore
 //                        verdict rules, timelines, retro-hunt of contact summaries
@@ -50,6 +54,7 @@ let package = Package(
         .library(name: "VigilDiff", targets: ["VigilDiff"]),
         .library(name: "VigilVerdicts", targets: ["VigilVerdicts"]),
         .library(name: "VigilDiskImage", targets: ["VigilDiskImage"]),
+        .library(name: "VigilContainers", targets: ["VigilContainers"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -85,6 +90,13 @@ let package = Package(
             providers: [.apt(["libyara-dev"]), .brew(["yara"])]
         ),
         .target(name: "YaraKit", dependencies: ["CYara"]),
+        .systemLibrary(
+            name: "CArchive",
+            pkgConfig: "libarchive",
+            providers: [.apt(["libarchive-dev"]), .brew(["libarchive"])]
+        ),
+        .target(name: "ArchiveKit", dependencies: ["CArchive"]),
+        .target(name: "VigilContainers", dependencies: ["VigilCore", "VigilBinary", "ArchiveKit", "VigilDiskImage"]),
         .systemLibrary(name: "CVigilZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
         .target(name: "VigilGzip", dependencies: ["CVigilZlib"]),
         .systemLibrary(name: "CVigilBzip2", providers: [.apt(["libbz2-dev"]), .brew(["bzip2"])]),
@@ -105,13 +117,14 @@ let package = Package(
             name: "VigilScan",
             dependencies: [
                 "VigilCore", "VigilBinary", "VigilIndicators", "VigilFeeds", "VigilDefaults", "VigilFormats", "VigilDetections", "YaraKit",
+                "VigilContainers",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .target(
             name: "VigilDiff",
             dependencies: [
-                "VigilCore", "VigilBinary", "VigilFormats", "VigilDetections", "VigilIndicators", "VigilGzip",
+                "VigilCore", "VigilBinary", "VigilFormats", "VigilDetections", "VigilIndicators", "VigilGzip", "VigilContainers",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -182,13 +195,15 @@ let package = Package(
             dependencies: [
                 "VigilConsole",
                 "VigilCore", "VigilScan", "VigilFormats", "VigilFeeds", "VigilIndicators", "VigilHunt",
-                "VigilDiff", "VigilOutput", "VigilDefaults", "VigilDetections", "VigilScanCache", "VigilFleetClient",
+                "VigilDiff", "VigilContainers", "VigilOutput", "VigilDefaults", "VigilDetections", "VigilScanCache", "VigilFleetClient",
                 "VigilFleetProtocol", "VigilAgent", "VigilFleetServer", "VigilFleetStore", "VigilFleetSQLite", "VigilFleetPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // Matcher benchmark (benchmarks/matchers.sh): 1M indicators, lookup rates.
         .executableTarget(name: "vigil-matcher-bench", dependencies: ["VigilIndicators"], path: "benchmarks/matcher-bench"),
+        // Container extraction benchmark (benchmarks/containers.sh): the walker alone, against bsdtar -x.
+        .executableTarget(name: "vigil-container-bench", dependencies: ["VigilContainers"], path: "benchmarks/container-bench"),
         // Fleet storage benchmark (benchmarks/fleet.sh): N hosts x M files into SQLite and PostgreSQL.
         .executableTarget(
             name: "vigil-fleet-bench",
@@ -200,6 +215,7 @@ let package = Package(
         .testTarget(name: "VigilBinaryTests", dependencies: ["VigilBinary"]),
         .testTarget(name: "VigilFormatsTests", dependencies: ["VigilFormats", "_VigilTestSupport"]),
         .testTarget(name: "YaraKitTests", dependencies: ["YaraKit"]),
+        .testTarget(name: "VigilContainersTests", dependencies: ["VigilContainers", "ArchiveKit", "_VigilTestSupport"]),
         .testTarget(name: "VigilIndicatorsTests", dependencies: ["VigilIndicators", "VigilDefaults"]),
         .testTarget(name: "VigilFeedsTests", dependencies: ["VigilFeeds", "_VigilTestSupport"]),
         .testTarget(name: "VigilDetectionsTests", dependencies: ["VigilDetections", "_VigilTestSupport"]),
