@@ -280,6 +280,43 @@ enum Images {
         } throws: { ($0 as? DiskImageError)?.code == .fileSystem }
     }
 
+    @Test("Mutated HFS+ volumes (header, B-tree headers, catalog): each opens, lists and reads or fails cleanly, no trap or hang")
+    func mutatedVolumes() throws {
+        let dir = try TestSupport.makeTemporaryDirectory("vigil-dmg")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        _ = try Images.tree(in: dir.appendingPathComponent("src"))
+        try Images.hfs(from: dir.appendingPathComponent("src"), to: dir.appendingPathComponent("v.img"))
+        let base = [UInt8](try Data(contentsOf: dir.appendingPathComponent("v.img")))
+        var rng = SeededRandom(seed: 1515)
+        var opened = 0, refused = 0
+        let clock = ContinuousClock()
+        let start = clock.now
+        for round in 0..<150 {
+            var bytes = base
+            for _ in 0..<(1 + Int(rng.next() % 8)) {
+                // The volume header, the extents and attributes B-tree headers, the catalog B-tree.
+                let regions = [1024..<1536, 8192..<16384, 16384..<49152]
+                let r = regions[Int(rng.next() % 3)]
+                bytes[r.lowerBound + Int(rng.next() % UInt64(r.count))] = UInt8(truncatingIfNeeded: rng.next())
+            }
+            let path = dir.appendingPathComponent("m\(round).img")
+            try Data(bytes).write(to: path)
+            do {
+                let image = try DiskImage(path: path.path)
+                opened += 1
+                for entry in image.entries().entries where entry.kind == .file {
+                    _ = try? image.read(entry, maximumBytes: 1 << 20) { _ in }
+                }
+            } catch {
+                refused += 1
+            }
+            try FileManager.default.removeItem(at: path)
+        }
+        #expect(opened + refused == 150)
+        #expect(opened > 0, "no mutated volume opened: the mutations are too coarse to test the walk")
+        #expect(clock.now - start < .seconds(120))
+    }
+
     @Test("Partition maps: a GPT entry past the disk is a notice; an APM declaring a billion entries is capped")
     func partitionMaps() throws {
         var disk = [UInt8](repeating: 0, count: 64 * 512)
