@@ -91,7 +91,6 @@ public struct UDIFImage: Sendable {
         for table in tables {
             for chunk in table.chunks where chunk.sectorCount > 0 {
                 let label = "blkx entry \(chunk.table) ('\(table.name)'), chunk \(chunk.index) (\(chunk.kind))"
-                let expected = Int(chunk.sectorCount) * 512  // capped by maximumChunkBytes in the parser
                 switch chunk.kind {
                 case .zeroFill, .ignore, .comment, .terminator:
                     continue
@@ -104,6 +103,7 @@ public struct UDIFImage: Sendable {
                 case .raw, .adc, .zlib, .bzip2, .lzma:
                     break
                 }
+                let expected = Int(chunk.sectorCount) * 512  // stored kinds: capped by maximumChunkBytes in the parser
                 guard UInt64(expected) <= budget else {
                     throw DiskImageError(.limitExceeded, "\(label): decoding would pass the limit on bytes written for one image")
                 }

@@ -6,7 +6,8 @@ import VigilDiskImage
 ///
 /// Members are named by their path inside the volume (`3CX Desktop App.app/Contents/MacOS/…`); an
 /// image with several volumes prefixes each path with `[volume name]`. Unsupported chunks (LZFSE)
-/// and other worked-around problems become `container-unsupported` / `container-notice` notes.
+/// and other worked-around problems become `container-unsupported`, `container-limit` or
+/// `container-notice` notes.
 struct DiskImageContainer: ContainerFormat {
     var identifier: String { "dmg" }
 
@@ -51,7 +52,9 @@ final class DiskImageReader: ContainerReader {
         let listing = image.entries()
         entries = listing.entries
         notes = (image.notices + listing.notices).map { notice in
-            ContainerNote(kind: notice.message.contains("unsupported") ? "container-unsupported" : "container-notice", message: notice.message)
+            let kind = notice.message.contains("unsupported") ? "container-unsupported"
+                : notice.message.contains("(limit)") || notice.message.contains("limit of") ? "container-limit" : "container-notice"
+            return ContainerNote(kind: kind, message: notice.message)
         }
         let kinds = Array(Set(image.volumes.map(\.kind.rawValue))).sorted().joined(separator: ", ")
         formatName = (image.format == .udif ? "UDIF" : "disk image") + (kinds.isEmpty ? "" : " (\(kinds))")
