@@ -8,12 +8,21 @@
 //   VigilFormats         PE + Authenticode, Mach-O + code signature, ICO, PNG      -> VigilBinary, swift-certificates, swift-crypto
 //   CYara -> YaraKit     libyara, fenced off: no YR_* type or pointer escapes YaraKit
 //   CVigilZlib -> VigilGzip  zlib streaming gzip decoding (rotated logs, .tar.gz releases)
+//   CVigilBzip2, CVigilLzma  libbz2 and liblzma, for UDIF disk-image chunks
+//   CFsHfs -> FsHfsKit   libfshfs (HFS+/HFSX volumes), fenced off like YaraKit
+//   CFsApfs -> FsApfsKit libfsapfs (APFS containers and volumes), fenced off like YaraKit
+//   VigilDiskImage       .dmg (UDIF) reader, partition maps (GPT, APM), HFS+/APFS file trees
+//                                                                                   -> VigilBinary, CVigilZlib, CVigilBzip2, CVigilLzma, FsHfsKit, FsApfsKit
+//   CArchive -> ArchiveKit  libarchive, fenced off: no archive* pointer escapes ArchiveKit
+//   VigilContainers      container walker: ContainerFormat protocol, limits, private temp folder,
+//                        chain paths (outer.msi!/inner); formats in Formats/  -> VigilCore, ArchiveKit, VigilDiskImage
 //   VigilIndicators      indicator model, normalisation, matchers                 -> VigilCore
 //   VigilDefaults        the built-in 3CX indicator set and YARA rules            -> VigilIndicators
 //   VigilFeeds           feed readers, feed store, blocklists, indicator loader   -> VigilIndicators, VigilDefaults
 //   VigilDetections      structural supply-chain checks                           -> VigilFormats, VigilCore
-//   VigilScan            file sweep: walk, hash, IoCs, YARA, detections           -> all of the above
-//   VigilDiff            release comparison (own tar and ZIP readers)             -> VigilFormats, VigilDetections, VigilGzip
+//   VigilScan            file sweep: walk, hash, IoCs, YARA, detections, into containers -> all of the above
+//   VigilDiff            release comparison (own tar and ZIP readers; other        -> VigilFormats, VigilDetections, VigilGzip,
+//                        containers unpacked by VigilContainers)                     VigilContainers
 //   VigilHunt            network log readers, indicator hits, beacon scoring      -> VigilIndicators, VigilGzip
 //   VigilVerdicts        per-host verdicts: address attribution, coverage,         -> VigilHunt, VigilIndicators, VigilCore
 //                        verdict rules, timelines, retro-hunt of contact summaries
@@ -49,6 +58,8 @@ let package = Package(
         .library(name: "VigilHunt", targets: ["VigilHunt"]),
         .library(name: "VigilDiff", targets: ["VigilDiff"]),
         .library(name: "VigilVerdicts", targets: ["VigilVerdicts"]),
+        .library(name: "VigilDiskImage", targets: ["VigilDiskImage"]),
+        .library(name: "VigilContainers", targets: ["VigilContainers"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -84,8 +95,25 @@ let package = Package(
             providers: [.apt(["libyara-dev"]), .brew(["yara"])]
         ),
         .target(name: "YaraKit", dependencies: ["CYara"]),
+        .systemLibrary(
+            name: "CArchive",
+            pkgConfig: "libarchive",
+            providers: [.apt(["libarchive-dev"]), .brew(["libarchive"])]
+        ),
+        .target(name: "ArchiveKit", dependencies: ["CArchive"]),
+        .target(name: "VigilContainers", dependencies: ["VigilCore", "VigilBinary", "ArchiveKit", "VigilDiskImage"]),
         .systemLibrary(name: "CVigilZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
         .target(name: "VigilGzip", dependencies: ["CVigilZlib"]),
+        .systemLibrary(name: "CVigilBzip2", providers: [.apt(["libbz2-dev"]), .brew(["bzip2"])]),
+        .systemLibrary(name: "CVigilLzma", pkgConfig: "liblzma", providers: [.apt(["liblzma-dev"]), .brew(["xz"])]),
+        .systemLibrary(name: "CFsHfs", pkgConfig: "libfshfs", providers: [.apt(["libfshfs-dev"])]),
+        .target(name: "FsHfsKit", dependencies: ["CFsHfs"]),
+        .systemLibrary(name: "CFsApfs", pkgConfig: "libfsapfs", providers: [.apt(["libfsapfs-dev"])]),
+        .target(name: "FsApfsKit", dependencies: ["CFsApfs"]),
+        .target(
+            name: "VigilDiskImage",
+            dependencies: ["VigilBinary", "CVigilZlib", "CVigilBzip2", "CVigilLzma", "FsHfsKit", "FsApfsKit"]
+        ),
         .target(name: "VigilIndicators", dependencies: ["VigilCore"]),
         .target(name: "VigilFeeds", dependencies: ["VigilIndicators", "VigilDefaults", "VigilCore"]),
         .target(name: "VigilDefaults", dependencies: ["VigilIndicators"]),
@@ -94,13 +122,14 @@ let package = Package(
             name: "VigilScan",
             dependencies: [
                 "VigilCore", "VigilBinary", "VigilIndicators", "VigilFeeds", "VigilDefaults", "VigilFormats", "VigilDetections", "YaraKit",
+                "VigilContainers",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .target(
             name: "VigilDiff",
             dependencies: [
-                "VigilCore", "VigilBinary", "VigilFormats", "VigilDetections", "VigilIndicators", "VigilGzip",
+                "VigilCore", "VigilBinary", "VigilFormats", "VigilDetections", "VigilIndicators", "VigilGzip", "VigilContainers",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -190,7 +219,7 @@ let package = Package(
             dependencies: [
                 "VigilConsole",
                 "VigilCore", "VigilScan", "VigilFormats", "VigilFeeds", "VigilIndicators", "VigilHunt",
-                "VigilDiff", "VigilOutput", "VigilDefaults", "VigilDetections", "VigilScanCache", "VigilFleetClient",
+                "VigilDiff", "VigilContainers", "VigilOutput", "VigilDefaults", "VigilDetections", "VigilScanCache", "VigilFleetClient",
                 "VigilFleetProtocol", "VigilAgent", "VigilFleetServer", "VigilFleetStore", "VigilFleetSQLite", "VigilFleetPostgres",
                 "VigilLogFollower",
                 "VigilNotify", "VigilVerdicts",
@@ -199,6 +228,8 @@ let package = Package(
         ),
         // Matcher benchmark (benchmarks/matchers.sh): 1M indicators, lookup rates.
         .executableTarget(name: "vigil-matcher-bench", dependencies: ["VigilIndicators"], path: "benchmarks/matcher-bench"),
+        // Container extraction benchmark (benchmarks/containers.sh): the walker alone, against bsdtar -x.
+        .executableTarget(name: "vigil-container-bench", dependencies: ["VigilContainers"], path: "benchmarks/container-bench"),
         // Fleet storage benchmark (benchmarks/fleet.sh): N hosts x M files into SQLite and PostgreSQL.
         .executableTarget(
             name: "vigil-fleet-bench",
@@ -218,12 +249,14 @@ let package = Package(
         .testTarget(name: "VigilBinaryTests", dependencies: ["VigilBinary"]),
         .testTarget(name: "VigilFormatsTests", dependencies: ["VigilFormats", "_VigilTestSupport"]),
         .testTarget(name: "YaraKitTests", dependencies: ["YaraKit"]),
+        .testTarget(name: "VigilContainersTests", dependencies: ["VigilContainers", "ArchiveKit", "_VigilTestSupport"]),
         .testTarget(name: "VigilIndicatorsTests", dependencies: ["VigilIndicators", "VigilDefaults"]),
         .testTarget(name: "VigilFeedsTests", dependencies: ["VigilFeeds", "_VigilTestSupport"]),
         .testTarget(name: "VigilDetectionsTests", dependencies: ["VigilDetections", "_VigilTestSupport"]),
         .testTarget(name: "VigilScanTests", dependencies: ["VigilScan", "_VigilTestSupport"]),
         .testTarget(name: "VigilDiffTests", dependencies: ["VigilDiff", "_VigilTestSupport"]),
         .testTarget(name: "VigilGzipTests", dependencies: ["VigilGzip"]),
+        .testTarget(name: "VigilDiskImageTests", dependencies: ["VigilDiskImage", "_VigilTestSupport", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "VigilHuntTests", dependencies: ["VigilHunt", "_VigilTestSupport"]),
         .testTarget(name: "VigilVerdictsTests", dependencies: ["VigilVerdicts", "VigilHunt", "VigilDefaults", "_VigilTestSupport"]),
         .testTarget(
