@@ -6,6 +6,7 @@
 //   VigilCore            findings, severities, diagnostics: the shared vocabulary
 //   VigilBinary          bounds-checked byte reader, entropy (no Foundation in hot paths)
 //   VigilFormats         PE + Authenticode, Mach-O + code signature, ICO, PNG      -> VigilBinary, swift-certificates, swift-crypto
+//   VigilMSI             OLE compound file + MSI database: files as installed       -> VigilBinary
 //   CYara -> YaraKit     libyara, fenced off: no YR_* type or pointer escapes YaraKit
 //   CVigilZlib -> VigilGzip  zlib streaming gzip decoding (rotated logs, .tar.gz releases)
 //   VigilIndicators      indicator model, normalisation, matchers                 -> VigilCore
@@ -44,6 +45,7 @@ let package = Package(
         .library(name: "VigilHunt", targets: ["VigilHunt"]),
         .library(name: "VigilDiff", targets: ["VigilDiff"]),
         .library(name: "VigilVerdicts", targets: ["VigilVerdicts"]),
+        .library(name: "VigilMSI", targets: ["VigilMSI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -73,6 +75,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        .target(name: "VigilMSI", dependencies: ["VigilBinary"]),
         .systemLibrary(
             name: "CYara",
             pkgConfig: "yara",
@@ -182,6 +185,7 @@ let package = Package(
         .target(name: "_VigilTestSupport", dependencies: ["VigilCore"], path: "Tests/_VigilTestSupport"),
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"]),
         .testTarget(name: "VigilBinaryTests", dependencies: ["VigilBinary"]),
+        .testTarget(name: "VigilMSITests", dependencies: ["VigilMSI", "_VigilTestSupport"]),
         .testTarget(name: "VigilFormatsTests", dependencies: ["VigilFormats", "_VigilTestSupport"]),
         .testTarget(name: "YaraKitTests", dependencies: ["YaraKit"]),
         .testTarget(name: "VigilIndicatorsTests", dependencies: ["VigilIndicators", "VigilDefaults"]),
