@@ -9,12 +9,16 @@
 //   VigilMSI             OLE compound file + MSI database: files as installed       -> VigilBinary
 //   CYara -> YaraKit     libyara, fenced off: no YR_* type or pointer escapes YaraKit
 //   CVigilZlib -> VigilGzip  zlib streaming gzip decoding (rotated logs, .tar.gz releases)
+//   CArchive -> ArchiveKit  libarchive, fenced off: no archive* pointer escapes ArchiveKit
+//   VigilContainers      container walker: ContainerFormat protocol, limits, private temp folder,
+//                        chain paths (outer.msi!/inner); formats in Formats/  -> VigilCore, ArchiveKit, VigilMSI
 //   VigilIndicators      indicator model, normalisation, matchers                 -> VigilCore
 //   VigilDefaults        the built-in 3CX indicator set and YARA rules            -> VigilIndicators
 //   VigilFeeds           feed readers, feed store, blocklists, indicator loader   -> VigilIndicators, VigilDefaults
 //   VigilDetections      structural supply-chain checks                           -> VigilFormats, VigilCore
-//   VigilScan            file sweep: walk, hash, IoCs, YARA, detections           -> all of the above
-//   VigilDiff            release comparison (own tar and ZIP readers)             -> VigilFormats, VigilDetections, VigilGzip
+//   VigilScan            file sweep: walk, hash, IoCs, YARA, detections, into containers -> all of the above
+//   VigilDiff            release comparison (own tar and ZIP readers; other        -> VigilFormats, VigilDetections, VigilGzip,
+//                        containers unpacked by VigilContainers)                     VigilContainers
 //   VigilHunt            network log readers, indicator hits, beacon scoring      -> VigilIndicators, VigilGzip
 //   VigilVerdicts        per-host verdicts: address attribution, coverage,         -> VigilHunt, VigilIndicators, VigilCore
 //                        verdict rules, timelines, retro-hunt of contact summaries
@@ -46,6 +50,7 @@ let package = Package(
         .library(name: "VigilDiff", targets: ["VigilDiff"]),
         .library(name: "VigilVerdicts", targets: ["VigilVerdicts"]),
         .library(name: "VigilMSI", targets: ["VigilMSI"]),
+        .library(name: "VigilContainers", targets: ["VigilContainers"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -82,6 +87,13 @@ let package = Package(
             providers: [.apt(["libyara-dev"]), .brew(["yara"])]
         ),
         .target(name: "YaraKit", dependencies: ["CYara"]),
+        .systemLibrary(
+            name: "CArchive",
+            pkgConfig: "libarchive",
+            providers: [.apt(["libarchive-dev"]), .brew(["libarchive"])]
+        ),
+        .target(name: "ArchiveKit", dependencies: ["CArchive"]),
+        .target(name: "VigilContainers", dependencies: ["VigilCore", "VigilBinary", "ArchiveKit", "VigilMSI"]),
         .systemLibrary(name: "CVigilZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
         .target(name: "VigilGzip", dependencies: ["CVigilZlib"]),
         .target(name: "VigilIndicators", dependencies: ["VigilCore"]),
@@ -92,13 +104,14 @@ let package = Package(
             name: "VigilScan",
             dependencies: [
                 "VigilCore", "VigilBinary", "VigilIndicators", "VigilFeeds", "VigilDefaults", "VigilFormats", "VigilDetections", "YaraKit",
+                "VigilContainers",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .target(
             name: "VigilDiff",
             dependencies: [
-                "VigilCore", "VigilBinary", "VigilFormats", "VigilDetections", "VigilIndicators", "VigilGzip",
+                "VigilCore", "VigilBinary", "VigilFormats", "VigilDetections", "VigilIndicators", "VigilGzip", "VigilContainers",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -169,13 +182,15 @@ let package = Package(
             dependencies: [
                 "VigilConsole",
                 "VigilCore", "VigilScan", "VigilFormats", "VigilFeeds", "VigilIndicators", "VigilHunt",
-                "VigilDiff", "VigilOutput", "VigilDefaults", "VigilDetections", "VigilScanCache", "VigilFleetClient",
+                "VigilDiff", "VigilContainers", "VigilOutput", "VigilDefaults", "VigilDetections", "VigilScanCache", "VigilFleetClient",
                 "VigilFleetProtocol", "VigilAgent", "VigilFleetServer", "VigilFleetStore", "VigilFleetSQLite", "VigilFleetPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // Matcher benchmark (benchmarks/matchers.sh): 1M indicators, lookup rates.
         .executableTarget(name: "vigil-matcher-bench", dependencies: ["VigilIndicators"], path: "benchmarks/matcher-bench"),
+        // Container extraction benchmark (benchmarks/containers.sh): the walker alone, against bsdtar -x.
+        .executableTarget(name: "vigil-container-bench", dependencies: ["VigilContainers"], path: "benchmarks/container-bench"),
         // Fleet storage benchmark (benchmarks/fleet.sh): N hosts x M files into SQLite and PostgreSQL.
         .executableTarget(
             name: "vigil-fleet-bench",
@@ -188,6 +203,7 @@ let package = Package(
         .testTarget(name: "VigilMSITests", dependencies: ["VigilMSI", "_VigilTestSupport"]),
         .testTarget(name: "VigilFormatsTests", dependencies: ["VigilFormats", "_VigilTestSupport"]),
         .testTarget(name: "YaraKitTests", dependencies: ["YaraKit"]),
+        .testTarget(name: "VigilContainersTests", dependencies: ["VigilContainers", "ArchiveKit", "_VigilTestSupport"]),
         .testTarget(name: "VigilIndicatorsTests", dependencies: ["VigilIndicators", "VigilDefaults"]),
         .testTarget(name: "VigilFeedsTests", dependencies: ["VigilFeeds", "_VigilTestSupport"]),
         .testTarget(name: "VigilDetectionsTests", dependencies: ["VigilDetections", "_VigilTestSupport"]),

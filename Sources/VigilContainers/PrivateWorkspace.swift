@@ -1,0 +1,185 @@
+import Dispatch
+import Synchronization
+
+#if canImport(Glibc)
+    @preconcurrency import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// The one place Vigil writes container members: a folder created with mode 0700 under `$TMPDIR`
+/// (else `/tmp`), named `vigil-containers-PID-XXXXXX`, removed when the process exits normally
+/// (`atexit`), on SIGINT, SIGTERM and SIGHUP (the folder is removed, then the signal's default
+/// action runs, so the exit status still says which signal), and when ``remove()`` is called.
+/// A process killed outright (SIGKILL, a crash) cannot clean up: the next workspace created by any
+/// Vigil process of the same user removes folders whose process is gone.
+///
+/// Every file is created with `O_CREAT | O_EXCL | O_NOFOLLOW` inside this folder, under a name
+/// Vigil chooses, so a hostile member name can never place bytes anywhere else.
+public final class PrivateWorkspace: Sendable {
+    /// The folder's absolute path.
+    public let path: String
+    private let counter = Atomic<Int>(0)
+    private let removed = Atomic<Bool>(false)
+
+    private static let prefix = "vigil-containers-"
+    private static let live = Mutex<[String]>([])
+    private static let current = Mutex<PrivateWorkspace?>(nil)
+    private static let handlers = Mutex<[any DispatchSourceSignal]?>(nil)
+
+    private init(path: String) { self.path = path }
+
+    /// The process's workspace, created on first use.
+    public static func shared() throws -> PrivateWorkspace {
+        try current.withLock { (current: inout PrivateWorkspace?) throws -> PrivateWorkspace in
+            if let current, !current.removed.load(ordering: .acquiring) { return current }
+            let made = try create()
+            current = made
+            return made
+        }
+    }
+
+    /// A new private folder (most callers want ``shared()``).
+    public static func create() throws -> PrivateWorkspace {
+        let base = temporaryBase
+        sweepStale(in: base)
+        var template = Array("\(base)/\(prefix)\(getpid())-XXXXXX".utf8CString)
+        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
+        guard made != nil else {
+            throw ContainerError(.memberUnreadable, "cannot create a private temporary folder in \(base): \(String(cString: strerror(errno)))")
+        }
+        let path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        chmod(path, 0o700)  // mkdtemp already uses 0700; be explicit against odd umasks
+        live.withLock { $0.append(path) }
+        installHandlers()
+        return PrivateWorkspace(path: path)
+    }
+
+    /// `$TMPDIR` when it names an absolute folder, else `/tmp`.
+    public static var temporaryBase: String {
+        if let t = getenv("TMPDIR").map({ String(cString: $0) }), t.hasPrefix("/") {
+            var s = t
+            while s.count > 1, s.hasSuffix("/") { s.removeLast() }
+            return s
+        }
+        return "/tmp"
+    }
+
+    /// A fresh, unused name inside the folder (`m17`, or `m17-hint` to keep an extension visible
+    /// to tools that look at names).
+    public func newName() -> String {
+        let n = counter.add(1, ordering: .relaxed).newValue
+        return "m\(n)"
+    }
+
+    /// Creates a new empty file for writing (`O_EXCL`, mode 0600) and returns its descriptor and path.
+    public func createFile() throws -> (fd: Int32, path: String) {
+        let p = path + "/" + newName()
+        let fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw ContainerError(.memberUnreadable, "cannot create a temporary file: \(String(cString: strerror(errno)))")
+        }
+        return (fd, p)
+    }
+
+    /// Creates a new empty sub-folder (mode 0700) and returns its path.
+    public func createFolder() throws -> String {
+        let p = path + "/" + newName()
+        guard mkdir(p, 0o700) == 0 else {
+            throw ContainerError(.memberUnreadable, "cannot create a temporary folder: \(String(cString: strerror(errno)))")
+        }
+        return p
+    }
+
+    /// Removes the folder and everything in it. Later use creates nothing (calls fail).
+    public func remove() {
+        guard !removed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        Self.removeTree(path)
+        Self.live.withLock { $0.removeAll { $0 == path } }
+    }
+
+    /// Removes every live workspace (exit and signal paths).
+    static func removeAll() {
+        let paths = live.withLock { l -> [String] in
+            let copy = l
+            l.removeAll()
+            return copy
+        }
+        for p in paths { removeTree(p) }
+    }
+
+    /// Removes `path` recursively without following any symbolic link.
+    public static func removeTree(_ path: String) {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        if fd >= 0 {
+            removeContents(of: fd)
+            close(fd)
+        }
+        rmdir(path)
+    }
+
+    private static func removeContents(of dirFD: Int32) {
+        let dupFD = dup(dirFD)
+        guard dupFD >= 0, let dir = fdopendir(dupFD) else { return }
+        defer { closedir(dir) }
+        var names: [(String, Bool)] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
+            }
+            if name == "." || name == ".." { continue }
+            names.append((name, entry.pointee.d_type == UInt8(DT_DIR)))
+        }
+        for (name, isDir) in names {
+            if isDir || unlinkat(dirFD, name, 0) != 0 {
+                let sub = openat(dirFD, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+                if sub >= 0 {
+                    removeContents(of: sub)
+                    close(sub)
+                }
+                unlinkat(dirFD, name, AT_REMOVEDIR)
+            }
+        }
+    }
+
+    /// Removes workspaces of this user whose process no longer exists (left by SIGKILL or a crash).
+    static func sweepStale(in base: String) {
+        guard let dir = opendir(base) else { return }
+        var stale: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
+            }
+            guard name.hasPrefix(prefix) else { continue }
+            let rest = name.dropFirst(prefix.count)
+            guard let dash = rest.firstIndex(of: "-"), let pid = Int32(rest[..<dash]), pid > 0, pid != getpid() else { continue }
+            if kill(pid, 0) == 0 || errno != ESRCH { continue }
+            var st = stat()
+            let full = base + "/" + name
+            guard lstat(full, &st) == 0, st.st_mode & S_IFMT == S_IFDIR, st.st_uid == getuid() else { continue }
+            stale.append(full)
+        }
+        closedir(dir)
+        for p in stale { removeTree(p) }
+    }
+
+    private static func installHandlers() {
+        handlers.withLock { installed in
+            guard installed == nil else { return }
+            var sources: [any DispatchSourceSignal] = []
+            atexit { PrivateWorkspace.removeAll() }
+            for sig in [SIGINT, SIGTERM, SIGHUP] {
+                signal(sig, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+                source.setEventHandler {
+                    PrivateWorkspace.removeAll()
+                    signal(sig, SIG_DFL)
+                    raise(sig)
+                }
+                source.resume()
+                sources.append(source)
+            }
+            installed = sources
+        }
+    }
+}

@@ -1,0 +1,32 @@
+// Extraction speed of the container walker alone (benchmarks/containers.sh): walks each container
+// given, extracting every member into the private temporary folder and deleting it again, as
+// `vigil scan` does before it scans a member. Prints one line per container:
+//   PATH <TAB> members <TAB> bytes <TAB> seconds
+import Foundation
+import VigilContainers
+
+let paths = Array(CommandLine.arguments.dropFirst())
+guard !paths.isEmpty else {
+    FileHandle.standardError.write(Data("usage: vigil-container-bench CONTAINER...\n".utf8))
+    exit(2)
+}
+let workspace = try PrivateWorkspace.create()
+defer { workspace.remove() }
+var limits = ContainerLimits.standard
+limits.maxExpansionRatio = 1_000_000
+let walker = ContainerWalker(limits: limits, workspace: workspace)
+for path in paths {
+    var problems = 0
+    let start = ContinuousClock.now
+    let summary = walker.walk(
+        path: path, chain: ContainerPath(outer: path), visit: { _ in false },
+        report: { event in
+            if case .diagnostic(let d) = event {
+                problems += 1
+                FileHandle.standardError.write(Data("\(d)\n".utf8))
+            }
+        })
+    let d = start.duration(to: .now)
+    let seconds = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    print("\(path)\t\(summary.members)\t\(summary.bytes)\t\(String(format: "%.3f", seconds))\t\(summary.formatName)\t\(problems)")
+}
