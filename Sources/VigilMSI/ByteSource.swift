@@ -14,6 +14,15 @@ public protocol ByteSource: Sendable {
     var size: Int { get }
     /// Reads exactly `count` bytes at `offset`, or throws ``CFBError/truncated``.
     func read(offset: Int, count: Int) throws(CFBError) -> [UInt8]
+    /// Reads exactly `buffer.count` bytes at `offset` into `buffer`, or throws ``CFBError/truncated``.
+    func read(offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws(CFBError)
+}
+
+extension ByteSource {
+    public func read(offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws(CFBError) {
+        let bytes = try read(offset: offset, count: buffer.count)
+        bytes.withUnsafeBytes { buffer.copyMemory(from: $0) }
+    }
 }
 
 /// Bytes held in memory.
@@ -58,11 +67,22 @@ public final class FileByteSource: ByteSource {
         }
         if count == 0 { return [] }
         var out = [UInt8](repeating: 0, count: count)
+        var failure: CFBError?
+        out.withUnsafeMutableBytes { buf in
+            do throws(CFBError) { try read(offset: offset, into: buf) } catch { failure = error }
+        }
+        if let failure { throw failure }
+        return out
+    }
+
+    public func read(offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws(CFBError) {
+        let count = buffer.count
+        guard offset >= 0, let end = offset.adding(count), end <= size else {
+            throw .truncated(offset: offset, needed: count)
+        }
         var done = 0
         while done < count {
-            let n = out.withUnsafeMutableBytes { buf in
-                pread(fd, buf.baseAddress! + done, count - done, off_t(offset + done))
-            }
+            let n = pread(fd, buffer.baseAddress! + done, count - done, off_t(offset + done))
             if n < 0 {
                 if errno == EINTR { continue }
                 throw .io("read failed at offset \(offset + done): \(String(cString: strerror(errno)))")
@@ -70,6 +90,5 @@ public final class FileByteSource: ByteSource {
             if n == 0 { throw .truncated(offset: offset + done, needed: count - done) }
             done += n
         }
-        return out
     }
 }

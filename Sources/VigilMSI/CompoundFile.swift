@@ -301,12 +301,52 @@ public struct CompoundFile: Sendable {
 
     /// The whole content of stream `entry`. Throws ``CFBError/limit(_:)`` when it is larger than `maxBytes`.
     public func read(_ entry: CFBEntry, maxBytes: Int) throws(CFBError) -> [UInt8] {
-        var out: [UInt8] = []
-        try forEachChunk(entry, maxBytes: maxBytes) { out += $0 }
+        guard entry.kind == .stream, entry.size >= UInt64(miniStreamCutoff), entry.size <= UInt64(maxBytes) else {
+            var out: [UInt8] = []
+            try forEachChunk(entry, maxBytes: maxBytes) { out += $0 }
+            return out
+        }
+        // A regular stream: its runs are read straight into the result, without intermediate copies.
+        let size = Int(entry.size)
+        let need = (size + sectorSize - 1) / sectorSize
+        guard need <= fileSectors else {
+            throw .malformed("stream '\(entry.name)' declares \(size) bytes, more than the file holds (\(source.size))")
+        }
+        let chain = try Self.chain(start: entry.startSector, table: fat, bound: fileSectors,
+                                   what: "stream '\(entry.name)'", maxLength: need)
+        guard chain.count >= need else {
+            throw .malformed("chain of '\(entry.name)' has \(chain.count) sectors, \(need) needed for \(size) bytes")
+        }
+        var failure: CFBError?
+        let out = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+            let raw = UnsafeMutableRawBufferPointer(buffer)
+            var done = 0
+            var i = 0
+            while i < chain.count && done < size {
+                var run = 1
+                while i + run < chain.count, chain[i + run] == chain[i] &+ UInt32(run) { run += 1 }
+                let n = min(size - done, run * sectorSize)
+                do throws(CFBError) {
+                    try source.read(offset: (Int(chain[i]) + 1) * sectorSize,
+                                    into: UnsafeMutableRawBufferPointer(rebasing: raw[done..<(done + n)]))
+                } catch {
+                    failure = error
+                    break
+                }
+                done += n
+                i += run
+            }
+            if failure != nil {
+                initialized = 0
+            } else {
+                initialized = done
+            }
+        }
+        if let failure { throw failure }
         return out
     }
 
-    /// Calls `body` with the stream's content, a sector (or mini sector) at a time, without holding
+    /// Calls `body` with the stream's content in chunks (a run of consecutive sectors up to 1 MiB, or a mini sector), without holding
     /// the whole stream in memory. Throws before the first chunk when the stream is larger than
     /// `maxBytes` or than the file could hold, and when the chain is cut short or loops.
     public func forEachChunk(_ entry: CFBEntry, maxBytes: Int, _ body: ([UInt8]) throws(CFBError) -> Void) throws(CFBError) {
@@ -345,11 +385,18 @@ public struct CompoundFile: Sendable {
         guard chain.count >= need else {
             throw .malformed("chain of '\(entry.name)' has \(chain.count) sectors, \(need) needed for \(size) bytes")
         }
+        // Consecutive sectors are read together (up to 1 MiB at a time): installers usually store a
+        // cabinet in one run, and a read per 512-byte sector would dominate extraction time.
+        let maxRun = max(1, (1 << 20) / sectorSize)
         var left = size
-        for s in chain {
-            let n = min(left, sectorSize)
-            try body(try source.read(offset: (Int(s) + 1) * sectorSize, count: n))
+        var i = 0
+        while i < chain.count {
+            var run = 1
+            while i + run < chain.count, run < maxRun, chain[i + run] == chain[i] &+ UInt32(run) { run += 1 }
+            let n = min(left, run * sectorSize)
+            try body(try source.read(offset: (Int(chain[i]) + 1) * sectorSize, count: n))
             left -= n
+            i += run
         }
     }
 
