@@ -38,6 +38,10 @@ let package = Package(
             dependencies: ["CFuzzDriver", .product(name: "VigilDiff", package: "Vigil")]
         ),
         .executableTarget(
+            name: "fuzz-containers",
+            dependencies: ["CFuzzDriver", .product(name: "VigilContainers", package: "Vigil")]
+        ),
+        .executableTarget(
             name: "fuzz-png",
             dependencies: ["CFuzzDriver", .product(name: "VigilFormats", package: "Vigil")]
         ),

@@ -2,20 +2,18 @@
 # Builds the libFuzzer targets (release, -sanitize=fuzzer,address) and runs one of them.
 #
 #   fuzz/run.sh TARGET SECONDS [extra libFuzzer flags]
-#   TARGET: pe | signeddata | macho | ico | png | tar | zip | cfb | msi
+#   TARGET: pe | signeddata | macho | ico | png | tar | zip | containers | cfb | msi
 #
 # The corpus lives in fuzz-out/TARGET/corpus (git-ignored), seeded from Fixtures/build/pe (run
 # scripts/build-fixtures.sh first for a good seed; it works without). Crashes are written to
 # fuzz-out/TARGET/. The run's last line with "#N" gives the execution count. Runs under nice -n 19.
 set -euo pipefail
 cd "$(dirname "$0")"
-target=${1:?usage: fuzz/run.sh pe|signeddata|macho|ico|png|tar|zip|cfb|msi SECONDS}
-seconds=${2:?usage: fuzz/run.sh pe|signeddata|macho|ico|png|tar|zip|cfb|msi SECONDS}
+target=${1:?usage: fuzz/run.sh pe|signeddata|macho|ico|png|tar|zip|containers|cfb|msi SECONDS}
+seconds=${2:?usage: fuzz/run.sh pe|signeddata|macho|ico|png|tar|zip|containers|cfb|msi SECONDS}
 shift 2
 root=$(cd .. && pwd)
-# Only the target's own product (and what it depends on) is built.
-nice -n 19 swift build -c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld \
-    --product "fuzz-$target" >&2
+nice -n 19 swift build -c release --product fuzz-$target -Xswiftc -sanitize=fuzzer,address -Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld >&2
 bin=$(swift build -c release --show-bin-path)/fuzz-$target
 out=$root/fuzz-out/$target
 mkdir -p "$out/corpus"
@@ -26,7 +24,7 @@ case $target in
     ico | png) fixtures=$root/Fixtures/build/images ;;
     cfb | msi) fixtures=$root/Fixtures/build/msi ;;
 esac
-if { [ -d "$fixtures" ] || [ "$target" = tar ] || [ "$target" = zip ]; } && [ -z "$(ls -A "$out/corpus")" ]; then
+if { [ -d "$fixtures" ] || [ "$target" = tar ] || [ "$target" = zip ] || [ "$target" = containers ]; } && [ -z "$(ls -A "$out/corpus")" ]; then
     case $target in
         macho) find "$fixtures" -maxdepth 1 -type f \( -name 'app-*' -o -name 'lib*' \) -size -80k -exec cp {} "$out/corpus/" \; ;;
         ico) cp "$fixtures"/*.ico "$out/corpus/" ;;
@@ -38,6 +36,13 @@ if { [ -d "$fixtures" ] || [ "$target" = tar ] || [ "$target" = zip ]; } && [ -z
             # zipfile (stored, deflate, ZIP64 extras) writes.
             python3 "$root/scripts/archive-oracle.py" gen-$target "$out/corpus" 200 1
             rm -f "$out/corpus/cases.json" ;;
+        containers)
+            # Seeded with the hostile containers and every format packing a small tree.
+            python3 "$root/scripts/containers/make-hostile.py" "$out/seed" >/dev/null
+            find "$out/seed" -type f -size -1100k -exec cp {} "$out/corpus/" \;
+            mkdir -p "$out/seed-tree/sub" && printf 'MZ fuzz seed\n' > "$out/seed-tree/a.exe" && printf 'x' > "$out/seed-tree/sub/b.txt"
+            bash "$root/scripts/containers/make-containers.sh" "$out/seed-tree" "$out/corpus" seed >/dev/null
+            rm -rf "$out/seed" "$out/seed-tree" ;;
         pe) find "$fixtures" -type f \( -name '*.exe' -o -name '*.dll' \) -exec cp {} "$out/corpus/" \; ;;
         signeddata)
             # Seed with the PKCS#7 blobs cut out of the signed fixtures.

@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 # Mach-O fixtures (scripts/fixtures/macho.sh): ld64.lld and llvm-lipo/llvm-otool from Debian lld-14, llvm-14.
 # libsqlite3-dev: SQLite headers for GRDB (the fleet server's embedded store).
 # DNS checkers for the blocklist tests (vigil block): named-checkzone, unbound-checkconf, dnsmasq, dig.
+# Container fixtures (scripts/containers/): gcab (CAB), p7zip-full (7z), libarchive-tools (bsdtar: xar, cpio, ISO).
 scripts/install-deps.sh gcc-mingw-w64-x86-64 osslsigncode openssl python3-pefile lld-14 llvm-14 libsqlite3-dev \
-    bind9-utils unbound dnsmasq-base bind9-dnsutils
+    bind9-utils unbound dnsmasq-base bind9-dnsutils gcab p7zip-full libarchive-tools
 # Reference libraries the feed tests validate exports against (those tests skip when they are absent).
 python3 -m pip install -q --disable-pip-version-check stix2==3.0.2 stix2-patterns pymisp stix2-validator==3.2.0 idstools jsonschema \
     >/dev/null 2>&1 || echo "pip install failed: the STIX/MISP/idstools and finding-schema validation tests will be skipped" >&2

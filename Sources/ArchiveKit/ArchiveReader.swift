@@ -25,6 +25,9 @@ public struct ArchiveEntry: Sendable, Hashable {
     public var isEncrypted: Bool
     /// Offset of the entry's header in the decompressed stream, when libarchive knows it.
     public var headerOffset: Int64?
+    /// libarchive's warning about this header (it read the entry but found something inconsistent,
+    /// such as sizes that disagree between the local header and the central directory).
+    public var warning: String? = nil
 }
 
 /// Streaming reader over libarchive: one entry at a time, data in bounded chunks, never seeking
@@ -124,6 +127,9 @@ public final class ArchiveReader {
         return String(cString: s)
     }
 
+    /// Whether the archive read so far is a tar (ustar, pax, GNU or v7), by libarchive's format code.
+    public var isTar: Bool { archive_format(handle) & ARCHIVE_FORMAT_BASE_MASK == ARCHIVE_FORMAT_TAR }
+
     /// Compression filters applied to the input, outermost last (`gzip`, `xz`…); empty for none.
     public var filterNames: [String] {
         var names: [String] = []
@@ -175,28 +181,64 @@ public final class ArchiveReader {
             }
         }
         let position = archive_read_header_position(handle)
+        var warning: String?
+        if r == ARCHIVE_WARN { warning = archive_error_string(handle).map { String(cString: $0) } ?? "libarchive warning" }
         return ArchiveEntry(
             name: name,
             declaredSize: archive_entry_size_is_set(entry) != 0 ? archive_entry_size(entry) : nil,
             kind: kind, linkTarget: link,
             isEncrypted: archive_entry_is_data_encrypted(entry) > 0 || archive_entry_is_metadata_encrypted(entry) > 0,
-            headerOffset: position >= 0 ? position : nil)
+            headerOffset: position >= 0 ? position : nil, warning: warning)
     }
 
     private var readAnyHeader = false
 
-    /// Streams the current entry's data to `body` in chunks of at most ``chunkSize`` bytes. `body`
-    /// may throw to stop early (a cap); its error is rethrown unchanged.
+    /// Streams the current entry's data to `body` in the blocks libarchive decodes (at most
+    /// ``chunkSize`` bytes per call; holes of sparse entries are passed as zeros). `body` may throw
+    /// to stop early (a cap); its error is rethrown unchanged.
+    ///
+    /// Uses `archive_read_data_block`, not `archive_read_data`: libarchive 3.6.2's xar reader hands
+    /// `archive_read_data` the previous member's bytes again after an entry's last block (measured:
+    /// a 158-byte member read as 310 bytes), while the block interface gives each entry's own data.
     /// - Throws: ``ArchiveError`` (`.member` for damaged data of this member, `.fatal` when the
     ///   archive cannot go on), or what `body` throws.
     public func readData(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        var position: Int64 = 0
+        var empty = 0
         while true {
-            let n = archive_read_data(handle, buffer.baseAddress, buffer.count)
-            if n == 0 { return }
-            if n < 0 {
-                throw lastError(Int32(n) == ARCHIVE_FATAL ? .fatal : .member)
+            var block: UnsafeRawPointer?
+            var size = 0
+            var offset: Int64 = 0
+            let r = archive_read_data_block(handle, &block, &size, &offset)
+            if r == ARCHIVE_EOF { return }
+            if r < ARCHIVE_WARN {
+                throw lastError(r == ARCHIVE_FATAL ? .fatal : .member)
             }
-            try body(UnsafeRawBufferPointer(start: buffer.baseAddress, count: n))
+            if offset < position {
+                throw ArchiveError(code: .member, message: "a data block of this member starts at \(offset), before the \(position) bytes already read", member: currentName, offset: inputBytesConsumed)
+            }
+            // A hole (sparse entry): zeros, in chunks, counted by the body like any data.
+            if offset > position {
+                buffer.initializeMemory(as: UInt8.self, repeating: 0)
+                while position < offset {
+                    let n = Int(min(Int64(buffer.count), offset - position))
+                    try body(UnsafeRawBufferPointer(start: buffer.baseAddress, count: n))
+                    position += Int64(n)
+                }
+            }
+            guard let block, size > 0 else {
+                empty += 1
+                if empty > 10_000 { throw ArchiveError(code: .member, message: "libarchive returned empty data blocks without end", member: currentName, offset: inputBytesConsumed) }
+                continue
+            }
+            empty = 0
+            var done = 0
+            while done < size {
+                let n = min(Self.chunkSize, size - done)
+                try body(UnsafeRawBufferPointer(start: block + done, count: n))
+                done += n
+            }
+            position += Int64(size)
         }
     }
 

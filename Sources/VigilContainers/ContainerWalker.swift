@@ -23,6 +23,8 @@ public struct ExtractedMember: Sendable {
     public var containerFormat: String
     /// For a symbolic link: the target resolved inside the container, `nil` when it leaves it.
     public var resolvedLink: String?
+    /// The member is a container the walker opened: its members were visited before it.
+    public var openedAsContainer = false
 }
 
 /// Something the walker reports: a diagnostic (a cap hit, an unreadable member) or a finding (a
@@ -54,7 +56,7 @@ public struct ContainerWalkSummary: Sendable {
 /// hostile name as a ``ContainerEvent``. Nothing is skipped silently.
 ///
 /// One walker may be used by one thread at a time; make one per thread.
-public struct ContainerWalker {
+public struct ContainerWalker: Sendable {
     public var formats: [any ContainerFormat]
     public var limits: ContainerLimits
     public let workspace: PrivateWorkspace
@@ -112,7 +114,7 @@ public struct ContainerWalker {
         guard let format = format ?? recognize(probe) else { return summary }
         let budget = WalkBudget(limits: limits)
         var state = WalkState()
-        try walkOne(path: path, probe: probe, format: format, chain: chain, budget: budget, state: &state, summary: &summary, visit: visit, report: report)
+        _ = try walkOne(path: path, probe: probe, format: format, chain: chain, budget: budget, state: &state, summary: &summary, visit: visit, report: report)
         return summary
     }
 
@@ -124,18 +126,18 @@ public struct ContainerWalker {
         path: String, probe: ContainerProbe, format: any ContainerFormat, chain: ContainerPath, budget: WalkBudget,
         state: inout WalkState, summary: inout ContainerWalkSummary,
         visit: (ExtractedMember) throws -> Bool, report: (ContainerEvent) -> Void
-    ) rethrows {
+    ) rethrows -> Bool {
         let here = chain.description
         let reader: any ContainerReader
         do {
             reader = try format.open(path: path, probe: probe)
         } catch let e as ContainerError where e.kind == .notAContainer {
-            return
+            return false
         } catch {
             report(.diagnostic(Diagnostic(kind: "container-unreadable", path: here, offset: offsetOf(error), message: "cannot open the container: \(error)")))
             if chain.depth == 0 { summary.opened = true }
             summary.stoppedEarly = true
-            return
+            return true
         }
         let tally = ContainerTally(containerSize: probe.size)
         var first = true
@@ -153,7 +155,7 @@ public struct ContainerWalker {
             do {
                 info = try reader.nextMember()
             } catch let e as ContainerError where e.kind == .notAContainer && first {
-                return
+                return false
             } catch {
                 if first && chain.depth == 0 { summary.opened = true; summary.formatName = reader.formatName }
                 let member = (error as? ContainerError)?.member.map { " after member '\($0)'" } ?? ""
@@ -161,7 +163,7 @@ public struct ContainerWalker {
                     kind: "container-unreadable", path: here, offset: offsetOf(error),
                     message: "\(reader.formatName): the container is damaged or truncated\(member); \(describe(error)); members after this point were not read")))
                 summary.stoppedEarly = true
-                return
+                return true
             }
             if first {
                 first = false
@@ -270,14 +272,14 @@ public struct ContainerWalker {
                                 kind: "container-limit", path: here,
                                 message: "skipping the oversized member '\(name.path)' would decompress more than the total cap allows (cap total-bytes); the rest of this container was not read")))
                             summary.stoppedEarly = true
-                            return
+                            return true
                         }
                         budget.totalBytes += max(0, rest)
                         continue
                     }
                     state.stopAll = true
                     summary.stoppedEarly = true
-                    return
+                    return true
                 case .memberUnreadable?, .unsupported?:
                     report(.diagnostic(Diagnostic(
                         kind: e!.kind == .unsupported ? "container-unsupported" : "container-unreadable",
@@ -289,7 +291,7 @@ public struct ContainerWalker {
                         kind: "container-unreadable", path: memberChain.description, offset: offsetOf(readError),
                         message: "\(reader.formatName): \(describe(readError)); the member and the rest of the container were not read")))
                     summary.stoppedEarly = true
-                    return
+                    return true
                 }
             }
             member.size = sink.bytesWritten
@@ -306,7 +308,7 @@ public struct ContainerWalker {
                 let nestedFormat = recognize(nestedProbe), opensNested?(nestedProbe) ?? true
             {
                 if memberChain.depth < limits.maxDepth {
-                    try walkOne(
+                    member.openedAsContainer = try walkOne(
                         path: created.path, probe: nestedProbe, format: nestedFormat, chain: memberChain, budget: budget,
                         state: &state, summary: &summary, visit: visit, report: report)
                 } else {
@@ -317,6 +319,7 @@ public struct ContainerWalker {
             }
             keep = try visit(member)
         }
+        return true
     }
 
     private func offsetOf(_ error: any Error) -> Int? {

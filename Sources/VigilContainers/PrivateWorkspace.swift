@@ -1,4 +1,4 @@
-import Dispatch
+import Foundation
 import Synchronization
 
 #if canImport(Glibc)
@@ -25,7 +25,7 @@ public final class PrivateWorkspace: Sendable {
     private static let prefix = "vigil-containers-"
     private static let live = Mutex<[String]>([])
     private static let current = Mutex<PrivateWorkspace?>(nil)
-    private static let handlers = Mutex<[any DispatchSourceSignal]?>(nil)
+    private static let handlers = Mutex<Bool>(false)
 
     private init(path: String) { self.path = path }
 
@@ -163,23 +163,65 @@ public final class PrivateWorkspace: Sendable {
         for p in stale { removeTree(p) }
     }
 
+    /// Installs, once, `atexit` removal and a SIGINT/SIGTERM/SIGHUP handler. The handler itself
+    /// only writes the signal number to a pipe (async-signal-safe); a thread reading the pipe
+    /// removes the folders, puts back the signal's previous action and sends the signal again, so
+    /// the process ends as it would have (or a handler installed before runs).
     private static func installHandlers() {
         handlers.withLock { installed in
-            guard installed == nil else { return }
-            var sources: [any DispatchSourceSignal] = []
+            guard !installed else { return }
+            installed = true
             atexit { PrivateWorkspace.removeAll() }
+            var fds: [Int32] = [-1, -1]
+            guard pipe(&fds) == 0 else { return }
+            _ = fcntl(fds[1], F_SETFL, fcntl(fds[1], F_GETFL) | O_NONBLOCK)
+            _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
+            _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
+            signalPipe = fds[1]
+            let readEnd = fds[0]
+            var previous: [Int32: sigaction] = [:]
             for sig in [SIGINT, SIGTERM, SIGHUP] {
-                signal(sig, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-                source.setEventHandler {
-                    PrivateWorkspace.removeAll()
-                    signal(sig, SIG_DFL)
-                    raise(sig)
-                }
-                source.resume()
-                sources.append(source)
+                var action = sigaction()
+                #if canImport(Glibc)
+                    action.__sigaction_handler.sa_handler = { signo in
+                        var byte = UInt8(truncatingIfNeeded: signo)
+                        _ = write(PrivateWorkspace.signalPipe, &byte, 1)
+                    }
+                #else
+                    action.__sigaction_u.__sa_handler = { signo in
+                        var byte = UInt8(truncatingIfNeeded: signo)
+                        _ = write(PrivateWorkspace.signalPipe, &byte, 1)
+                    }
+                #endif
+                sigemptyset(&action.sa_mask)
+                action.sa_flags = SA_RESTART
+                var old = sigaction()
+                if sigaction(sig, &action, &old) == 0 { previous[sig] = old }
             }
-            installed = sources
+            let restore = previous
+            let thread = Thread {
+                // A process started with these signals blocked (some launchers do) would never see
+                // them: this thread takes them.
+                var set = sigset_t()
+                sigemptyset(&set)
+                for sig in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&set, sig) }
+                pthread_sigmask(SIG_UNBLOCK, &set, nil)
+                var byte: UInt8 = 0
+                while true {
+                    let n = read(readEnd, &byte, 1)
+                    if n < 0 && errno == EINTR { continue }
+                    guard n == 1 else { return }
+                    let sig = Int32(byte)
+                    PrivateWorkspace.removeAll()
+                    if var old = restore[sig] { sigaction(sig, &old, nil) } else { signal(sig, SIG_DFL) }
+                    kill(getpid(), sig)
+                }
+            }
+            thread.name = "vigil-workspace-signals"
+            thread.start()
         }
     }
+
+    /// The write end of the signal pipe (set once, before any handler can run).
+    nonisolated(unsafe) static var signalPipe: Int32 = -1
 }

@@ -10,6 +10,11 @@ final class BoundedQueue<Element: Sendable>: @unchecked Sendable {
     private var head = 0
     private var closed = false
     private let capacity: Int
+    /// Container members waiting to be scanned: taken before ``items``, never bounded by
+    /// `capacity` (the worker extracting them bounds them by helping, see `Worker`), and accepted
+    /// after ``close()`` (the extracting worker is still in its loop and drains them).
+    private var urgent: [Element] = []
+    private var urgentHead = 0
 
     init(capacity: Int) { self.capacity = max(1, capacity) }
 
@@ -22,11 +27,46 @@ final class BoundedQueue<Element: Sendable>: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Removes the oldest element, waiting while the queue is empty; `nil` once closed and drained.
+    /// Adds an element ahead of the ordinary ones, without waiting (also after ``close()``).
+    func pushUrgent(_ element: Element) {
+        condition.lock()
+        urgent.append(element)
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Urgent elements waiting.
+    var urgentCount: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return urgent.count - urgentHead
+    }
+
+    /// Removes the oldest urgent element without waiting; `nil` when there is none.
+    func popUrgent() -> Element? {
+        condition.lock()
+        defer { condition.unlock() }
+        return takeUrgent()
+    }
+
+    private func takeUrgent() -> Element? {
+        guard urgentHead < urgent.count else { return nil }
+        let element = urgent[urgentHead]
+        urgentHead += 1
+        if urgentHead == urgent.count {
+            urgent.removeAll(keepingCapacity: true)
+            urgentHead = 0
+        }
+        return element
+    }
+
+    /// Removes the oldest element (urgent ones first), waiting while the queue is empty; `nil`
+    /// once closed and drained.
     func pop() -> Element? {
         condition.lock()
         defer { condition.unlock() }
-        while items.count == head && !closed { condition.wait() }
+        while items.count == head && urgent.count == urgentHead && !closed { condition.wait() }
+        if let element = takeUrgent() { return element }
         guard head < items.count else { return nil }
         let element = items[head]
         head += 1

@@ -15,6 +15,17 @@ struct WorkItem: Sendable {
     /// Whether `path` may itself be a symbolic link to follow (command-line paths, or any path
     /// with `--follow-symlinks`).
     var mayFollow: Bool
+    /// Set for a member extracted from a container: `path` is then its file in the private
+    /// temporary folder, which the worker deletes after scanning.
+    var member: MemberWork? = nil
+}
+
+/// How a container member is named in reports.
+struct MemberWork: Sendable {
+    /// The chain path as reported (`outer.zip!/dir/ffmpeg.dll`, outer as given).
+    var display: String
+    /// The chain with the outer file's absolute path (for file name indicators and YARA externals).
+    var absolute: String
 }
 
 /// Walks folders depth-first without following symbolic links unless asked to, with loop

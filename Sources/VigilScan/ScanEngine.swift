@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import VigilContainers
 import VigilCore
 import VigilDetections
 import VigilFormats
@@ -19,12 +20,37 @@ public final class ScanEngine: Sendable {
     /// ``ScanConfiguration/cacheDigest``, computed once (empty without a cache).
     let cacheDigest: String
     let throttle: ReadThrottle?
+    /// The private temporary folder for container members, created on first use; `failed` once
+    /// creating it failed (reported once).
+    private let workspace = Mutex<(PrivateWorkspace?, failed: Bool)>((nil, false))
 
     public init(configuration: ScanConfiguration) {
         self.configuration = configuration
         self.filenames = FilenameMatcher(indicators: configuration.indicators.filenamePatterns)
         self.cacheDigest = configuration.cache == nil ? "" : configuration.cacheDigest
         self.throttle = configuration.options.maxReadBytesPerSecond.map { ReadThrottle(bytesPerSecond: $0) }
+    }
+
+    /// A container walker over the sweep's private temporary folder, or `nil` when containers are
+    /// not opened (`--no-archives`) or the folder cannot be created (reported through `report`, once).
+    func containerWalker(report: (Diagnostic) -> Void) -> ContainerWalker? {
+        guard let limits = configuration.options.containers else { return nil }
+        var problem: String?
+        let ws: PrivateWorkspace? = workspace.withLock { state in
+            if let w = state.0 { return w }
+            if state.failed { return nil }
+            do {
+                let w = try PrivateWorkspace.shared()
+                state.0 = w
+                return w
+            } catch {
+                state.failed = true
+                problem = "\(error)"
+                return nil
+            }
+        }
+        if let problem { report(Diagnostic(kind: "container-unreadable", path: PrivateWorkspace.temporaryBase, message: "containers not opened: \(problem)")) }
+        return ws.map { ContainerWalker(limits: limits, workspace: $0) }
     }
 
     /// Worker threads for this machine: one per active core, at most libyara's 32 per rule set.
@@ -68,7 +94,7 @@ public final class ScanEngine: Sendable {
         for index in 0..<workers {
             group.enter()
             let thread = Thread { [self] in
-                let worker = Worker(engine: self, cwd: cwd, counters: counters, gate: gate)
+                let worker = Worker(engine: self, cwd: cwd, counters: counters, gate: gate, queue: queue)
                 while let item = queue.pop() { worker.process(item) }
                 let output = worker.output
                 outputs.withLock { $0.append(output) }
@@ -83,6 +109,11 @@ public final class ScanEngine: Sendable {
             progress?(counters.snapshot(since: started))
         }
 
+        // Every member file was deleted after its scan; the folder itself goes now.
+        workspace.withLock { state in
+            state.0?.remove()
+            state.0 = nil
+        }
         return assemble(
             outputs: outputs.withLock { $0 }, walker: walkerOutput.withLock { $0 }, workers: workers,
             duration: started.duration(to: .now))
@@ -108,6 +139,9 @@ public final class ScanEngine: Sendable {
             stats.bytesScanned += o.bytes
             stats.filesSkippedForSize += o.skippedForSize
             stats.filenameHitsSuppressed += o.filenameHitsSuppressed
+            stats.containersOpened += o.containers
+            stats.membersScanned += o.memberFiles
+            stats.memberBytesScanned += o.memberBytes
             for a in o.analyses { analysesByFolder[folder(of: a.path), default: []].append(a) }
         }
         // Folder-level checks, once per folder walked (and per folder of a file given directly).
@@ -179,4 +213,7 @@ struct WorkerOutput: Sendable {
     var filenameHitsSuppressed = 0
     var filesFromCache = 0
     var inventory: [InventoryRecord] = []
+    var containers = 0
+    var memberFiles = 0
+    var memberBytes = 0
 }

@@ -1,3 +1,5 @@
+import VigilContainers
+
 /// How a sweep walks and reads files.
 public struct ScanOptions: Sendable, Hashable {
     /// Follow symbolic links inside folders (loops are detected by device and inode). Paths given
@@ -16,6 +18,11 @@ public struct ScanOptions: Sendable, Hashable {
     public var collectsInventory: Bool = false
     /// Average read budget in bytes per second for the whole sweep (`nil`: unlimited).
     public var maxReadBytesPerSecond: Int? = nil
+
+    /// Whether and how deep to look inside containers (ZIP, tar, CAB, 7z, xar/.pkg, cpio, ISO,
+    /// RAR…): members are scanned like files and named by their chain path (`outer.7z!/dir/x.dll`).
+    /// `nil` turns it off (`--no-archives`).
+    public var containers: ContainerLimits? = ContainerLimits.standard
 
     /// 256 MiB.
     public static let defaultMaxFileSize = 256 * 1024 * 1024

@@ -8,6 +8,12 @@ public struct ScanStatistics: Sendable, Codable, Hashable {
     public var filesFromCache = 0
     /// Bytes read from those files.
     public var bytesScanned = 0
+    /// Containers opened (the files given and those found, nested ones included).
+    public var containersOpened = 0
+    /// Container members extracted and scanned (not counted in ``filesScanned``).
+    public var membersScanned = 0
+    /// Bytes of those members.
+    public var memberBytesScanned = 0
     /// Folders walked.
     public var directoriesScanned = 0
     /// Files not read because they exceed `--max-file-size` (each also a diagnostic).

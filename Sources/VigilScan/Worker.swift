@@ -1,8 +1,15 @@
+import VigilContainers
 import VigilCore
 import VigilDetections
 import VigilFormats
 import VigilIndicators
 import YaraKit
+
+#if canImport(Glibc)
+    @preconcurrency import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// One scanning thread: its own YARA scanner, owner-name cache and result lists.
 final class Worker {
@@ -10,14 +17,16 @@ final class Worker {
     private let cwd: String
     private let counters: Counters
     private let gate: LargeFileGate
+    private let queue: BoundedQueue<WorkItem>?
     private let scanner: YaraScanner?
     private var scannerError: Diagnostic?
     private var owners = OwnerNames()
     private var buffer = ReadBuffer()
     private(set) var output = WorkerOutput()
 
-    init(engine: ScanEngine, cwd: String, counters: Counters, gate: LargeFileGate) {
+    init(engine: ScanEngine, cwd: String, counters: Counters, gate: LargeFileGate, queue: BoundedQueue<WorkItem>? = nil) {
         self.engine = engine
+        self.queue = queue
         self.cwd = cwd
         self.counters = counters
         self.gate = gate
@@ -35,8 +44,21 @@ final class Worker {
     }
 
     func process(_ item: WorkItem) {
+        if let member = item.member {
+            processMember(item, member)
+            return
+        }
         let path = item.path.display
         let absolute = path.hasPrefix("/") ? path : cwd + "/" + path
+        // Set when the file turns out to be a container to look inside once it is scanned.
+        var container: (any ContainerFormat)?
+        var probeOnDisk = false
+        defer {
+            if probeOnDisk, let walker = engine.containerWalker(report: { report($0) }) {
+                container = ContainerWalker.probe(path: item.path.display).flatMap { walker.recognize($0) }
+            }
+            if let container { expand(item.path.display, display: path, absolute: absolute, format: container) }
+        }
         let names = engine.filenames.match(path: absolute)
         output.filenameHitsSuppressed += names.suppressed.count
         var findings = names.hits.map { FindingFactory.filenameHit($0, path: path) }
@@ -58,6 +80,11 @@ final class Worker {
                 })
             heldGate = file.holdsLargeFileGate
             let result = examine(file, path: path, absolute: absolute)
+            if engine.configuration.options.containers != nil, let walker = engine.containerWalker(report: { report($0) }) {
+                container = walker.recognize(ContainerProbe(
+                    fileName: String(path.split(separator: "/").last ?? ""), size: Int64(file.bytes.count),
+                    head: Array(file.bytes.prefix(ContainerProbe.headBytes)), tail: Array(file.bytes.suffix(ContainerProbe.tailBytes))))
+            }
             findings += result.findings
             if let cache, result.cacheable {
                 cache.store(path: absolute, stamp: file.stamp, configurationDigest: digest, result: result.cached)
@@ -66,14 +93,76 @@ final class Worker {
         } catch {
             switch error {
             case .diagnostic(let d):
-                if d.kind == "skipped-size" { output.skippedForSize += 1 }
+                if d.kind == "skipped-size" {
+                    output.skippedForSize += 1
+                    // Too large to scan whole, but a container's members may each be small enough.
+                    probeOnDisk = engine.configuration.options.containers != nil
+                }
                 report(d)
             case .reused(let stamp):
                 if let hit { findings += reuse(hit, path: path, absolute: absolute, stamp: stamp) }
+                // The cache holds the container file's own result, not its members': look inside again.
+                probeOnDisk = engine.configuration.options.containers != nil
             }
         }
         // `file` is out of scope here, so nothing uses the gate's storage any more.
         if heldGate { gate.leave() }
+    }
+
+    /// Scans one extracted container member like a file, under its chain path, then deletes it.
+    private func processMember(_ item: WorkItem, _ member: MemberWork) {
+        defer { unlink(item.path.display) }
+        let names = engine.filenames.match(path: member.absolute)
+        output.filenameHitsSuppressed += names.suppressed.count
+        var findings = names.hits.map { FindingFactory.filenameHit($0, path: member.display) }
+        defer { record(findings) }
+        var heldGate = false
+        do {
+            let file = try FileReader.read(
+                item, maxFileSize: engine.configuration.options.maxFileSize,
+                extraDigests: engine.configuration.extraDigests, largeFileGate: gate,
+                into: &buffer, throttle: engine.throttle)
+            heldGate = file.holdsLargeFileGate
+            output.memberFiles += 1
+            output.memberBytes += file.bytes.count
+            findings += examine(file, path: member.display, absolute: member.absolute, isMember: true).findings
+        } catch {
+            if case .diagnostic(let d) = error {
+                if d.kind == "skipped-size" { output.skippedForSize += 1 }
+                // The reader named the temporary file; the report names the member.
+                report(Diagnostic(kind: d.kind, path: member.display, line: d.line, offset: d.offset, message: d.message))
+            }
+        }
+        if heldGate { gate.leave() }
+    }
+
+    /// Looks inside a container: each regular member is extracted into the private temporary
+    /// folder and queued (ahead of the walker's files) for any worker to scan; this worker helps
+    /// scan them whenever more than two per worker wait, so extracted files never pile up.
+    private func expand(_ onDisk: String, display: String, absolute: String, format: any ContainerFormat) {
+        guard let walker = engine.containerWalker(report: { report($0) }) else { return }
+        let limit = 2 * max(1, engine.threadCount)
+        let summary = walker.walk(
+            path: onDisk, chain: ContainerPath(outer: display), format: format,
+            visit: { member in
+                guard let file = member.file else { return false }
+                let absoluteChain = ContainerPath(outer: absolute, members: member.chain.members).description
+                let work = WorkItem(path: RawPath(file), mayFollow: false, member: MemberWork(display: member.chain.description, absolute: absoluteChain))
+                guard let queue else {
+                    processMember(work, work.member!)
+                    return true
+                }
+                queue.pushUrgent(work)
+                while queue.urgentCount > limit, let next = queue.popUrgent() { process(next) }
+                return true
+            },
+            report: { event in
+                switch event {
+                case .diagnostic(let d): report(d)
+                case .finding(let f): record([f])
+                }
+            })
+        if summary.opened { output.containers += 1 + summary.nestedContainers }
     }
 
     /// Reports a cached result as if the file had been read: its findings and diagnostics under the
@@ -103,13 +192,15 @@ final class Worker {
     }
 
     /// Hash, YARA and structural checks of one file that was read.
-    private func examine(_ file: ReadFile, path: String, absolute: String) -> Examined {
+    private func examine(_ file: ReadFile, path: String, absolute: String, isMember: Bool = false) -> Examined {
         var findings: [Finding] = []
         var fileDiagnostics: [Diagnostic] = []
         var cacheable = file.changeNote == nil
         if let note = file.changeNote { report(Diagnostic(kind: "changed", path: path, message: note)) }
-        output.files += 1
-        output.bytes += file.bytes.count
+        if !isMember {
+            output.files += 1
+            output.bytes += file.bytes.count
+        }
         counters.files.add(1, ordering: .relaxed)
         counters.bytes.add(file.bytes.count, ordering: .relaxed)
 
@@ -150,7 +241,7 @@ final class Worker {
         if analysis.facts != nil { output.analyses.append(analysis) }
 
         var inventory: InventoryFacts?
-        if engine.configuration.options.collectsInventory {
+        if engine.configuration.options.collectsInventory && !isMember {
             inventory = InventoryFacts.extract(bytes: file.bytes, format: format, facts: analysis.facts)
         }
         let cached = CachedFileResult(

@@ -73,6 +73,16 @@ struct FindingSchemaTests {
         let iocs = try TestSupport.write(
             Array("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad;schema test hash\n".utf8), to: "hash-iocs.txt", in: dir)
         let rules = try TestSupport.write(Array(#"rule Schema_Hit { meta: score = 70 strings: $h = "RULE-HIT" condition: $h }"#.utf8), to: "r.yar", in: dir)
+        // A container whose members hit the same rule, one under a hostile name: chain paths and
+        // container findings in the same documents.
+        let zipped = try TestSupport.run(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", """
+            import sys, zipfile
+            with zipfile.ZipFile(sys.argv[1], 'w') as z:
+                z.writestr('inner/rule.bin', b'....RULE-HIT....')
+                info = zipfile.ZipInfo('x'); info.filename = '../escape.bin'
+                z.writestr(info, b'abc')
+            """, dir.appendingPathComponent("tree/pack.zip").path])
+        #expect(zipped.status == 0, "\(zipped.stderr)")
         let scanArgs = ["scan", "--no-default-indicators", "--iocs", iocs.path, "--rules", rules.path, dir.appendingPathComponent("tree").path]
         try run(scanArgs + ["--format", "json"], into: out.appendingPathComponent("scan.json"), status: 1, env: env)
         try run(scanArgs + ["--format", "jsonl"], into: out.appendingPathComponent("scan.jsonl"), status: 1, env: env)
@@ -106,6 +116,9 @@ struct FindingSchemaTests {
         for check in ["net.ioc.domain", "net.beacon", "net.suricata-alert"] { #expect(huntLines.contains("\"check\":\"\(check)\""), "\(check)") }
         #expect(try String(contentsOf: out.appendingPathComponent("diff.jsonl"), encoding: .utf8).contains("diff.image-trailer-appeared"))
         #expect(try String(contentsOf: out.appendingPathComponent("scan.jsonl"), encoding: .utf8).contains("\"check\":\"yara\""))
+        let scanLines = try String(contentsOf: out.appendingPathComponent("scan.jsonl"), encoding: .utf8)
+        #expect(scanLines.contains("pack.zip!/inner/rule.bin"))
+        #expect(scanLines.contains("\"check\":\"container.unsafe-path\""))
 
         let result = try validate([
             ("json", "scanDocument", out.appendingPathComponent("scan.json")),

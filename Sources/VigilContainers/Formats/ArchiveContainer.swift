@@ -53,12 +53,28 @@ public struct ArchiveContainer: ContainerFormat {
     }
 }
 
+extension ArchiveContainer {
+    /// Whether a compressed stream holds a tar archive, judged from the probe's first bytes alone
+    /// (`nil` when libarchive recognises no archive there).
+    public static func holdsTar(_ probe: ContainerProbe) -> Bool? {
+        guard let reader = try? ArchiveReader(bytes: probe.head) else { return nil }
+        guard (try? reader.nextEntry()) != nil else { return nil }
+        return reader.isTar
+    }
+}
+
 /// One open archive. A first header libarchive cannot place makes ``nextMember()`` throw
 /// `notAContainer` (a `.gz` holding no archive is just a file).
 final class ArchiveContainerReader: ContainerReader {
     private let reader: ArchiveReader
     private var sawHeader = false
     private var current: ArchiveEntry?
+    private var notes: [ContainerNote] = []
+
+    func takeNotes() -> [ContainerNote] {
+        defer { notes.removeAll() }
+        return notes
+    }
 
     init(reader: ArchiveReader) { self.reader = reader }
 
@@ -82,6 +98,9 @@ final class ArchiveContainerReader: ContainerReader {
         guard let entry else { return nil }
         sawHeader = true
         current = entry
+        if let warning = entry.warning {
+            notes.append(ContainerNote(kind: "container-inconsistent", message: "libarchive: \(warning)", member: entry.name, offset: entry.headerOffset))
+        }
         let kind: MemberKind =
             switch entry.kind {
             case .regular: .regular

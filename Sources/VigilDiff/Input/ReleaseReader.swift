@@ -106,6 +106,9 @@ final class ReadSession {
             try readZip(file, display: name, prefix: "", depth: 0)
             return "zip"
         }
+        // CAB, 7z, xar/.pkg, cpio, ISO, RAR and the other registered containers: unpacked into the
+        // private temporary folder with the caps, then read as a folder.
+        if let kind = try ContainerRelease.read(url, session: self) { return kind }
         let mayBeAsar = head.count >= 17 && head[0] == 4 && head[1] == 0 && head[2] == 0 && head[3] == 0 && head[16] == UInt8(ascii: "{")
         if format == .gzip || TarReader.looksLikeTar(head) || mayBeAsar {
             guard file.count <= limits.maxTotalBytes else {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VigilContainers
 import VigilCore
 import VigilDetections
 import VigilFeeds
@@ -27,6 +28,13 @@ struct Scan: ParsableCommand {
             size, modification and change times and a digest of the loaded rules and indicators (and the \
             Vigil version): a file unchanged since the last sweep with the same rules is not read again, \
             and its digests and findings are reported from the cache. 'vigil agent' uses the same cache.
+
+            Containers are opened unless --no-archives is given: ZIP, tar (gzip, bzip2, xz, zstd), CAB, \
+            7z, xar (macOS .pkg, with its Payload), cpio, ISO 9660 and RAR, nested up to --archive-depth. \
+            Each member is extracted into a private temporary folder (mode 0700, removed on exit and on \
+            SIGINT/SIGTERM), scanned like a file and reported by its chain path, outer.zip!/dir/ffmpeg.dll. \
+            Every cap hit, unreadable member and hostile name (../, /abs, links leaving the container) is \
+            reported.
 
             Unreadable, special, vanished, changed and oversized files are reported as counted \
             problems; the sweep goes on.
@@ -81,7 +89,10 @@ struct Scan: ParsableCommand {
 
     @OptionGroup var storeOptions: StoreOptions
 
+    @OptionGroup(title: "Containers") var archiveOptions: ArchiveOptions
+
     func validate() throws {
+        try archiveOptions.validate()
         guard !paths.isEmpty else { throw ValidationError("give at least one file or folder to scan") }
         guard parseSize(maxFileSize) != nil else { throw ValidationError("--max-file-size: not a size: \(maxFileSize)") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
@@ -92,9 +103,10 @@ struct Scan: ParsableCommand {
     }
 
     func run() throws {
-        let options = ScanOptions(
+        var options = ScanOptions(
             followSymlinks: followSymlinks, maxFileSize: parseSize(maxFileSize) ?? ScanOptions.defaultMaxFileSize,
             threads: threads, yaraTimeoutSeconds: yaraTimeout)
+        options.containers = archiveOptions.limits(defaultMemberBytes: Int64(options.maxFileSize))
         var configuration: ScanConfiguration
         do {
             configuration = try ScanSetup.prepare(
@@ -156,6 +168,11 @@ struct Scan: ParsableCommand {
             "Scanned \(s.filesScanned) files (\(megabytes(s.bytesScanned))) in \(s.directoriesScanned) folders in "
                 + "\(decimal(seconds)) s (\(decimal(rate)) MiB/s, \(s.threads) threads)"
                 + (s.filesFromCache > 0 ? "; \(s.filesFromCache) unchanged files taken from the cache." : "."),
+        ]
+        if s.containersOpened > 0 {
+            lines.append("Looked inside \(s.containersOpened) \(s.containersOpened == 1 ? "container" : "containers"): \(s.membersScanned) members (\(megabytes(s.memberBytesScanned))) scanned.")
+        }
+        lines += [
             "Checked against \(s.indicators["sha256", default: 0] + s.indicators["sha1", default: 0] + s.indicators["md5", default: 0]) hash and "
                 + "\(s.indicators["filename", default: 0]) file name indicators and \(s.yaraRules) YARA rules from \(s.yaraRuleSources) rule sources.",
         ]
@@ -219,4 +236,42 @@ private func writeStandardOutput(_ bytes: [UInt8]) {
 
 private func writeStandardError(_ text: String) {
     FileHandle.standardError.write(Data(text.utf8))
+}
+
+/// The container options of `vigil scan`.
+struct ArchiveOptions: ParsableArguments {
+    @Flag(name: .customLong("no-archives"), help: "Do not look inside containers (ZIP, tar, CAB, 7z, .pkg, cpio, ISO, RAR…).")
+    var noArchives = false
+
+    @Option(name: .customLong("archive-depth"), help: ArgumentHelp("How deep containers nest before they are scanned only as files (default 4; 1 opens only the files found).", valueName: "n"))
+    var depth: Int = ContainerLimits.standard.maxDepth
+
+    @Option(name: .customLong("archive-max-members"), help: ArgumentHelp("Members one container may hold, nested ones included (default 100000).", valueName: "n"))
+    var maxMembers: Int = ContainerLimits.standard.maxMembers
+
+    @Option(name: .customLong("archive-max-total"), help: ArgumentHelp("Bytes all members of one container may expand to (default 4G; K, M, G suffixes).", valueName: "size"))
+    var maxTotal: String = "4G"
+
+    @Option(name: .customLong("archive-max-ratio"), help: ArgumentHelp("Highest expansion ratio of a container once past 8 MiB (default 200).", valueName: "n"))
+    var maxRatio: Int = Int(ContainerLimits.standard.maxExpansionRatio)
+
+    @Option(name: .customLong("archive-max-member"), help: ArgumentHelp("Bytes of one member (default: --max-file-size).", valueName: "size"))
+    var maxMember: String?
+
+    func validate() throws {
+        guard depth >= 1 else { throw ValidationError("--archive-depth must be at least 1 (use --no-archives to open none)") }
+        guard maxMembers >= 1 else { throw ValidationError("--archive-max-members must be at least 1") }
+        guard maxRatio >= 1 else { throw ValidationError("--archive-max-ratio must be at least 1") }
+        guard parseSize(maxTotal) != nil else { throw ValidationError("--archive-max-total: not a size: \(maxTotal)") }
+        if let maxMember, parseSize(maxMember) == nil { throw ValidationError("--archive-max-member: not a size: \(maxMember)") }
+    }
+
+    /// The limits asked for, or `nil` with `--no-archives`.
+    func limits(defaultMemberBytes: Int64) -> ContainerLimits? {
+        guard !noArchives else { return nil }
+        return ContainerLimits(
+            maxMembers: maxMembers, maxDepth: depth, maxTotalBytes: Int64(parseSize(maxTotal) ?? (4 << 30)),
+            maxExpansionRatio: Int64(maxRatio),
+            maxMemberBytes: maxMember.flatMap(parseSize).map(Int64.init) ?? defaultMemberBytes)
+    }
 }

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Scanning into containers against scanning the same files unpacked, and the container walker's
+# extraction against `bsdtar -x`, in one run (release build).
+#
+#   benchmarks/containers.sh [CORPUS_MB]      (default 120)
+#
+# 1. Builds a corpus of about CORPUS_MB MB in $BENCH_DIR/containers/tree (default /tmp/vigil-bench),
+#    once, from /usr/lib (shared libraries, compilers, mingw-w64 PE files; each file below 16 MiB),
+#    and packs it with scripts/containers/make-containers.sh as tar (no compression), zip, 7z, xar
+#    (the .pkg outer format) and CAB (when gcab is installed).
+# 2. Scan: `vigil scan` as a user runs it (built-in 3CX indicators and 25 YARA rules, SHA-256 and
+#    the structural checks on every file) on the folder and on each container, page cache warm,
+#    best of two; the ratio is folder time / container time (1.0 = as fast as unpacked).
+# 3. Extraction: `vigil-container-bench` (the walker alone: every member extracted into the private
+#    temporary folder and deleted) against `bsdtar -xf C -C DIR` (then rm -rf) on the same
+#    containers, best of two; ratio = bsdtar time / walker time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CORPUS_MB="${1:-120}"
+BENCH_DIR="${BENCH_DIR:-/tmp/vigil-bench}/containers"
+TREE="$BENCH_DIR/tree"
+mkdir -p "$BENCH_DIR"
+
+swift build -c release --product vigil >&2
+swift build -c release --product vigil-container-bench >&2
+BIN="$(swift build -c release --show-bin-path)"
+VIGIL="$BIN/vigil"
+WALK="$BIN/vigil-container-bench"
+
+if [ ! -f "$TREE.done" ]; then
+    echo "building a ${CORPUS_MB} MB corpus from /usr/lib in $TREE…" >&2
+    rm -rf "$TREE"; mkdir -p "$TREE"
+    limit=$((CORPUS_MB * 1000 * 1000)); total=0
+    while IFS= read -r -d '' f; do
+        size=$(stat -c %s "$f")
+        [ "$size" -gt 16777216 ] && continue
+        [ $((total + size)) -gt "$limit" ] && break
+        target="$TREE/${f#/usr/lib/}"
+        mkdir -p "$(dirname "$target")"
+        cp "$f" "$target" 2>/dev/null && total=$((total + size))
+    done < <(find /usr/lib -type f -readable -print0 | sort -z)
+    rm -f "$BENCH_DIR"/corpus.*
+    touch "$TREE.done"
+fi
+formats=(tar zip 7z)
+command -v gcab >/dev/null && formats+=(cab)
+for f in "${formats[@]}"; do
+    [ -f "$BENCH_DIR/corpus.$f" ] || scripts/containers/make-containers.sh "$TREE" "$BENCH_DIR" corpus "$f" >/dev/null
+done
+# xar: the outer format of a macOS .pkg, the folder packed directly (not as a gzip'd cpio Payload).
+[ -f "$BENCH_DIR/corpus.xar" ] || (cd "$TREE" && bsdtar --format xar -cf "$BENCH_DIR/corpus.xar" .)
+formats+=(xar)
+
+FILES=$(find "$TREE" -type f | wc -l)
+BYTES=$(find "$TREE" -type f -printf '%s\n' | awk '{s+=$1} END {print s}')
+echo "corpus: $FILES files, $(awk -v b="$BYTES" 'BEGIN {printf "%.1f", b/1e6}') MB; $(nproc) cores; load $(cut -d' ' -f1 /proc/loadavg)"
+
+# best_of_two CMD...: prints the faster wall time of two runs, in seconds.
+best_of_two() {
+    local best=""
+    for _ in 1 2; do
+        local s e t
+        s=$(date +%s.%N)
+        "$@" >/dev/null 2>&1 || true
+        e=$(date +%s.%N)
+        t=$(awk -v s="$s" -v e="$e" 'BEGIN {printf "%.3f", e - s}')
+        if [ -z "$best" ] || awk -v t="$t" -v b="$best" 'BEGIN {exit !(t < b)}'; then best=$t; fi
+    done
+    echo "$best"
+}
+find "$TREE" -type f -exec cat {} + >/dev/null
+for f in "${formats[@]}"; do cat "$BENCH_DIR/corpus.$f" >/dev/null; done
+
+scan() { VIGIL_STORE=/nonexistent "$VIGIL" scan --format json "$@"; }
+folder=$(best_of_two scan "$TREE")
+printf '\n%-8s %10s %10s %12s %14s\n' "scan" "size MB" "wall s" "MB/s" "ratio (folder÷)"
+printf '%-8s %10s %10s %12s %14s\n' folder "$(awk -v b="$BYTES" 'BEGIN {printf "%.1f", b/1e6}')" "$folder" \
+    "$(awk -v b="$BYTES" -v t="$folder" 'BEGIN {printf "%.1f", b/1e6/t}')" "1.00"
+for f in "${formats[@]}"; do
+    c="$BENCH_DIR/corpus.$f"
+    t=$(best_of_two scan "$c")
+    # Check that the container scan read every file.
+    members=$(scan "$c" | python3 -c 'import json,sys; print(json.load(sys.stdin)["statistics"]["membersScanned"])')
+    printf '%-8s %10s %10s %12s %14s   (%s members scanned of %s files)\n' "$f" "$(awk -v b="$(stat -c %s "$c")" 'BEGIN {printf "%.1f", b/1e6}')" "$t" \
+        "$(awk -v b="$BYTES" -v t="$t" 'BEGIN {printf "%.1f", b/1e6/t}')" "$(awk -v a="$folder" -v b="$t" 'BEGIN {printf "%.2f", a/b}')" "$members" "$FILES"
+done
+
+printf '\n%-8s %14s %14s %22s\n' "extract" "walker s" "bsdtar -x s" "ratio (bsdtar÷walker)"
+OUT="$BENCH_DIR/x"
+bsdtar_x() { rm -rf "$OUT"; mkdir -p "$OUT"; bsdtar -xf "$1" -C "$OUT"; rm -rf "$OUT"; }
+for f in 7z xar "${formats[@]}"; do
+    case " ${done_x:-} " in *" $f "*) continue ;; esac
+    done_x="${done_x:-} $f"
+    c="$BENCH_DIR/corpus.$f"
+    w=$(best_of_two "$WALK" "$c")
+    b=$(best_of_two bsdtar_x "$c")
+    printf '%-8s %14s %14s %22s\n' "$f" "$w" "$b" "$(awk -v a="$b" -v w="$w" 'BEGIN {printf "%.2f", a/w}')"
+done
