@@ -31,7 +31,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-swift build -c release --product vigil-contacts-bench 2>&1 | grep -E "error|Build" >&2 || true
+swift build -c release --product vigil-contacts-bench >"$OUT/build.txt" 2>&1 || { grep -E "error" "$OUT/build.txt" >&2; exit 1; }
 BIN=$(swift build -c release --show-bin-path)/vigil-contacts-bench
 ARGS=(--rows "$ROWS" --report-rows "$REPORT_ROWS" --writers "$WRITERS" --days "$DAYS" --clients "$CLIENTS")
 peak() {

@@ -472,29 +472,35 @@ public enum ContactQuery {
         }.sorted()
     }
 
-    /// Wanted networks as 16-byte ranges, each once, sorted.
+    /// Wanted networks as 16-byte ranges, sorted, overlapping ones merged (so no row is found twice).
     public static func networks(_ networks: [IPNetwork]) -> [(lower: Data, upper: Data)] {
-        var seen = Set<Data>()
+        let sorted = networks.map(ContactKeys.range).sorted { $0.lower.lexicographicallyPrecedes($1.lower) }
         var out: [(lower: Data, upper: Data)] = []
-        for n in networks {
-            let r = ContactKeys.range(n)
-            if seen.insert(r.lower + r.upper).inserted { out.append(r) }
+        for r in sorted {
+            if let last = out.last, !last.upper.lexicographicallyPrecedes(r.lower) {
+                if last.upper.lexicographicallyPrecedes(r.upper) { out[out.count - 1].upper = r.upper }
+            } else {
+                out.append(r)
+            }
         }
-        return out.sorted { $0.lower.lexicographicallyPrecedes($1.lower) }
+        return out
     }
 
-    /// Collects rows up to a limit, each row once (overlapping networks may find a row twice).
+    /// Collects rows up to a limit. The wanted domains and networks never overlap (see
+    /// ``domains(_:)`` and ``networks(_:)``), so each row arrives once.
     public struct Collector {
         public let limit: Int
         public private(set) var rows: [SensorContact] = []
-        private var seen = Set<SensorContact>()
 
-        public init(limit: Int) { self.limit = limit }
+        public init(limit: Int) {
+            self.limit = limit
+            rows.reserveCapacity(min(limit, 100_000))
+        }
         public var full: Bool { rows.count >= limit }
         public var count: Int { rows.count }
 
         public mutating func add(_ row: SensorContact) {
-            guard !full, seen.insert(row).inserted else { return }
+            guard !full else { return }
             rows.append(row)
         }
     }

@@ -25,6 +25,9 @@ struct Options: Sendable {
     var clients = 5_000
 }
 
+/// Writes a line at once (unbuffered), so progress shows while the run goes on.
+func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+
 func usage() -> Never {
     FileHandle.standardError.write(Data(
         "usage: vigil-contacts-bench sqlite PATH | postgres URL [--rows N] [--report-rows R] [--writers W] [--days D] [--clients C]\n".utf8))
@@ -56,7 +59,9 @@ let dayStart = Double(firstDay) * 86_400
 func client(_ c: Int) -> String { "10.\((c >> 16) & 0xff).\((c >> 8) & 0xff).\(c & 0xff)" }
 func name(_ key: Int) -> String { "a\(key % 64).n\(key / 64).example-\(key % 7).com" }
 func server(_ key: Int) -> String {
-    key % 10 == 9 ? "2001:db8::\(String(key, radix: 16))" : "100.\((key >> 16) & 0xff).\((key >> 8) & 0xff).\(key & 0xff)"
+    key % 10 == 9
+        ? "2001:db8::\(String(key >> 16, radix: 16)):\(String(key & 0xffff, radix: 16))"
+        : "100.\((key >> 16) & 0xff).\((key >> 8) & 0xff).\(key & 0xff)"
 }
 
 /// The rows of kind `names` (true) or servers numbered `range`.
@@ -88,7 +93,7 @@ try await store.migrate()
 let nameRows = options.rows * 4 / 5, serverRows = options.rows - nameRows
 // Reports: each holds a slice of names and the matching share of servers.
 let reports = (config.rows + options.reportRows - 1) / options.reportRows
-print("ingest: \(options.rows) rows (\(nameRows) names, \(serverRows) servers) in \(reports) reports of up to \(options.reportRows) rows, \(options.writers) writer(s), \(options.days) days, \(options.clients) clients")
+say("ingest: \(options.rows) rows (\(nameRows) names, \(serverRows) servers) in \(reports) reports of up to \(options.reportRows) rows, \(options.writers) writer(s), \(options.days) days, \(options.clients) clients")
 let clock = ContinuousClock()
 let start = clock.now
 actor Progress {
@@ -111,7 +116,7 @@ try await withThrowingTaskGroup(of: Void.self) { group in
                 let done = await progress.add(outcome.contactRows)
                 if r % max(1, reports / 10) == 0 {
                     let s = seconds(clock.now - start)
-                    print(String(format: "  %d rows after %.0f s (%.0f rows/s)", done, s, Double(done) / s))
+                    say(String(format: "  %d rows after %.0f s (%.0f rows/s)", done, s, Double(done) / s))
                 }
                 r += config.writers
             }
@@ -121,7 +126,7 @@ try await withThrowingTaskGroup(of: Void.self) { group in
 }
 let ingest = seconds(clock.now - start)
 let stored = try await store.contactCount()
-print(String(format: "ingest done: %d rows stored in %.1f s = %.0f rows/s", stored, ingest, Double(stored) / ingest))
+say(String(format: "ingest done: %d rows stored in %.1f s = %.0f rows/s", stored, ingest, Double(stored) / ingest))
 if let pg = store as? PostgresFleetStore { try await pg.refreshStatistics() }
 if let lite = store as? SQLiteFleetStore { try await lite.refreshStatistics() }
 
@@ -147,7 +152,7 @@ for round in ["cold", "warm"] {
     let t1 = clock.now
     let servers = try await store.contactServers(in: networks, limit: 1_000_000)
     let t2 = clock.now
-    print(String(format: "retro-hunt (%@): 500 domains → %d name rows in %.3f s; 500 addresses/CIDRs → %d server rows in %.3f s; total %.3f s",
+    say(String(format: "retro-hunt (%@): 500 domains → %d name rows in %.3f s; 500 addresses/CIDRs → %d server rows in %.3f s; total %.3f s",
                  round, names.count, seconds(t1 - t0), servers.count, seconds(t2 - t1), seconds(t2 - t0)))
 }
 try await store.close()
