@@ -6,11 +6,12 @@
 //   VigilCore            findings, severities, diagnostics: the shared vocabulary
 //   VigilBinary          bounds-checked byte reader, entropy (no Foundation in hot paths)
 //   VigilFormats         PE + Authenticode, Mach-O + code signature, ICO, PNG      -> VigilBinary, swift-certificates, swift-crypto
+//   VigilMSI             OLE compound file + MSI database: files as installed       -> VigilBinary
 //   CYara -> YaraKit     libyara, fenced off: no YR_* type or pointer escapes YaraKit
 //   CVigilZlib -> VigilGzip  zlib streaming gzip decoding (rotated logs, .tar.gz releases)
 //   CArchive -> ArchiveKit  libarchive, fenced off: no archive* pointer escapes ArchiveKit
 //   VigilContainers      container walker: ContainerFormat protocol, limits, private temp folder,
-//                        chain paths (outer.msi!/inner); formats in Formats/  -> VigilCore, ArchiveKit
+//                        chain paths (outer.msi!/inner); formats in Formats/  -> VigilCore, ArchiveKit, VigilMSI
 //   VigilIndicators      indicator model, normalisation, matchers                 -> VigilCore
 //   VigilDefaults        the built-in 3CX indicator set and YARA rules            -> VigilIndicators
 //   VigilFeeds           feed readers, feed store, blocklists, indicator loader   -> VigilIndicators, VigilDefaults
@@ -48,6 +49,7 @@ let package = Package(
         .library(name: "VigilHunt", targets: ["VigilHunt"]),
         .library(name: "VigilDiff", targets: ["VigilDiff"]),
         .library(name: "VigilVerdicts", targets: ["VigilVerdicts"]),
+        .library(name: "VigilMSI", targets: ["VigilMSI"]),
         .library(name: "VigilContainers", targets: ["VigilContainers"]),
     ],
     dependencies: [
@@ -78,6 +80,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        .target(name: "VigilMSI", dependencies: ["VigilBinary"]),
         .systemLibrary(
             name: "CYara",
             pkgConfig: "yara",
@@ -90,7 +93,7 @@ let package = Package(
             providers: [.apt(["libarchive-dev"]), .brew(["libarchive"])]
         ),
         .target(name: "ArchiveKit", dependencies: ["CArchive"]),
-        .target(name: "VigilContainers", dependencies: ["VigilCore", "VigilBinary", "ArchiveKit"]),
+        .target(name: "VigilContainers", dependencies: ["VigilCore", "VigilBinary", "ArchiveKit", "VigilMSI"]),
         .systemLibrary(name: "CVigilZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
         .target(name: "VigilGzip", dependencies: ["CVigilZlib"]),
         .target(name: "VigilIndicators", dependencies: ["VigilCore"]),
@@ -197,6 +200,7 @@ let package = Package(
         .target(name: "_VigilTestSupport", dependencies: ["VigilCore"], path: "Tests/_VigilTestSupport"),
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"]),
         .testTarget(name: "VigilBinaryTests", dependencies: ["VigilBinary"]),
+        .testTarget(name: "VigilMSITests", dependencies: ["VigilMSI", "_VigilTestSupport"]),
         .testTarget(name: "VigilFormatsTests", dependencies: ["VigilFormats", "_VigilTestSupport"]),
         .testTarget(name: "YaraKitTests", dependencies: ["YaraKit"]),
         .testTarget(name: "VigilContainersTests", dependencies: ["VigilContainers", "ArchiveKit", "_VigilTestSupport"]),

@@ -45,5 +45,13 @@ let package = Package(
             name: "fuzz-png",
             dependencies: ["CFuzzDriver", .product(name: "VigilFormats", package: "Vigil")]
         ),
+        .executableTarget(
+            name: "fuzz-cfb",
+            dependencies: ["CFuzzDriver", .product(name: "VigilMSI", package: "Vigil")]
+        ),
+        .executableTarget(
+            name: "fuzz-msi",
+            dependencies: ["CFuzzDriver", .product(name: "VigilMSI", package: "Vigil")]
+        ),
     ]
 )

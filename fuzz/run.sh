@@ -2,15 +2,15 @@
 # Builds the libFuzzer targets (release, -sanitize=fuzzer,address) and runs one of them.
 #
 #   fuzz/run.sh TARGET SECONDS [extra libFuzzer flags]
-#   TARGET: pe | signeddata | macho | ico | png | tar | zip | containers
+#   TARGET: pe | signeddata | macho | ico | png | tar | zip | containers | cfb | msi
 #
 # The corpus lives in fuzz-out/TARGET/corpus (git-ignored), seeded from Fixtures/build/pe (run
 # scripts/build-fixtures.sh first for a good seed; it works without). Crashes are written to
 # fuzz-out/TARGET/. The run's last line with "#N" gives the execution count. Runs under nice -n 19.
 set -euo pipefail
 cd "$(dirname "$0")"
-target=${1:?usage: fuzz/run.sh pe|signeddata|macho|ico|png|tar|zip SECONDS}
-seconds=${2:?usage: fuzz/run.sh pe|signeddata|macho|ico|png|tar|zip SECONDS}
+target=${1:?usage: fuzz/run.sh pe|signeddata|macho|ico|png|tar|zip|containers|cfb|msi SECONDS}
+seconds=${2:?usage: fuzz/run.sh pe|signeddata|macho|ico|png|tar|zip|containers|cfb|msi SECONDS}
 shift 2
 root=$(cd .. && pwd)
 nice -n 19 swift build -c release --product fuzz-$target -Xswiftc -sanitize=fuzzer,address -Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld >&2
@@ -22,11 +22,14 @@ fixtures=$root/Fixtures/build/pe
 case $target in
     macho) fixtures=$root/Fixtures/build/macho ;;
     ico | png) fixtures=$root/Fixtures/build/images ;;
+    cfb | msi) fixtures=$root/Fixtures/build/msi ;;
 esac
 if { [ -d "$fixtures" ] || [ "$target" = tar ] || [ "$target" = zip ] || [ "$target" = containers ]; } && [ -z "$(ls -A "$out/corpus")" ]; then
     case $target in
         macho) find "$fixtures" -maxdepth 1 -type f \( -name 'app-*' -o -name 'lib*' \) -size -80k -exec cp {} "$out/corpus/" \; ;;
         ico) cp "$fixtures"/*.ico "$out/corpus/" ;;
+        # The wixl-built installers (scripts/fixtures/windows-msi.sh): embedded and external cabinet.
+        cfb | msi) find "$fixtures" -name '*.msi' -exec cp {} "$out/corpus/" \; ;;
         png) cp "$fixtures"/*.png "$out/corpus/" ;;
         tar | zip)
             # Seeded with archives Python's tarfile (GNU, pax, ustar, hand-made hostile chains) or

@@ -5,6 +5,8 @@
 set -euo pipefail
 [ "${VIGIL_SKIP_INSTALL:-0}" = 1 ] && exit 0
 packages_debian=(libyara-dev yara pkg-config zlib1g-dev libarchive-dev publicsuffix "$@")
+# MSI fixtures and their oracle (scripts/fixtures/windows-msi.sh, Tests/VigilMSITests).
+packages_debian+=(wixl msitools gcab)
 if [ "$(uname)" = Darwin ]; then
     command -v brew >/dev/null || { echo "install Homebrew first: https://brew.sh" >&2; exit 2; }
     brew list yara >/dev/null 2>&1 || brew install yara pkg-config

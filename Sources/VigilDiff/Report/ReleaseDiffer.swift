@@ -83,7 +83,15 @@ public struct ReleaseDiffer: Sendable {
         for (folder, list) in analyses.sorted(by: { $0.key < $1.key }) {
             findings += engine.analyzeFolder(folder, files: list)
         }
-        let root = Self.singleTopFolder(files.map(\.path))
+        var root = Self.singleTopFolder(files.map(\.path))
+        // An installer names its members from a well-known root (`[ProgramFiles]/3CX Desktop App/…`,
+        // VigilMSI): the application folder under that root is the release's top folder, so an MSI
+        // pairs with the unpacked application folder as well as with another MSI.
+        if let r = root, r.hasPrefix("["), r.hasSuffix("]/"),
+            let inner = Self.singleTopFolder(files.map { String($0.path.dropFirst(r.count)) })
+        {
+            root = r + inner
+        }
         if let root {
             for i in files.indices { files[i].path.removeFirst(root.count) }
             for i in findings.indices where findings[i].path.hasPrefix(root) { findings[i].path.removeFirst(root.count) }
