@@ -9,9 +9,14 @@
 //   VigilMSI             OLE compound file + MSI database: files as installed       -> VigilBinary
 //   CYara -> YaraKit     libyara, fenced off: no YR_* type or pointer escapes YaraKit
 //   CVigilZlib -> VigilGzip  zlib streaming gzip decoding (rotated logs, .tar.gz releases)
+//   CVigilBzip2, CVigilLzma  libbz2 and liblzma, for UDIF disk-image chunks
+//   CFsHfs -> FsHfsKit   libfshfs (HFS+/HFSX volumes), fenced off like YaraKit
+//   CFsApfs -> FsApfsKit libfsapfs (APFS containers and volumes), fenced off like YaraKit
+//   VigilDiskImage       .dmg (UDIF) reader, partition maps (GPT, APM), HFS+/APFS file trees
+//                                                                                   -> VigilBinary, CVigilZlib, CVigilBzip2, CVigilLzma, FsHfsKit, FsApfsKit
 //   CArchive -> ArchiveKit  libarchive, fenced off: no archive* pointer escapes ArchiveKit
 //   VigilContainers      container walker: ContainerFormat protocol, limits, private temp folder,
-//                        chain paths (outer.msi!/inner); formats in Formats/  -> VigilCore, ArchiveKit, VigilMSI
+//                        chain paths (outer.msi!/inner); formats in Formats/  -> VigilCore, ArchiveKit, VigilMSI, VigilDiskImage
 //   VigilIndicators      indicator model, normalisation, matchers                 -> VigilCore
 //   VigilDefaults        the built-in 3CX indicator set and YARA rules            -> VigilIndicators
 //   VigilFeeds           feed readers, feed store, blocklists, indicator loader   -> VigilIndicators, VigilDefaults
@@ -50,6 +55,7 @@ let package = Package(
         .library(name: "VigilDiff", targets: ["VigilDiff"]),
         .library(name: "VigilVerdicts", targets: ["VigilVerdicts"]),
         .library(name: "VigilMSI", targets: ["VigilMSI"]),
+        .library(name: "VigilDiskImage", targets: ["VigilDiskImage"]),
         .library(name: "VigilContainers", targets: ["VigilContainers"]),
     ],
     dependencies: [
@@ -93,9 +99,19 @@ let package = Package(
             providers: [.apt(["libarchive-dev"]), .brew(["libarchive"])]
         ),
         .target(name: "ArchiveKit", dependencies: ["CArchive"]),
-        .target(name: "VigilContainers", dependencies: ["VigilCore", "VigilBinary", "ArchiveKit", "VigilMSI"]),
+        .target(name: "VigilContainers", dependencies: ["VigilCore", "VigilBinary", "ArchiveKit", "VigilMSI", "VigilDiskImage"]),
         .systemLibrary(name: "CVigilZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
         .target(name: "VigilGzip", dependencies: ["CVigilZlib"]),
+        .systemLibrary(name: "CVigilBzip2", providers: [.apt(["libbz2-dev"]), .brew(["bzip2"])]),
+        .systemLibrary(name: "CVigilLzma", pkgConfig: "liblzma", providers: [.apt(["liblzma-dev"]), .brew(["xz"])]),
+        .systemLibrary(name: "CFsHfs", pkgConfig: "libfshfs", providers: [.apt(["libfshfs-dev"])]),
+        .target(name: "FsHfsKit", dependencies: ["CFsHfs"]),
+        .systemLibrary(name: "CFsApfs", pkgConfig: "libfsapfs", providers: [.apt(["libfsapfs-dev"])]),
+        .target(name: "FsApfsKit", dependencies: ["CFsApfs"]),
+        .target(
+            name: "VigilDiskImage",
+            dependencies: ["VigilBinary", "CVigilZlib", "CVigilBzip2", "CVigilLzma", "FsHfsKit", "FsApfsKit"]
+        ),
         .target(name: "VigilIndicators", dependencies: ["VigilCore"]),
         .target(name: "VigilFeeds", dependencies: ["VigilIndicators", "VigilDefaults", "VigilCore"]),
         .target(name: "VigilDefaults", dependencies: ["VigilIndicators"]),
@@ -210,6 +226,7 @@ let package = Package(
         .testTarget(name: "VigilScanTests", dependencies: ["VigilScan", "_VigilTestSupport"]),
         .testTarget(name: "VigilDiffTests", dependencies: ["VigilDiff", "_VigilTestSupport"]),
         .testTarget(name: "VigilGzipTests", dependencies: ["VigilGzip"]),
+        .testTarget(name: "VigilDiskImageTests", dependencies: ["VigilDiskImage", "_VigilTestSupport", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "VigilHuntTests", dependencies: ["VigilHunt", "_VigilTestSupport"]),
         .testTarget(name: "VigilVerdictsTests", dependencies: ["VigilVerdicts", "VigilHunt", "VigilDefaults", "_VigilTestSupport"]),
         .testTarget(name: "VigilCLITests", dependencies: ["_VigilTestSupport"]),

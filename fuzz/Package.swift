@@ -38,6 +38,14 @@ let package = Package(
             dependencies: ["CFuzzDriver", .product(name: "VigilDiff", package: "Vigil")]
         ),
         .executableTarget(
+            name: "fuzz-udif",
+            dependencies: ["CFuzzDriver", .product(name: "VigilDiskImage", package: "Vigil")]
+        ),
+        .executableTarget(
+            name: "fuzz-partitions",
+            dependencies: ["CFuzzDriver", .product(name: "VigilDiskImage", package: "Vigil")]
+        ),
+        .executableTarget(
             name: "fuzz-containers",
             dependencies: ["CFuzzDriver", .product(name: "VigilContainers", package: "Vigil")]
         ),
