@@ -16,7 +16,7 @@
 //                                                                                   -> VigilBinary, CVigilZlib, CVigilBzip2, CVigilLzma, FsHfsKit, FsApfsKit
 //   CArchive -> ArchiveKit  libarchive, fenced off: no archive* pointer escapes ArchiveKit
 //   VigilContainers      container walker: ContainerFormat protocol, limits, private temp folder,
-//                        chain paths (outer.msi!/inner); formats in Formats/  -> VigilCore, ArchiveKit, VigilDiskImage, VigilMSI
+//                        chain paths (outer.msi!/inner); formats in Formats/  -> VigilCore, ArchiveKit, VigilMSI, VigilDiskImage
 //   VigilIndicators      indicator model, normalisation, matchers                 -> VigilCore
 //   VigilDefaults        the built-in 3CX indicator set and YARA rules            -> VigilIndicators
 //   VigilFeeds           feed readers, feed store, blocklists, indicator loader   -> VigilIndicators, VigilDefaults
@@ -59,8 +59,8 @@ let package = Package(
         .library(name: "VigilHunt", targets: ["VigilHunt"]),
         .library(name: "VigilDiff", targets: ["VigilDiff"]),
         .library(name: "VigilVerdicts", targets: ["VigilVerdicts"]),
-        .library(name: "VigilDiskImage", targets: ["VigilDiskImage"]),
         .library(name: "VigilMSI", targets: ["VigilMSI"]),
+        .library(name: "VigilDiskImage", targets: ["VigilDiskImage"]),
         .library(name: "VigilContainers", targets: ["VigilContainers"]),
     ],
     dependencies: [
@@ -104,7 +104,7 @@ let package = Package(
             providers: [.apt(["libarchive-dev"]), .brew(["libarchive"])]
         ),
         .target(name: "ArchiveKit", dependencies: ["CArchive"]),
-        .target(name: "VigilContainers", dependencies: ["VigilCore", "VigilBinary", "ArchiveKit", "VigilDiskImage", "VigilMSI"]),
+        .target(name: "VigilContainers", dependencies: ["VigilCore", "VigilBinary", "ArchiveKit", "VigilMSI", "VigilDiskImage"]),
         .systemLibrary(name: "CVigilZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
         .target(name: "VigilGzip", dependencies: ["CVigilZlib"]),
         .systemLibrary(name: "CVigilBzip2", providers: [.apt(["libbz2-dev"]), .brew(["bzip2"])]),

@@ -2,15 +2,15 @@
 # Builds the libFuzzer targets (release, -sanitize=fuzzer,address) and runs one of them.
 #
 #   fuzz/run.sh TARGET SECONDS [extra libFuzzer flags]
-#   TARGET: pe | signeddata | macho | ico | png | tar | zip | containers | udif | partitions | cfb | msi
+#   TARGET: pe | signeddata | macho | ico | png | tar | zip | containers | cfb | msi | udif | partitions
 #
 # The corpus lives in fuzz-out/TARGET/corpus (git-ignored), seeded from Fixtures/build/pe (run
 # scripts/build-fixtures.sh first for a good seed; it works without). Crashes are written to
 # fuzz-out/TARGET/. The run's last line with "#N" gives the execution count. Runs under nice -n 19.
 set -euo pipefail
 cd "$(dirname "$0")"
-target=${1:?usage: fuzz/run.sh pe|signeddata|macho|ico|png|tar|zip|containers|udif|partitions|cfb|msi SECONDS}
-seconds=${2:?usage: fuzz/run.sh pe|signeddata|macho|ico|png|tar|zip|containers|udif|partitions|cfb|msi SECONDS}
+target=${1:?usage: fuzz/run.sh pe|signeddata|macho|ico|png|tar|zip|containers|cfb|msi|udif|partitions SECONDS}
+seconds=${2:?usage: fuzz/run.sh pe|signeddata|macho|ico|png|tar|zip|containers|cfb|msi|udif|partitions SECONDS}
 shift 2
 root=$(cd .. && pwd)
 nice -n 19 swift build -c release --product fuzz-$target -Xswiftc -sanitize=fuzzer,address -Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld >&2

@@ -5,10 +5,10 @@
 set -euo pipefail
 [ "${VIGIL_SKIP_INSTALL:-0}" = 1 ] && exit 0
 packages_debian=(libyara-dev yara pkg-config zlib1g-dev libarchive-dev publicsuffix "$@")
-# Disk images (VigilDiskImage): UDIF chunk codecs, HFS+ and APFS readers, mkapfs for the APFS test.
-packages_debian+=(libbz2-dev liblzma-dev libfshfs-dev libfsapfs-dev apfsprogs)
 # MSI fixtures and their oracle (scripts/fixtures/windows-msi.sh, Tests/VigilMSITests).
 packages_debian+=(wixl msitools gcab)
+# Disk images (VigilDiskImage): UDIF chunk codecs, HFS+ and APFS readers, mkapfs for the APFS test.
+packages_debian+=(libbz2-dev liblzma-dev libfshfs-dev libfsapfs-dev apfsprogs)
 if [ "$(uname)" = Darwin ]; then
     command -v brew >/dev/null || { echo "install Homebrew first: https://brew.sh" >&2; exit 2; }
     brew list yara >/dev/null 2>&1 || brew install yara pkg-config

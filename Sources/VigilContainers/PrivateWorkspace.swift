@@ -124,9 +124,7 @@ public final class PrivateWorkspace: Sendable {
         defer { closedir(dir) }
         var names: [(String, Bool)] = []
         while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
-            }
+            let name = entryName(entry)
             if name == "." || name == ".." { continue }
             names.append((name, entry.pointee.d_type == UInt8(DT_DIR)))
         }
@@ -142,14 +140,21 @@ public final class PrivateWorkspace: Sendable {
         }
     }
 
+    /// Byte offset of `d_name` inside `struct dirent`.
+    private static let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name) ?? 19
+
+    /// A directory entry's name, read in place up to its NUL: copying the whole `d_name` array
+    /// would read past the end of a short record (AddressSanitizer caught it here, under the fuzzer).
+    private static func entryName(_ entry: UnsafeMutablePointer<dirent>) -> String {
+        String(cString: (UnsafeRawPointer(entry) + nameOffset).assumingMemoryBound(to: CChar.self))
+    }
+
     /// Removes workspaces of this user whose process no longer exists (left by SIGKILL or a crash).
     static func sweepStale(in base: String) {
         guard let dir = opendir(base) else { return }
         var stale: [String] = []
         while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
-            }
+            let name = entryName(entry)
             guard name.hasPrefix(prefix) else { continue }
             let rest = name.dropFirst(prefix.count)
             guard let dash = rest.firstIndex(of: "-"), let pid = Int32(rest[..<dash]), pid > 0, pid != getpid() else { continue }
