@@ -21,11 +21,13 @@ BENCH_DIR="${BENCH_DIR:-/tmp/vigil-bench}/containers"
 TREE="$BENCH_DIR/tree"
 mkdir -p "$BENCH_DIR"
 
-swift build -c release --product vigil >&2
+# SCAN_CONFIG=debug measures the scan ratio with the debug build (when no release build of the whole
+# graph fits the time); the extraction comparison always uses the release walker.
+SCAN_CONFIG="${SCAN_CONFIG:-release}"
+swift build -c "$SCAN_CONFIG" --product vigil >&2
 swift build -c release --product vigil-container-bench >&2
-BIN="$(swift build -c release --show-bin-path)"
-VIGIL="$BIN/vigil"
-WALK="$BIN/vigil-container-bench"
+VIGIL="$(swift build -c "$SCAN_CONFIG" --show-bin-path)/vigil"
+WALK="$(swift build -c release --show-bin-path)/vigil-container-bench"
 
 if [ ! -f "$TREE.done" ]; then
     echo "building a ${CORPUS_MB} MB corpus from /usr/lib in $TREE…" >&2
@@ -53,7 +55,7 @@ formats+=(xar)
 
 FILES=$(find "$TREE" -type f | wc -l)
 BYTES=$(find "$TREE" -type f -printf '%s\n' | awk '{s+=$1} END {print s}')
-echo "corpus: $FILES files, $(awk -v b="$BYTES" 'BEGIN {printf "%.1f", b/1e6}') MB; $(nproc) cores; load $(cut -d' ' -f1 /proc/loadavg)"
+echo "scan build: $SCAN_CONFIG; corpus: $FILES files, $(awk -v b="$BYTES" 'BEGIN {printf "%.1f", b/1e6}') MB; $(nproc) cores; load $(cut -d' ' -f1 /proc/loadavg)"
 
 # best_of_two CMD...: prints the faster wall time of two runs, in seconds.
 best_of_two() {

@@ -40,7 +40,7 @@ public final class ScanEngine: Sendable {
             if let w = state.0 { return w }
             if state.failed { return nil }
             do {
-                let w = try PrivateWorkspace.shared()
+                let w = try PrivateWorkspace.create()  // its own: removed when this sweep ends, whatever else runs
                 state.0 = w
                 return w
             } catch {
@@ -109,7 +109,8 @@ public final class ScanEngine: Sendable {
             progress?(counters.snapshot(since: started))
         }
 
-        // Every member file was deleted after its scan; the folder itself goes now.
+        // Every member file was deleted after its scan; this sweep's own folder goes now (never the
+        // shared one, which a diff in the same process may be using).
         workspace.withLock { state in
             state.0?.remove()
             state.0 = nil

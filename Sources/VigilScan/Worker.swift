@@ -22,6 +22,10 @@ final class Worker {
     private var scannerError: Diagnostic?
     private var owners = OwnerNames()
     private var buffer = ReadBuffer()
+    /// Container members are read into a buffer of their own: after a container was read into
+    /// `buffer`, each smaller-then-larger member would zero-fill its way back up (measured: 84 % of a
+    /// debug-build tar scan in `ReadBuffer.fill`).
+    private var memberBuffer = ReadBuffer()
     private(set) var output = WorkerOutput()
 
     init(engine: ScanEngine, cwd: String, counters: Counters, gate: LargeFileGate, queue: BoundedQueue<WorkItem>? = nil) {
@@ -121,7 +125,7 @@ final class Worker {
             let file = try FileReader.read(
                 item, maxFileSize: engine.configuration.options.maxFileSize,
                 extraDigests: engine.configuration.extraDigests, largeFileGate: gate,
-                into: &buffer, throttle: engine.throttle)
+                into: &memberBuffer, throttle: engine.throttle)
             heldGate = file.holdsLargeFileGate
             output.memberFiles += 1
             output.memberBytes += file.bytes.count

@@ -5,7 +5,7 @@
 #
 #   scripts/containers/make-containers.sh SRC_DIR OUT_DIR NAME [formats...]
 #
-# Formats (default: all whose tool is installed): zip tar.gz tar.xz tar.zst cab 7z pkg cpio iso
+# Formats (default: all whose tool is installed): zip tar.gz tar.xz tar.zst cab 7z pkg cpio iso; also tar
 #   cab   gcab -c -z (MSZIP), members stored with their relative paths
 #   7z    7z a (LZMA2)
 #   pkg   a flat macOS installer package: xar holding NAME.pkg/PackageInfo and NAME.pkg/Payload,
@@ -28,7 +28,7 @@ for f in "${formats[@]}"; do
     case $f in
     zip) have bsdtar || { echo "skip $f: bsdtar missing" >&2; continue; }
         (cd "$src" && printf '%s\n' "$list" | bsdtar --format zip -cf "$target" -T -) ;;
-    tar.gz|tar.xz|tar.zst)
+    tar|tar.gz|tar.xz|tar.zst)
         have bsdtar || { echo "skip $f: bsdtar missing" >&2; continue; }
         flag=$(case $f in tar.gz) echo --gzip;; tar.xz) echo --xz;; tar.zst) echo --zstd;; esac)
         (cd "$src" && printf '%s\n' "$list" | bsdtar --format pax $flag -cf "$target" -T -) ;;
