@@ -361,7 +361,9 @@ def main():
 
         csv = run(fleet + ["verdicts", "--format", "csv", *conn], ok_codes=(0, 1))
         check("vigil fleet verdicts exits 1 while hosts are active or dormant", csv.returncode == 1, csv.stderr[-300:])
-        check("the CSV lists a header and one row per host", len(csv.stdout.strip().splitlines()) == 5, csv.stdout[:500])
+        rows = list(__import__("csv").reader(csv.stdout.splitlines(keepends=True)))
+        check("the CSV lists a header and one row per host", len(rows) == 5 and sorted(r[1] for r in rows[1:]) == sorted(HOSTS.values()),
+              csv.stdout[:500])
 
         # Step 5: the name host c looked up is published as C2; the contact index is retro-hunted.
         hooks_before = len(Webhook.received)

@@ -19,7 +19,7 @@ public enum VerdictState: String, Sendable, Hashable, Codable, CaseIterable {
 /// One reason for a verdict, with the evidence it rests on.
 public struct VerdictReason: Sendable, Hashable, Codable {
     /// Stable code: `compromised-file`, `c2-contact-after-file`, `beacon-after-file`, `contact-before-file`,
-    /// `covered-without-contact`, `coverage-missing`, `contact-without-files`, `affected-version`,
+    /// `contact-other-campaign`, `covered-without-contact`, `coverage-missing`, `contact-without-files`, `affected-version`,
     /// `minor-file-finding`, `campaign-unknown`, `nothing-found`.
     public var code: String
     public var text: String
@@ -151,10 +151,19 @@ public enum VerdictEngine {
                 }
             }
             for n in early {
-                reasons.append(VerdictReason(
-                    code: "contact-before-file",
-                    text: "\(n.kind == .beacon ? "beacon" : "C2 contact") before any compromised file of its campaign appeared; not counted as activity of the files",
-                    evidence: [n.citation]))
+                // After a file appeared but of another campaign (a beacon always counts, so this is C2 contact).
+                if let f = compromised.first(where: { n.lastSeen >= $0.firstSeen }) {
+                    reasons.append(VerdictReason(
+                        code: "contact-other-campaign",
+                        text: "contact with C2 \(n.destination) (campaign \(n.campaigns.joined(separator: ", "))) after \(f.path) appeared, but the files belong to "
+                            + "another campaign (\(Set(compromised.flatMap(\.campaigns)).sorted().joined(separator: ", "))); not counted as activity of the files",
+                        evidence: [n.citation, f.citation]))
+                } else {
+                    reasons.append(VerdictReason(
+                        code: "contact-before-file",
+                        text: "\(n.kind == .beacon ? "beacon" : "C2 contact") before any compromised file of its campaign appeared; not counted as activity of the files",
+                        evidence: [n.citation]))
+                }
             }
         } else if !network.isEmpty {
             state = .contactOnly
