@@ -136,11 +136,11 @@ def disk_full_phase(vigil, work: Path):
             (tree / f"file-{i:03}-{'x' * 60}.bin").write_bytes(os.urandom(64) + bytes([i % 256]))
         run([str(vigil), "agent", "enroll", "--server", url, "--secret-file", str(secret), "--state-dir", str(state)])
         # Fill the disk: the database can no longer grow.
-        with open(small / "filler", "wb") as f:
+        # Unbuffered, so closing the file does not try (and fail) to write a leftover buffer again.
+        with open(small / "filler", "wb", buffering=0) as f:
             try:
                 while True:
                     f.write(b"\0" * 65536)
-                    f.flush()
             except OSError:
                 pass
         once = [str(vigil), "agent", "once", "--server", url, "--root", str(tree), "--state-dir", str(state),
