@@ -109,13 +109,21 @@ public final class PrivateWorkspace: Sendable {
     }
 
     /// Removes `path` recursively without following any symbolic link.
+    ///
+    /// The folder is renamed first, so a worker still extracting (a signal arrived mid-member) can no
+    /// longer create files under the old path while the tree is removed; a file created in between
+    /// through an open folder descriptor is caught by removing again.
     public static func removeTree(_ path: String) {
-        let fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-        if fd >= 0 {
-            removeContents(of: fd)
-            close(fd)
+        let doomed = path + ".removing"
+        let target = rename(path, doomed) == 0 ? doomed : path
+        for _ in 0..<5 {
+            let fd = open(target, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            if fd >= 0 {
+                removeContents(of: fd)
+                close(fd)
+            }
+            if rmdir(target) == 0 || errno == ENOENT || errno == ENOTDIR { return }
         }
-        rmdir(path)
     }
 
     private static func removeContents(of dirFD: Int32) {
