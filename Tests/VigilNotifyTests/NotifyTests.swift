@@ -16,6 +16,9 @@ import Darwin
 final class LoopbackListener: @unchecked Sendable {
     let fd: Int32
     let port: UInt16
+    /// A loopback address of this suite's own (`127.77.x.y`, all of 127/8 is loopback on Linux):
+    /// other suites' clients still retrying a closed listener on 127.0.0.1 can never reach it.
+    let host: String
 
     init(udp: Bool) throws {
         #if canImport(Glibc)
@@ -24,11 +27,17 @@ final class LoopbackListener: @unchecked Sendable {
         let fd = socket(AF_INET, udp ? SOCK_DGRAM : SOCK_STREAM, 0)
         #endif
         self.fd = fd
+        #if os(Linux)
+        let host = "127.77.\(Int.random(in: 0...255)).\(Int.random(in: 1...254))"
+        #else
+        let host = "127.0.0.1"  // macOS configures only 127.0.0.1 on lo0
+        #endif
+        self.host = host
         // No SO_REUSEADDR: with it, the kernel may hand the same ephemeral port to another socket of
         // this process that also sets it (NIO's servers do), and connections or datagrams go astray.
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_addr.s_addr = inet_addr(host)
         address.sin_port = 0
         let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
         guard bound == 0 else { throw NotifyError("bind failed") }
@@ -135,7 +144,7 @@ struct NotifyTests {
     func webhookSignedAndRetried() async throws {
         let listener = try LoopbackListener(udp: false)
         let secret = Array("s3cret-key".utf8)
-        let notifier = try WebhookNotifier(url: "http://127.0.0.1:\(listener.port)/hook", secret: secret, retry: fastRetry)
+        let notifier = try WebhookNotifier(url: "http://\(listener.host):\(listener.port)/hook", secret: secret, retry: fastRetry)
         notifier.enqueue([sampleChange()])
 
         // Our notifier's first attempt is answered 503, so it must retry; the second gets 204. Another
@@ -208,7 +217,7 @@ struct NotifyTests {
     @Test("UDP syslog: one RFC 5424 datagram with the JSON change")
     func udpJSON() async throws {
         let listener = try LoopbackListener(udp: true)
-        let notifier = SyslogNotifier(target: try SyslogTarget("udp://127.0.0.1:\(listener.port)"), payload: .json, version: "9.9.9", retry: fastRetry)
+        let notifier = SyslogNotifier(target: try SyslogTarget("udp://\(listener.host):\(listener.port)"), payload: .json, version: "9.9.9", retry: fastRetry)
         notifier.enqueue([sampleChange()])
         let datagram = try #require(await listener.receiveDatagram())
         let text = String(decoding: datagram, as: UTF8.self)
@@ -231,7 +240,7 @@ struct NotifyTests {
     @Test("TCP syslog: octet-counted CEF with a hostile host name escaped")
     func tcpCEF() async throws {
         let listener = try LoopbackListener(udp: false)
-        let notifier = SyslogNotifier(target: try SyslogTarget("tcp://127.0.0.1:\(listener.port)"), payload: .cef, version: "9.9.9", retry: fastRetry)
+        let notifier = SyslogNotifier(target: try SyslogTarget("tcp://\(listener.host):\(listener.port)"), payload: .cef, version: "9.9.9", retry: fastRetry)
         notifier.enqueue([sampleChange(hostileName), sampleChange("second", to: .clean)])
         let c = try #require(await listener.accept())
         defer { close(c) }
