@@ -37,44 +37,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BRIDGE_ADDRESS = "198.18.0.1"
-results = []
-
-
-def check(name, ok, detail=""):
-    results.append(ok)
-    print(f"{'PASS' if ok else 'FAIL'} {name}" + (f": {detail}" if detail and not ok else ""), flush=True)
-
-
-def run(cmd, *, ok_codes=(0,), env=None, capture=True, timeout=300):
-    p = subprocess.run(cmd, env=env, capture_output=capture, text=True, timeout=timeout)
-    if p.returncode not in ok_codes:
-        raise RuntimeError(f"{' '.join(map(str, cmd))} exited {p.returncode}:\n{p.stdout}\n{p.stderr}")
-    return p
-
-
-def free_port(address):
-    with socket.socket() as s:
-        s.bind((address, 0))
-        return s.getsockname()[1]
-
-
-def make_tls(folder: Path):
-    ca_key, ca_cert = folder / "ca.key", folder / "ca.pem"
-    key, csr, cert = folder / "server.key", folder / "server.csr", folder / "server.pem"
-    ext = folder / "san.ext"
-    ext.write_text(f"subjectAltName=IP:{BRIDGE_ADDRESS}\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n")
-    run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
-         "-subj", "/CN=Vigil scenario test CA", "-keyout", ca_key, "-out", ca_cert])
-    run(["openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-         "-subj", f"/CN={BRIDGE_ADDRESS}", "-keyout", key, "-out", csr])
-    run(["openssl", "x509", "-req", "-in", csr, "-CA", ca_cert, "-CAkey", ca_key, "-CAcreateserial", "-days", "2",
-         "-extfile", ext, "-out", cert])
-    return ca_cert, cert, key
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+sys.path.insert(0, str(ROOT / "scripts"))
+from scenario_common import BRIDGE_ADDRESS, check, free_port, make_tls, results, run, sha256  # noqa: E402
 
 
 def host_trees(work: Path):

@@ -43,49 +43,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
-BRIDGE_ADDRESS = "198.18.0.1"
+from scenario_common import BRIDGE_ADDRESS, check, free_port, make_tls, results, run, sha256  # noqa: E402
 HOSTS = {1: "verdict-a", 2: "verdict-b", 3: "verdict-c", 4: "verdict-d"}
 SENSOR = "zeek-core"
 C2_KNOWN = "akamaicontainer.com"          # in Vigil's built-in 3CX indicators
 C2_LATER = "cdn-updates.3cx-sync.example.net"  # published only in step 5
 WEBHOOK_SECRET = "scenario-webhook-secret"
-results = []
-
-
-def check(name, ok, detail=""):
-    results.append(bool(ok))
-    print(f"{'PASS' if ok else 'FAIL'} {name}" + (f": {detail}" if detail and not ok else ""), flush=True)
-
-
-def run(cmd, *, ok_codes=(0,), timeout=300, stdin=None):
-    p = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, timeout=timeout, input=stdin)
-    if p.returncode not in ok_codes:
-        raise RuntimeError(f"{' '.join(map(str, cmd))} exited {p.returncode}:\n{p.stdout}\n{p.stderr}")
-    return p
-
-
-def free_port(address, kind=socket.SOCK_STREAM):
-    with socket.socket(socket.AF_INET, kind) as s:
-        s.bind((address, 0))
-        return s.getsockname()[1]
-
-
-def make_tls(folder: Path):
-    ca_key, ca_cert = folder / "ca.key", folder / "ca.pem"
-    key, csr, cert = folder / "server.key", folder / "server.csr", folder / "server.pem"
-    ext = folder / "san.ext"
-    ext.write_text(f"subjectAltName=IP:{BRIDGE_ADDRESS}\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n")
-    run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
-         "-subj", "/CN=Vigil verdict scenario CA", "-keyout", ca_key, "-out", ca_cert])
-    run(["openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-         "-subj", f"/CN={BRIDGE_ADDRESS}", "-keyout", key, "-out", csr])
-    run(["openssl", "x509", "-req", "-in", csr, "-CA", ca_cert, "-CAkey", ca_key, "-CAcreateserial", "-days", "2",
-         "-extfile", ext, "-out", cert])
-    return ca_cert, cert, key
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def host_trees(work: Path):
@@ -262,7 +225,7 @@ def main():
     httpd = None
     try:
         run([ROOT / "scripts/netns.sh", "up", "4"])
-        ca, cert, key = make_tls(work)
+        ca, cert, key = make_tls(work, "Vigil verdict scenario CA")
         data = work / "server-data"
         logs_dir = work / "zeek"
         logs_dir.mkdir()
