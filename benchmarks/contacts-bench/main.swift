@@ -2,7 +2,10 @@
 // FleetStore.applyNetworkReport, then a retro-hunt of 1,000 new indicators (500 domains, 500
 // addresses and CIDRs) through contactNames / contactServers.
 //
-//   vigil-contacts-bench sqlite PATH | postgres URL  [--rows N] [--report-rows R] [--writers W] [--days D] [--clients C]
+//   vigil-contacts-bench sqlite PATH | postgres URL  [--rows N] [--report-rows R] [--writers W] [--days D] [--clients C] [--hunt-only]
+//
+// --hunt-only skips the ingest and retro-hunts a store filled by an earlier run with the same --rows,
+// --days and --clients (so the retro-hunt can be timed on a quiet machine after a long ingest).
 //
 // Shape: 80 % name rows, 20 % server rows (one in ten of them IPv6), over D days and C client
 // addresses. Row k of a kind has day k % D; its name (or server) is keyed by k / D, so every name is
@@ -23,6 +26,7 @@ struct Options: Sendable {
     var writers = 2
     var days = 30
     var clients = 5_000
+    var huntOnly = false
 }
 
 /// Writes a line at once (unbuffered), so progress shows while the run goes on.
@@ -30,7 +34,7 @@ func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").ut
 
 func usage() -> Never {
     FileHandle.standardError.write(Data(
-        "usage: vigil-contacts-bench sqlite PATH | postgres URL [--rows N] [--report-rows R] [--writers W] [--days D] [--clients C]\n".utf8))
+        "usage: vigil-contacts-bench sqlite PATH | postgres URL [--rows N] [--report-rows R] [--writers W] [--days D] [--clients C] [--hunt-only]\n".utf8))
     exit(2)
 }
 
@@ -41,6 +45,10 @@ options.backend = args.removeFirst()
 options.target = args.removeFirst()
 while !args.isEmpty {
     let flag = args.removeFirst()
+    if flag == "--hunt-only" {
+        options.huntOnly = true
+        continue
+    }
     guard let text = args.first, let value = Int(text), value > 0 else { usage() }
     args.removeFirst()
     switch flag {
@@ -93,42 +101,46 @@ try await store.migrate()
 let nameRows = options.rows * 4 / 5, serverRows = options.rows - nameRows
 // Reports: each holds a slice of names and the matching share of servers.
 let reports = (config.rows + options.reportRows - 1) / options.reportRows
-say("ingest: \(options.rows) rows (\(nameRows) names, \(serverRows) servers) in \(reports) reports of up to \(options.reportRows) rows, \(options.writers) writer(s), \(options.days) days, \(options.clients) clients")
-let clock = ContinuousClock()
-let start = clock.now
 actor Progress {
     var done = 0
     func add(_ n: Int) -> Int { done += n; return done }
 }
-let progress = Progress()
-try await withThrowingTaskGroup(of: Void.self) { group in
-    for w in 0..<options.writers {
-        group.addTask {
-            var r = w
-            while r < reports {
-                let nameSlice = (nameRows * r / reports)..<(nameRows * (r + 1) / reports)
-                let serverSlice = (serverRows * r / reports)..<(serverRows * (r + 1) / reports)
-                var summary = ContactSummary(sensor: "bench-sensor", maxRows: config.reportRows)
-                summary.names = rows(nameSlice, names: true, config)
-                summary.servers = rows(serverSlice, names: false, config)
-                let report = NetworkReport(sensor: "bench-sensor", reportID: "bench-\(r)", generatedAt: Date(), contacts: summary)
-                let outcome = try await store.applyNetworkReport(report, receivedAt: Date())
-                let done = await progress.add(outcome.contactRows)
-                if r % max(1, reports / 10) == 0 {
-                    let s = seconds(clock.now - start)
-                    say(String(format: "  %d rows after %.0f s (%.0f rows/s)", done, s, Double(done) / s))
+let clock = ContinuousClock()
+if !config.huntOnly {
+    say("ingest: \(options.rows) rows (\(nameRows) names, \(serverRows) servers) in \(reports) reports of up to \(options.reportRows) rows, \(options.writers) writer(s), \(options.days) days, \(options.clients) clients")
+    let start = clock.now
+    let progress = Progress()
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        for w in 0..<options.writers {
+            group.addTask {
+                var r = w
+                while r < reports {
+                    let nameSlice = (nameRows * r / reports)..<(nameRows * (r + 1) / reports)
+                    let serverSlice = (serverRows * r / reports)..<(serverRows * (r + 1) / reports)
+                    var summary = ContactSummary(sensor: "bench-sensor", maxRows: config.reportRows)
+                    summary.names = rows(nameSlice, names: true, config)
+                    summary.servers = rows(serverSlice, names: false, config)
+                    let report = NetworkReport(sensor: "bench-sensor", reportID: "bench-\(r)", generatedAt: Date(), contacts: summary)
+                    let outcome = try await store.applyNetworkReport(report, receivedAt: Date())
+                    let done = await progress.add(outcome.contactRows)
+                    if r % max(1, reports / 10) == 0 {
+                        let s = seconds(clock.now - start)
+                        say(String(format: "  %d rows after %.0f s (%.0f rows/s)", done, s, Double(done) / s))
+                    }
+                    r += config.writers
                 }
-                r += config.writers
             }
         }
+        try await group.waitForAll()
     }
-    try await group.waitForAll()
+    let ingest = seconds(clock.now - start)
+    let stored = try await store.contactCount()
+    say(String(format: "ingest done: %d rows stored in %.1f s = %.0f rows/s", stored, ingest, Double(stored) / ingest))
+    if let pg = store as? PostgresFleetStore { try await pg.refreshStatistics() }
+    if let lite = store as? SQLiteFleetStore { try await lite.refreshStatistics() }
+} else {
+    say("retro-hunt only: \(try await store.contactCount()) contact rows already stored")
 }
-let ingest = seconds(clock.now - start)
-let stored = try await store.contactCount()
-say(String(format: "ingest done: %d rows stored in %.1f s = %.0f rows/s", stored, ingest, Double(stored) / ingest))
-if let pg = store as? PostgresFleetStore { try await pg.refreshStatistics() }
-if let lite = store as? SQLiteFleetStore { try await lite.refreshStatistics() }
 
 // 1,000 new indicators: 250 names present, 250 absent; 200 addresses present, 50 /28 networks
 // around present addresses, 250 absent addresses and networks.
