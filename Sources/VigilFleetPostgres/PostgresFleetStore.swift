@@ -15,6 +15,8 @@ public final class PostgresFleetStore: FleetStore {
     let client: PostgresClient
     private let runTask: Task<Void, Never>
     let logger: Logger
+    /// Path-dictionary ids already resolved by this process (at most 200,000, about 25 MB).
+    let pathIDs = PathIDCache(capacity: 200_000)
 
     /// Connects lazily to the database at `url`
     /// (`postgres://user:password@host:port/database?sslmode=disable|prefer|require`).
@@ -288,24 +290,31 @@ public final class PostgresFleetStore: FleetStore {
     }
 
     /// Path ids for the files' paths, inserting missing ones (sorted, so concurrent inserts of the
-    /// same new paths wait on each other rather than deadlock).
+    /// same new paths wait on each other rather than deadlock). Ids this process has seen before come
+    /// from `pathIDs` without a query.
     private func ensurePaths(_ files: [StoredFileRow]) async throws -> [String: Int64] {
         guard !files.isEmpty else { return [:] }
-        let paths = files.map(\.path), names = files.map(\.name)
+        var nameOf: [String: String] = [:]
+        for file in files { nameOf[file.path] = file.name }
+        var (ids, missing) = pathIDs.split(files.map(\.path))
+        guard !missing.isEmpty else { return ids }
+        let names = missing.map { nameOf[$0] ?? "" }
         try await client.query("""
             INSERT INTO path (path, name)
-            SELECT t.path, t.name FROM unnest(\(paths)::text[], \(names)::text[]) AS t(path, name)
+            SELECT t.path, t.name FROM unnest(\(missing)::text[], \(names)::text[]) AS t(path, name)
             WHERE NOT EXISTS (SELECT 1 FROM path p WHERE p.path = t.path)
             ORDER BY t.path
             ON CONFLICT (path) DO NOTHING
             """, logger: logger)
-        var ids: [String: Int64] = [:]
-        ids.reserveCapacity(paths.count)
-        for try await (path, id) in try await client.query("SELECT path, path_id FROM path WHERE path = ANY(\(paths)::text[])", logger: logger)
-            .decode((String, Int64).self) { ids[path] = id }
-        guard ids.count == Set(paths).count else {
-            throw FleetStoreError.invalidInput("\(Set(paths).count - ids.count) paths could not be entered in the path dictionary")
+        var found: [String: Int64] = [:]
+        found.reserveCapacity(missing.count)
+        for try await (path, id) in try await client.query("SELECT path, path_id FROM path WHERE path = ANY(\(missing)::text[])", logger: logger)
+            .decode((String, Int64).self) { found[path] = id }
+        guard found.count == missing.count else {
+            throw FleetStoreError.invalidInput("\(missing.count - found.count) paths could not be entered in the path dictionary")
         }
+        pathIDs.remember(found)
+        ids.merge(found) { old, _ in old }
         return ids
     }
 
