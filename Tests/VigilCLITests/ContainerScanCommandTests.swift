@@ -162,6 +162,12 @@ struct ContainerScanCommandTests {
         #expect(lyingZip?.diagnostics.contains { $0.kind.hasPrefix("container") && $0.path.contains("liar.bin") } == true)
         let lyingTar = try scan("lying-size.tar")
         #expect(lyingTar?.diagnostics.contains { $0.kind.hasPrefix("container") } == true)
+        // RAR 5 damaged in its last member, app/z.bin: the two members before it are scanned.
+        for (name, at) in [("truncated.rar", "truncated.rar!/app/z.bin"), ("lying-size.rar", "lying-size.rar!/app/z.bin"), ("bad-crc.rar", "bad-crc.rar")] {
+            let doc = try scan(name)
+            #expect(doc?.diagnostics.contains { $0.kind == "container-unreadable" && $0.path.hasSuffix(at) } == true, "\(name): \(doc?.diagnostics ?? [])")
+            #expect(doc?.statistics.membersScanned == 2, "\(name)")
+        }
         let big = try scan("big-member.tar", ["--archive-max-member", "1M"])
         #expect(big?.diagnostics.contains { $0.path.hasSuffix("big-member.tar!/big.bin") && $0.message.contains("member-size") } == true)
         #expect(big?.statistics.membersScanned == 1)
