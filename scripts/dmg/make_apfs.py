@@ -269,9 +269,9 @@ def node_bytes(tree, oid, entries, level, root, info=None):
 
 
 def build_tree(tree, leaf_records, allocate):
-    """Writes a B-tree bottom up. `allocate()` gives (oid, paddr) for each node; returns the root's
-    (oid, paddr), the list of (paddr, bytes) and the node count."""
-    fixed = tree.fixed is not None
+    """Writes a B-tree bottom up, greedily filling nodes and adding index levels until the top
+    level fits a root node. `allocate()` gives (oid, paddr) for each node; returns the root's
+    (oid, paddr), the (paddr, bytes) of every node and the (oid, paddr) of every node."""
     level, entries = 0, leaf_records
     longest_key = max((len(k) for k, _ in leaf_records), default=0)
     longest_val = max((len(v) for _, v in leaf_records), default=0)
@@ -357,7 +357,8 @@ def write(source, output, volname):
         cursor += 1
         return virtual_next - 1, cursor - 1
 
-    # Container object map: its object, then its tree (filled once the volume's block is known).
+    # The container object map and its one-node tree, the volume superblock, the volume object map;
+    # then the trees, each allocated as it is built.
     nx_omap = physical()[1]
     nx_omap_tree = physical()[1]
     vol_paddr = physical()[1]
