@@ -40,7 +40,7 @@ private func vigilTempFolders(_ tmp: URL) -> [String] {
 
 @Suite("vigil scan into containers", .serialized)
 struct ContainerScanCommandTests {
-    @Test("CAB, 7z, .pkg, ISO, cpio, tar.xz, tar.zst and ZIP of the 3CX-like tree give the tree's findings, by chain path")
+    @Test("CAB, 7z, .pkg, ISO, cpio, RAR, tar.xz, tar.zst and ZIP of the 3CX-like tree give the tree's findings, by chain path")
     func sameFindingsAsTheTree() throws {
         guard TestSupport.vigilExecutable != nil else { Issue.record("vigil not built"); return }
         guard let tree = ContainerFixtures.threeCXWindowsTree else {
@@ -52,7 +52,7 @@ struct ContainerScanCommandTests {
         let tmp = dir.appendingPathComponent("tmp")
         try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
         let made = try ContainerFixtures.pack(tree, name: "app", into: dir.appendingPathComponent("c"))
-        for needed in ["cab", "7z", "pkg"] { #expect(made[needed] != nil, "\(needed) not built (tool missing?)") }
+        for needed in ["cab", "7z", "pkg", "rar"] { #expect(made[needed] != nil, "\(needed) not built (tool missing?)") }
 
         let (treeScan, tr) = try scanJSON([tree.path], tmp: tmp)
         #expect(tr.status == 1, "\(tr.stderr)")
@@ -162,6 +162,12 @@ struct ContainerScanCommandTests {
         #expect(lyingZip?.diagnostics.contains { $0.kind.hasPrefix("container") && $0.path.contains("liar.bin") } == true)
         let lyingTar = try scan("lying-size.tar")
         #expect(lyingTar?.diagnostics.contains { $0.kind.hasPrefix("container") } == true)
+        // RAR 5 damaged in its last member, app/z.bin: the two members before it are scanned.
+        for (name, at) in [("truncated.rar", "truncated.rar!/app/z.bin"), ("lying-size.rar", "lying-size.rar!/app/z.bin"), ("bad-crc.rar", "bad-crc.rar")] {
+            let doc = try scan(name)
+            #expect(doc?.diagnostics.contains { $0.kind == "container-unreadable" && $0.path.hasSuffix(at) } == true, "\(name): \(doc?.diagnostics ?? [])")
+            #expect(doc?.statistics.membersScanned == 2, "\(name)")
+        }
         let big = try scan("big-member.tar", ["--archive-max-member", "1M"])
         #expect(big?.diagnostics.contains { $0.path.hasSuffix("big-member.tar!/big.bin") && $0.message.contains("member-size") } == true)
         #expect(big?.statistics.membersScanned == 1)
@@ -170,6 +176,72 @@ struct ContainerScanCommandTests {
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: cwd.path)) ?? []).isEmpty)
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: tmp.path)) ?? []).isEmpty)
         #expect(FileManager.default.fileExists(atPath: "/etc/x") == etcX)
+    }
+
+    /// Writes a RAR 5.0 archive of `source` with scripts/containers/make_rar5.py.
+    static func rar(_ source: URL, _ out: URL, hostile: String? = nil) throws {
+        let script = TestSupport.repositoryRoot.appendingPathComponent("scripts/containers/make_rar5.py")
+        let r = try TestSupport.run(URL(fileURLWithPath: "/usr/bin/env"), ["python3", script.path, source.path, out.path] + (hostile.map { ["--hostile", $0] } ?? []))
+        guard r.status == 0 else { throw NSError(domain: "make_rar5", code: Int(r.status), userInfo: [NSLocalizedDescriptionKey: r.stderr]) }
+    }
+
+    @Test("RAR 5 of the 3CX-like Windows folder: ffmpeg.dll named x.rar!/3CX Desktop App/ffmpeg.dll, the folder's findings")
+    func rarSameFindings() throws {
+        guard TestSupport.vigilExecutable != nil, let app = ContainerFixtures.threeCXWindowsTree else { Issue.record("vigil or fixtures missing (run scripts/build-fixtures.sh)"); return }
+        let tree = app.deletingLastPathComponent()
+        let dir = try TestSupport.makeTemporaryDirectory("vigil-rar")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let tmp = dir.appendingPathComponent("tmp")
+        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+        let archive = dir.appendingPathComponent("3CXDesktopApp-18.12.416.rar")
+        try Self.rar(tree, archive)
+        // An independent reader lists the same members.
+        if ContainerFixtures.have("bsdtar") {
+            let listing = try TestSupport.run(URL(fileURLWithPath: "/usr/bin/env"), ["bsdtar", "-tf", archive.path])
+            #expect(listing.status == 0, "\(listing.stderr)")
+            #expect(listing.stdout.split(separator: "\n").contains("3CX Desktop App/ffmpeg.dll"), "\(listing.stdout)")
+        }
+        let (treeScan, tr) = try scanJSON([tree.path], tmp: tmp)
+        #expect(tr.status == 1, "\(tr.stderr)")
+        let expected = Set((treeScan?.findings ?? []).map { signature($0, strip: tree.path + "/") })
+        #expect(expected.contains { $0.contains("|3CX Desktop App/ffmpeg.dll|") }, "\(expected)")
+
+        let (doc, r) = try scanJSON([archive.path], tmp: tmp)
+        #expect(r.status == 1, "\(r.stderr)")
+        guard let doc else { Issue.record("no JSON: \(r.stdout.prefix(300))"); return }
+        let prefix = archive.path + "!/"
+        let got = Set(doc.findings.filter { $0.path.hasPrefix(prefix) }.map { signature($0, strip: prefix) })
+        #expect(got == expected, "missing \(expected.subtracting(got)), extra \(got.subtracting(expected))")
+        #expect(doc.statistics.containersOpened == 1)
+        #expect(!doc.diagnostics.contains { $0.kind.hasPrefix("container") }, "\(doc.diagnostics)")
+        let text = try TestSupport.runVigil(["scan", archive.path], environment: ["VIGIL_STORE": "/nonexistent/vigil-store-\(UUID().uuidString)", "TMPDIR": tmp.path])
+        #expect(text.stdout.contains("3CXDesktopApp-18.12.416.rar!/3CX Desktop App/ffmpeg.dll"), "\(text.stdout.prefix(2000))")
+        #expect(vigilTempFolders(tmp).isEmpty)
+    }
+
+    @Test("Hostile RAR 5: truncated, a lying size, a bad header CRC: each a container diagnostic naming the archive, no crash")
+    func rarHostile() throws {
+        guard TestSupport.vigilExecutable != nil, let app = ContainerFixtures.threeCXWindowsTree else { Issue.record("vigil or fixtures missing (run scripts/build-fixtures.sh)"); return }
+        let dir = try TestSupport.makeTemporaryDirectory("vigil-rar")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let tmp = dir.appendingPathComponent("tmp")
+        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+        for kind in ["truncated", "lying-size", "bad-crc"] {
+            let archive = dir.appendingPathComponent("\(kind).rar")
+            try Self.rar(app, archive, hostile: kind)
+            let (doc, r) = try scanJSON(["--no-default-indicators", archive.path], tmp: tmp)
+            #expect(r.status == 0 || r.status == 1, "\(kind): exit \(r.status) \(r.stderr.prefix(500))")
+            guard let doc else { Issue.record("\(kind): no JSON: \(r.stdout.prefix(300)) \(r.stderr.prefix(300))"); continue }
+            let diagnostics = doc.diagnostics.filter { $0.kind.hasPrefix("container") && $0.path.contains("\(kind).rar") }
+            #expect(!diagnostics.isEmpty, "\(kind): \(doc.diagnostics)")
+            // The damaged member is the largest, 3CXDesktopApp.exe: its data runs past the end of the
+            // archive, so the diagnostic names it; a bad header CRC is reported for the archive.
+            let expectedPath = kind == "bad-crc" ? archive.path : archive.path + "!/3CXDesktopApp.exe"
+            #expect(diagnostics.contains { $0.kind == "container-unreadable" && $0.path == expectedPath && $0.message.contains("not read") },
+                    "\(kind): \(diagnostics.map { "\($0.kind) \($0.path): \($0.message)" })")
+            #expect(doc.statistics.containersOpened == 1, "\(kind)")
+            #expect(vigilTempFolders(tmp).isEmpty, "\(kind) left its temporary folder")
+        }
     }
 
     @Test("SIGTERM during a scan inside a container removes the private temporary folder")

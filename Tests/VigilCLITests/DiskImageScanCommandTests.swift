@@ -3,7 +3,8 @@ import Testing
 import VigilCore
 import _VigilTestSupport
 
-/// `vigil scan` of a .dmg: the 3CX-like macOS bundle in an HFS+ volume, GPT, UDIF (scripts/dmg).
+/// `vigil scan` of a .dmg: the 3CX-like macOS bundle in an HFS+ volume or an APFS container, GPT,
+/// UDIF (scripts/dmg).
 @Suite("vigil scan into disk images", .serialized)
 struct DiskImageScanCommandTests {
     private struct ScanJSON: Decodable {
@@ -16,12 +17,15 @@ struct DiskImageScanCommandTests {
         }
     }
 
-    static func makeDMG(from tree: URL, to dmg: URL, work: URL) throws {
+    static func makeDMG(from tree: URL, to dmg: URL, work: URL, apfs: Bool = false) throws {
         let scripts = TestSupport.repositoryRoot.appendingPathComponent("scripts/dmg")
         let img = work.appendingPathComponent(dmg.lastPathComponent + ".img")
+        let volume = apfs
+            ? [scripts.appendingPathComponent("make_apfs.py").path, tree.path, img.path, "--name", "3CX Desktop App"]
+            : [scripts.appendingPathComponent("make_hfsplus.py").path, tree.path, img.path, "--name", "3CX Desktop App"]
         for args in [
-            [scripts.appendingPathComponent("make_hfsplus.py").path, tree.path, img.path, "--name", "3CX Desktop App"],
-            [scripts.appendingPathComponent("make_udif.py").path, img.path, dmg.path, "--gpt", "--methods", "zlib,bzip2,raw,lzma,adc"],
+            volume,
+            [scripts.appendingPathComponent("make_udif.py").path, img.path, dmg.path, "--gpt", "--methods", "zlib,bzip2,raw,lzma,adc"] + (apfs ? ["--apfs"] : []),
         ] {
             let r = try TestSupport.run(URL(fileURLWithPath: "/usr/bin/env"), ["python3"] + args)
             guard r.status == 0 else { throw NSError(domain: "python", code: Int(r.status), userInfo: [NSLocalizedDescriptionKey: r.stderr]) }
@@ -29,8 +33,17 @@ struct DiskImageScanCommandTests {
         try FileManager.default.removeItem(at: img)
     }
 
-    @Test("The 3CX-like macOS DMG gives the unpacked tree's findings, named x.dmg!/3CX Desktop App.app/…")
+    @Test("The 3CX-like macOS DMG (HFS+) gives the unpacked tree's findings, named x.dmg!/3CX Desktop App.app/…")
     func sameFindingsAsTheTree() throws {
+        try Self.compareWithTree(apfs: false)
+    }
+
+    @Test("The 3CX-like macOS DMG (APFS container) gives the unpacked tree's findings, named x.dmg!/3CX Desktop App.app/…")
+    func sameFindingsAsTheTreeAPFS() throws {
+        try Self.compareWithTree(apfs: true)
+    }
+
+    static func compareWithTree(apfs: Bool) throws {
         guard TestSupport.vigilExecutable != nil else { Issue.record("vigil not built"); return }
         let tree = TestSupport.repositoryRoot.appendingPathComponent("Fixtures/build/threecx/macos")
         guard FileManager.default.fileExists(atPath: tree.path) else {
@@ -42,7 +55,7 @@ struct DiskImageScanCommandTests {
         let tmp = dir.appendingPathComponent("tmp")
         try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
         let dmg = dir.appendingPathComponent("3CXDesktopApp-18.12.416.dmg")
-        try Self.makeDMG(from: tree, to: dmg, work: dir)
+        try Self.makeDMG(from: tree, to: dmg, work: dir, apfs: apfs)
 
         let env = ["VIGIL_STORE": "/nonexistent/vigil-store-\(UUID().uuidString)", "TMPDIR": tmp.path]
         func scan(_ path: String) throws -> (ScanJSON?, TestSupport.RunResult) {

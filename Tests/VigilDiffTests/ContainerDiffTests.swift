@@ -24,15 +24,16 @@ private struct Verdict: Equatable, CustomStringConvertible {
 
 @Suite("Release diff of containers", .serialized)
 struct ContainerDiffTests {
-    @Test("clean.7z → 3cx-like.7z (and CAB, cpio, ISO, a 7z against a folder) gives the folder diff's verdict")
+    @Test("clean.7z → 3cx-like.7z (and CAB, cpio, ISO, RAR, a 7z against a folder) gives the folder diff's verdict")
     func sameVerdictAsFolders() throws {
         guard let old = DiffFixtures.path("clean"), let new = DiffFixtures.path("3cx-like") else { return }
         let dir = try TestSupport.makeTemporaryDirectory("vigil-diff-containers")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let formats = ["7z", "cab", "cpio", "iso", "tar.xz"]
+        let formats = ["7z", "cab", "cpio", "iso", "tar.xz", "rar"]
         let oldC = try ContainerFixtures.pack(URL(fileURLWithPath: old), name: "clean", into: dir, formats: formats)
         let newC = try ContainerFixtures.pack(URL(fileURLWithPath: new), name: "3cx-like", into: dir, formats: formats)
         #expect(oldC["7z"] != nil && newC["7z"] != nil, "7z missing")
+        #expect(oldC["rar"] != nil && newC["rar"] != nil, "rar not written (python3 missing?)")
         let folders = Verdict(try ReleaseDiffer().diff(old: old, new: new))
         #expect(folders.level.contains("high"))
         for format in formats {

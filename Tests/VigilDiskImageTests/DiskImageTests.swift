@@ -4,8 +4,9 @@ import Testing
 import VigilDiskImage
 import _VigilTestSupport
 
-/// Builds test images with the repository's own writers (scripts/dmg): an HFS+ volume from a folder
-/// tree (make_hfsplus.py) wrapped into UDIF (make_udif.py).
+/// Builds test images with the repository's own writers (scripts/dmg): an HFS+ volume
+/// (make_hfsplus.py) or an APFS container (make_apfs.py) from a folder tree, wrapped into UDIF
+/// (make_udif.py).
 enum Images {
     static let scripts = TestSupport.repositoryRoot.appendingPathComponent("scripts/dmg")
 
@@ -16,6 +17,31 @@ enum Images {
 
     static func hfs(from source: URL, to output: URL, name: String = "Vigil Test", hfsx: Bool = false) throws {
         try python([scripts.appendingPathComponent("make_hfsplus.py").path, source.path, output.path, "--name", name] + (hfsx ? ["--hfsx"] : []))
+    }
+
+    /// Writes a single-volume APFS container; when apfsprogs is installed, `apfsck` must find no
+    /// error in it (an independent check of the writer).
+    static func apfs(from source: URL, to output: URL, name: String = "Vigil APFS") throws {
+        try python([scripts.appendingPathComponent("make_apfs.py").path, source.path, output.path, "--name", name])
+        if FileManager.default.isExecutableFile(atPath: "/usr/sbin/apfsck") {
+            let r = try TestSupport.run(URL(fileURLWithPath: "/usr/sbin/apfsck"), ["-cuw", output.path])
+            #expect(r.status == 0 && r.stdout.isEmpty && r.stderr.isEmpty, "apfsck: \(r.stdout) \(r.stderr)")
+        } else {
+            print("note: /usr/sbin/apfsck (apt apfsprogs) is missing; the APFS image is not cross-checked")
+        }
+    }
+
+    /// Path -> SHA-256 of every regular file under `source`.
+    static func sourceDigests(_ source: URL) throws -> [String: String] {
+        var expected: [String: String] = [:]
+        let walker = FileManager.default.enumerator(atPath: source.path)!
+        while let rel = walker.nextObject() as? String {
+            let attributes = try FileManager.default.attributesOfItem(atPath: source.appendingPathComponent(rel).path)
+            if attributes[.type] as? FileAttributeType == .typeRegular {
+                expected[rel] = sha256([UInt8](try Data(contentsOf: source.appendingPathComponent(rel))))
+            }
+        }
+        return expected
     }
 
     static func udif(_ input: URL, _ output: URL, gpt: Bool = false, apfs: Bool = false, methods: String = "zlib,bzip2,raw,lzma,adc", hostile: String? = nil) throws {
@@ -160,6 +186,82 @@ enum Images {
         #expect(image.volumes.first?.name == "Vigil APFS")
         let listing = image.entries()
         #expect(listing.entries.isEmpty && listing.notices.isEmpty, "\(listing)")
+    }
+
+    @Test("An APFS container with files (make_apfs.py) in a GPT UDIF image: listing, kinds, link target and bytes match the tree")
+    func apfsWithFiles() throws {
+        let dir = try TestSupport.makeTemporaryDirectory("vigil-dmg")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let files = try Images.tree(in: dir.appendingPathComponent("src"))
+        let img = dir.appendingPathComponent("a.img")
+        try Images.apfs(from: dir.appendingPathComponent("src"), to: img, name: "Vigil APFS")
+        try Images.udif(img, dir.appendingPathComponent("a.dmg"), gpt: true, apfs: true, methods: "zlib,bzip2,lzma,adc,raw")
+        let image = try DiskImage(path: dir.appendingPathComponent("a.dmg").path)
+        #expect(image.partitions.map(\.fileSystem) == [.apfs])
+        #expect(image.partitions.first?.type.contains("APFS") == true, "\(image.partitions)")
+        #expect(image.volumes.map(\.kind) == [.apfs])
+        #expect(image.volumes.first?.name == "Vigil APFS")
+        #expect(image.notices.isEmpty, "\(image.notices)")
+        let (entries, notices) = image.entries()
+        #expect(notices.isEmpty, "\(notices)")
+        let byPath = Dictionary(entries.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
+        #expect(byPath["Empty Folder"]?.kind == .directory)
+        #expect(byPath["Example.app/Contents/Frameworks/Deep/Er"]?.kind == .directory)
+        #expect(byPath["Example.app/Contents/link"]?.kind == .symbolicLink)
+        #expect(byPath["Example.app/Contents/link"]?.linkTarget == "MacOS/file-0.bin")
+        #expect(!byPath.keys.contains { $0.hasPrefix("private-dir") }, "the private folder is not part of the tree")
+        #expect(try Images.digests(image, in: dir) == files.mapValues(Images.sha256))
+        // The same container without UDIF opens as a bare volume.
+        let raw = try DiskImage(path: img.path)
+        #expect(raw.format == .raw && raw.volumes.map(\.kind) == [.apfs])
+        #expect(raw.entries().entries.filter { $0.kind == .file }.count == files.count)
+    }
+
+    @Test("A tree of 1,500 files makes a file-system tree and object map of several levels; every file reads back")
+    func apfsManyFiles() throws {
+        let dir = try TestSupport.makeTemporaryDirectory("vigil-dmg")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var files: [String: [UInt8]] = [:]
+        var rng = SeededRandom(seed: 1500)
+        for i in 0..<1500 {
+            // Long names and a few non-ASCII ones, so records are large and hashes vary.
+            let name = i % 9 == 0 ? "Ünïcödé \(i).dat" : "file-\(i)-" + String(repeating: "x", count: i % 50) + ".bin"
+            let path = "folder \(i % 12)/sub \(i % 5)/\(name)"
+            let bytes = (0..<(i % 4 == 0 ? 0 : Int(rng.next() % 9000))).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            try TestSupport.write(bytes, to: path, in: dir.appendingPathComponent("src"))
+            files[path] = bytes
+        }
+        let img = dir.appendingPathComponent("m.img")
+        try Images.apfs(from: dir.appendingPathComponent("src"), to: img)
+        // Three levels of file-system tree nodes: the root is an index node of level 2.
+        let bytes = try Data(contentsOf: img)
+        var rootLevels: [UInt16] = []
+        for block in stride(from: 0, to: bytes.count, by: 4096) where bytes[block + 24] == 2 && bytes[block + 25] == 0 && bytes[block + 28] == 0x0E {
+            rootLevels.append(UInt16(bytes[block + 34]) | UInt16(bytes[block + 35]) << 8)
+        }
+        #expect(rootLevels.count == 1 && rootLevels[0] >= 1, "file-system tree roots and levels: \(rootLevels)")
+        let image = try DiskImage(path: img.path)
+        let digests = try Images.digests(image, in: dir)
+        #expect(digests.count == 1500)
+        #expect(digests == files.mapValues(Images.sha256))
+    }
+
+    @Test("The 3CX-like macOS bundle in an APFS container in UDIF lists as the unpacked tree, same SHA-256")
+    func threeCXAPFS() throws {
+        let source = TestSupport.repositoryRoot.appendingPathComponent("Fixtures/build/threecx/macos")
+        guard FileManager.default.fileExists(atPath: source.path) else {
+            print("skipped: Fixtures/build/threecx is missing (run scripts/build-fixtures.sh)")
+            return
+        }
+        let dir = try TestSupport.makeTemporaryDirectory("vigil-dmg")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Images.apfs(from: source, to: dir.appendingPathComponent("v.img"), name: "3CX Desktop App")
+        try Images.udif(dir.appendingPathComponent("v.img"), dir.appendingPathComponent("3cx.dmg"), gpt: true, apfs: true)
+        let image = try DiskImage(path: dir.appendingPathComponent("3cx.dmg").path)
+        #expect(image.volumes.map(\.kind) == [.apfs])
+        let expected = try Images.sourceDigests(source)
+        #expect(expected["3CX Desktop App.app/Contents/Frameworks/libffmpeg.dylib"] != nil)
+        #expect(try Images.digests(image, in: dir) == expected)
     }
 
     @Test("A member larger than the per-member cap is refused, and nothing is left behind")
@@ -315,6 +417,70 @@ enum Images {
         #expect(opened + refused == 150)
         #expect(opened > 0, "no mutated volume opened: the mutations are too coarse to test the walk")
         #expect(clock.now - start < .seconds(120))
+    }
+
+    /// APFS's object checksum (Fletcher-64 over the 32-bit words after the checksum field).
+    static func fletcher64(_ block: ArraySlice<UInt8>) -> UInt64 {
+        var lo: UInt64 = 0, hi: UInt64 = 0
+        var i = block.startIndex + 8
+        while i < block.endIndex {
+            let word = UInt64(block[i]) | UInt64(block[i + 1]) << 8 | UInt64(block[i + 2]) << 16 | UInt64(block[i + 3]) << 24
+            lo = (lo + word) % 0xFFFF_FFFF
+            hi = (hi + lo) % 0xFFFF_FFFF
+            i += 4
+        }
+        let c1 = 0xFFFF_FFFF - (lo + hi) % 0xFFFF_FFFF
+        let c2 = 0xFFFF_FFFF - (lo + c1) % 0xFFFF_FFFF
+        return c2 << 32 | c1
+    }
+
+    @Test("Mutated APFS metadata objects, checksums made valid again: each opens, lists and reads or fails cleanly, no trap or hang")
+    func mutatedAPFS() throws {
+        let dir = try TestSupport.makeTemporaryDirectory("vigil-dmg")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        _ = try Images.tree(in: dir.appendingPathComponent("src"))
+        let img = dir.appendingPathComponent("a.img")
+        try Images.apfs(from: dir.appendingPathComponent("src"), to: img)
+        let base = [UInt8](try Data(contentsOf: img))
+        // The objects make_apfs.py writes carry transaction id 1; file data blocks do not.
+        func isObject(_ b: Int) -> Bool {
+            let xidIsOne = base[b + 16] == 1 && base[(b + 17)..<(b + 24)].allSatisfy { $0 == 0 }
+            let hasID = base[(b + 8)..<(b + 16)].contains { $0 != 0 }
+            return xidIsOne && hasID
+        }
+        let objects = stride(from: 0, to: base.count, by: 4096).filter(isObject)
+        #expect(objects.count >= 12, "found \(objects.count) metadata objects")
+        var rng = SeededRandom(seed: 4242)
+        var opened = 0, refused = 0
+        let clock = ContinuousClock()
+        let start = clock.now
+        let handle = try FileHandle(forUpdating: img)
+        defer { try? handle.close() }
+        for _ in 0..<120 {
+            let at = objects[Int(rng.next() % UInt64(objects.count))]
+            var block = Array(base[at..<(at + 4096)])
+            for _ in 0..<(1 + Int(rng.next() % 4)) {
+                block[8 + Int(rng.next() % 4088)] = UInt8(truncatingIfNeeded: rng.next())
+            }
+            let sum = Self.fletcher64(block[...])
+            for k in 0..<8 { block[k] = UInt8(truncatingIfNeeded: sum >> (8 * UInt64(k))) }
+            try handle.seek(toOffset: UInt64(at))
+            try handle.write(contentsOf: block)
+            do {
+                let image = try DiskImage(path: img.path)
+                opened += 1
+                for entry in image.entries().entries where entry.kind == .file {
+                    _ = try? image.read(entry, maximumBytes: 1 << 20) { _ in }
+                }
+            } catch {
+                refused += 1
+            }
+            try handle.seek(toOffset: UInt64(at))
+            try handle.write(contentsOf: base[at..<(at + 4096)])
+        }
+        #expect(opened + refused == 120)
+        #expect(opened > 0, "no mutated container opened: the mutations are too coarse to test the walk")
+        #expect(clock.now - start < .seconds(180))
     }
 
     @Test("Partition maps: a GPT entry past the disk is a notice; an APM declaring a billion entries is capped")

@@ -5,18 +5,20 @@
 #
 #   scripts/containers/make-containers.sh SRC_DIR OUT_DIR NAME [formats...]
 #
-# Formats (default: all whose tool is installed): zip tar.gz tar.xz tar.zst cab 7z pkg cpio iso; also tar
+# Formats (default: all whose tool is installed): zip tar.gz tar.xz tar.zst cab 7z pkg cpio iso rar; also tar
 #   cab   gcab -c -z (MSZIP), members stored with their relative paths
 #   7z    7z a (LZMA2)
 #   pkg   a flat macOS installer package: xar holding NAME.pkg/PackageInfo and NAME.pkg/Payload,
 #         the Payload a gzip'd odc cpio of the folder, as pkgbuild writes it (bsdtar for both)
 #   cpio  bsdtar --format cpio (odc); iso: bsdtar --format iso9660 (Rock Ridge names)
 #   zip, tar.*: bsdtar (zip deflate; tar with gzip/xz/zstd)
+#   rar   RAR 5.0, stored (scripts/containers/make_rar5.py: rar itself is not free software)
 # Prints one line per container written; a format whose tool is missing is reported and skipped.
 set -euo pipefail
 src=$1; out=$2; name=$3; shift 3
 formats=("$@")
-[ ${#formats[@]} -gt 0 ] || formats=(zip tar.gz tar.xz tar.zst cab 7z pkg cpio iso)
+[ ${#formats[@]} -gt 0 ] || formats=(zip tar.gz tar.xz tar.zst cab 7z pkg cpio iso rar)
+here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 have() { command -v "$1" >/dev/null 2>&1; }
@@ -48,6 +50,8 @@ for f in "${formats[@]}"; do
         printf '<?xml version="1.0" encoding="utf-8"?>\n<installer-gui-script minSpecVersion="1"><pkg-ref id="com.example.%s">#%s.pkg</pkg-ref></installer-gui-script>\n' "$name" "$name" > "$work/Distribution"
         (cd "$work" && bsdtar --format xar -cf "$target" Distribution "$name.pkg")
         rm -rf "$work" ;;
+    rar) have python3 || { echo "skip $f: python3 missing" >&2; continue; }
+        python3 "$here/make_rar5.py" "$src" "$target" ;;
     *) echo "unknown format $f" >&2; exit 2 ;;
     esac
     echo "$target"

@@ -17,6 +17,9 @@ Each file attacks one defence; the tests say which report each must get:
   lying-size.zip      a stored member whose central directory claims 10x its size
   lying-size.tar      a tar header claiming more bytes than the archive holds
   big-member.tar      one 3 MiB member (for a small per-member cap)
+  truncated.rar       a stored RAR 5 archive (make_rar5.py) cut inside its last, largest member app/z.bin
+  lying-size.rar      app/z.bin's RAR 5 file header claiming ten times the bytes the archive holds
+  bad-crc.rar         app/z.bin's RAR 5 file header with a wrong header CRC
 """
 import io, os, random, shutil, struct, subprocess, sys, tarfile, tempfile, zipfile
 
@@ -139,6 +142,17 @@ with tarfile.open(path("big-member.tar"), "w") as t:
     info = tarfile.TarInfo("small.txt")
     info.size = len(small)
     t.addfile(info, io.BytesIO(small))
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import make_rar5  # noqa: E402
+
+with tempfile.TemporaryDirectory() as t:
+    os.makedirs(os.path.join(t, "app"))
+    for name, size in (("a.bin", 3000), ("b.bin", 10), ("z.bin", 40000)):  # the largest, damaged, last
+        with open(os.path.join(t, "app", name), "wb") as f:
+            f.write(rand(size))
+    for kind in ("truncated", "lying-size", "bad-crc"):
+        make_rar5.write(t, path(kind + ".rar"), kind)
 
 for n in sorted(os.listdir(out)):
     print(path(n))

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Seeds the udif or partitions fuzz corpus (fuzz/run.sh): small HFS+/HFSX volumes from a generated
-# tree, as UDIF images (udif) or as the first 64 KiB of raw bare/GPT disks (partitions).
+# tree, as UDIF images (udif) or as the first 64 KiB of raw bare/GPT disks and of a bare APFS
+# container (partitions).
 #   scripts/dmg/seed-corpus.sh udif|partitions OUTDIR
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -24,6 +25,8 @@ if [ "$target" = udif ]; then
         done
     done
 else
+    python3 "$here/make_apfs.py" "$tmp/src" "$tmp/apfs.img"
+    head -c 65536 "$tmp/apfs.img" >"$out/bare-apfs.img"
     python3 -c "
 import sys; sys.path.insert(0, '$here')
 import make_udif
