@@ -176,13 +176,18 @@ extension Console {
             guard let id = parameters.get("after").flatMap({ Int64($0) }), let key = parameters.get("key") else { return nil }
             return HostSearchCursor(key: String(key), hostID: id)
         }()
+        let firstField = field
         var field = field
         var hits = try await store.hostsByPrefix(HostPrefixQuery(field: field, prefix: query, after: cursor, limit: pageSize + 1))
-        if hits.isEmpty, cursor == nil, asked == .auto, field == .name {
-            field = .identifier
-            hits = try await store.hostsByPrefix(HostPrefixQuery(field: field, prefix: query, limit: pageSize + 1))
+        if hits.isEmpty, cursor == nil, asked == .auto {
+            // Detected, not chosen: try the other fields (an address-like text may be a name), then a substring.
+            for other in [HostSearchField.name, .identifier] where other != firstField && hits.isEmpty {
+                field = other
+                hits = try await store.hostsByPrefix(HostPrefixQuery(field: field, prefix: query, limit: pageSize + 1))
+            }
             if hits.isEmpty {
-                values["searchNote"] = "No host name or identifier starts with “\(query)”. "
+                let tried = firstField == .address ? "No address, host name or identifier" : "No host name or identifier"
+                values["searchNote"] = "\(tried) starts with “\(query)”. "
                 try await containsSearch(query, afterID: 0, into: &values, now: now)
                 return
             }
