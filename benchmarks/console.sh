@@ -2,7 +2,9 @@
 # Web console benchmark: `vigil serve` (release build) over a SQLite store seeded with N hosts and
 # N x M inventory rows (benchmarks/console_seed.py, direct bulk SQL), measured with wrk from Debian
 # through a signed-in session cookie. Prints wrk's latency distribution (p50, p90, p99) for the
-# overview, the first host page, a host page deep in the list (keyset), a host-name search and a
+# overview, the first host page, a host page deep in the list (keyset), every kind of search the
+# hosts page offers (host-name prefix, identifier prefix, address prefix, a substring search, which
+# reads bounded slices of hosts, exact file path, file name, SHA-256, the verdict filter) and a
 # host's page. Target: p99 under 200 ms.
 #
 #   benchmarks/console.sh [--hosts N] [--files-per-host M] [--duration 20s] [--connections 4] [--keep DIR]
@@ -76,8 +78,22 @@ curl -s -b "$JAR" -c "$JAR" -o /dev/null --data-urlencode "csrf=$CSRF" --data-ur
 SESSION=$(awk '$6 == "vigil_session" {print $7}' "$JAR")
 [ -n "$SESSION" ] || { echo "sign-in failed" >&2; exit 1; }
 
-printf '%-34s %10s %10s %10s %10s %8s\n' page requests p50 p90 p99 errors
-for page in "/" "/hosts" "/hosts?after=$((HOSTS / 2))" "/hosts?q=ws-0999" "/hosts/$((HOSTS / 2))"; do
+KNOWN=7986bbaee8940da11ce089383521ab420c443ab7b15ed42aed91fd31ce833896
+MID=$((HOSTS / 2))
+PAGES=(
+    "/" "/hosts" "/hosts?after=$MID"
+    "/hosts?q=ws-0999"                                  # host-name prefix (index range)
+    "/hosts?in=identifier&q=machine-00999"              # identifier prefix
+    "/hosts?q=10.$(((MID >> 16) & 255)).$(((MID >> 8) & 255))."  # address prefix
+    "/hosts?in=contains&q=0999"                         # substring: bounded slices of host rows on SQLite
+    "/hosts?q=/opt/app/lib/component-0042.so"           # exact path (on every host: first page)
+    "/hosts?in=filename&q=component-0042.so"            # file name
+    "/hosts?q=$KNOWN"                                   # SHA-256 (one host in 100)
+    "/hosts?verdict=clean&after=$MID"                   # verdict filter, keyset
+    "/hosts/$MID"
+)
+printf '%-52s %10s %10s %10s %10s %8s\n' page requests p50 p90 p99 errors
+for page in "${PAGES[@]}"; do
     status=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: vigil_session=$SESSION" "$BASE$page")
     [ "$status" = 200 ] || { echo "$page answered $status" >&2; exit 1; }
     wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -H "Cookie: vigil_session=$SESSION" "$BASE$page" >"$OUT/wrk.txt"
@@ -85,5 +101,5 @@ for page in "/" "/hosts" "/hosts?after=$((HOSTS / 2))" "/hosts?q=ws-0999" "/host
         /^ +50%/ {p50=$2} /^ +90%/ {p90=$2} /^ +99%/ {p99=$2}
         /requests in/ {n=$1}
         /Non-2xx/ {errors=$4}
-        END {printf "%-34s %10s %10s %10s %10s %8s\n", page, n, p50, p90, p99, errors + 0}' "$OUT/wrk.txt"
+        END {printf "%-52s %10s %10s %10s %10s %8s\n", page, n, p50, p90, p99, errors + 0}' "$OUT/wrk.txt"
 done

@@ -24,6 +24,9 @@ public struct ConsoleConfiguration: Sendable {
     public var maxFormBody = 64 << 10
     /// Rows per hosts page.
     public var pageSize = 50
+    /// Host rows a substring search reads per page where the store has no index for it (SQLite; see
+    /// docs/console.md, "Search"). The page says when a search was narrowed to them.
+    public var substringScanRows = ConsoleSearchLimits.substringScanRows
     /// How long the overview reuses its verdict counts and chart data (seconds; 0 reads them every time).
     /// Grouping 100,000 verdict changes costs about 90 ms, so a busy overview does it once a minute.
     public var verdictSummaryLifetime: TimeInterval = 60

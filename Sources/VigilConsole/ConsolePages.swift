@@ -47,65 +47,81 @@ extension Console {
 
     // MARK: Hosts
 
+    /// The kinds of search the hosts page offers (docs/console.md, "Search"). Each is answered by
+    /// a range of an index; `contains` reads host rows in bounded slices where no index can help.
     enum SearchKind: String, CaseIterable {
-        case auto, host, file, hash
+        case auto, name, identifier, address, contains, file, filename, hash
         var label: String {
             switch self {
             case .auto: "Anything (detect)"
-            case .host: "Host name, identifier, address"
-            case .file: "File path or name"
+            case .name: "Host name starts with"
+            case .identifier: "Identifier starts with"
+            case .address: "Address starts with"
+            case .contains: "Name or identifier contains"
+            case .file: "File path (exact)"
+            case .filename: "File name"
             case .hash: "SHA-256, SHA-1 or MD5"
             }
         }
     }
 
+    /// The kind `auto` stands for: a hash by its length, a path when it has a slash, an address
+    /// when it looks like the start of an IPv4 or IPv6 address, else a host name.
+    static func detectKind(_ query: String) -> SearchKind {
+        if hashKind(query) != nil { return .hash }
+        if query.contains("/") || query.contains("\\") { return .file }
+        let v4 = query.unicodeScalars.allSatisfy { ("0"..."9").contains($0) || $0 == "." } && query.contains(".")
+        let v6 = query.contains(":") && query.unicodeScalars.allSatisfy { $0.properties.isASCIIHexDigit || $0 == ":" || $0 == "." }
+        return v4 || v6 ? .address : .name
+    }
+
+    /// A request's query parameters by name (decoded).
+    struct QueryLookup {
+        let lookup: (String) -> String?
+        func get(_ name: String) -> String? { lookup(name) }
+    }
+
     func hostsPage(_ visit: Visit) async throws -> Response {
-        let parameters = visit.request.uri.queryParameters
+        let rawParameters = visit.request.uri.queryParameters
+        let parameters = QueryLookup { rawParameters.get($0).map { String($0) } }
         let query = String((parameters.get("q") ?? "").trimmingCharacters(in: .whitespaces).prefix(4096))
-        var kind = SearchKind(rawValue: parameters.get("in") ?? "auto") ?? .auto
-        if kind == .auto {
-            if Self.hashKind(query) != nil {
-                kind = .hash
-            } else if query.contains("/") || query.contains("\\") {
-                kind = .file
-            } else {
-                kind = .host
-            }
-        }
+        let asked = SearchKind(rawValue: parameters.get("in") ?? "auto") ?? .auto
+        let kind = asked == .auto && !query.isEmpty ? Self.detectKind(query) : asked
         let now = Date()
         var values: [String: Any] = [
             "query": query,
-            "kinds": SearchKind.allCases.map { ["value": $0.rawValue, "label": $0.label, "selected": $0.rawValue == (parameters.get("in") ?? "auto")] as [String: Any] },
+            "kinds": SearchKind.allCases.map { ["value": $0.rawValue, "label": $0.label, "selected": $0 == asked] as [String: Any] },
         ]
-        let cap = configuration.pageSize * 4
+        let pageSize = configuration.pageSize
         let verdictFilter = parameters.get("verdict").flatMap { VerdictState(rawValue: String($0)) }
         values["verdictOptions"] = [["value": "", "label": "Any verdict", "selected": verdictFilter == nil] as [String: Any]]
             + Self.verdictStates.map { ["value": $0.rawValue, "label": $0.rawValue, "selected": $0 == verdictFilter] as [String: Any] }
+        let afterID = parameters.get("after").flatMap { Int64($0) }
         if let verdictFilter, query.isEmpty {
-            // Hosts with this verdict, by host name (offset pages: the store lists verdicts by name).
-            let offset = max(0, min(parameters.get("offset").flatMap { Int($0) } ?? 0, 10_000_000))
-            let records: [HostVerdictRecord]
+            // Hosts with this verdict, in host id order: keyset pages over the verdict-state index.
+            var ids: [Int64] = []
             do {
-                records = try await store.verdicts(state: verdictFilter, limit: configuration.pageSize + 1, offset: offset)
+                ids = try await store.hostIDs(verdict: verdictFilter, afterID: afterID, limit: pageSize + 1)
             } catch {
                 values["problem"] = "Verdicts cannot be read from the store: \(error)"
-                records = []
             }
-            var rows: [[String: Any]] = []
-            for record in records.prefix(configuration.pageSize) {
-                guard let host = try await store.host(id: record.hostID) else { continue }
-                var row = Self.hostRow(host, now: now)
-                row["verdict"] = record.verdict.state.rawValue
-                rows.append(row)
-            }
-            var hostRows: [String: Any] = ["hosts": rows]
-            if records.count > configuration.pageSize {
-                hostRows["next"] = "/hosts?verdict=\(verdictFilter.rawValue)&offset=\(offset + configuration.pageSize)"
-            }
-            values["hostRows"] = hostRows
-            values["searchNote"] = "Hosts whose verdict is \(verdictFilter.rawValue)."
+            let shown = Array(ids.prefix(pageSize))
+            var hosts: [HostRecord] = []
+            for id in shown { if let host = try await store.host(id: id) { hosts.append(host) } }
+            var next: String?
+            if ids.count > pageSize, let last = shown.last { next = "/hosts?verdict=\(verdictFilter.rawValue)&after=\(last)" }
+            values["hostRows"] = hostRows(hosts, states: Dictionary(uniqueKeysWithValues: hosts.map { ($0.id, verdictFilter) }), next: next, now: now)
+            values["searchNote"] = "Hosts whose verdict is \(verdictFilter.rawValue), by host id."
             return render(visit, "hosts", title: "Hosts", active: "hosts", values)
         }
+        if query.isEmpty {
+            let page = try await store.hostPage(HostPageQuery(afterID: afterID, limit: pageSize + 1))
+            let shown = Array(page.prefix(pageSize))
+            let next = page.count > pageSize ? shown.last.map { "/hosts?after=\($0.id)" } : nil
+            values["hostRows"] = hostRows(shown, states: try await verdictStates(shown, &values), next: next, now: now)
+            return render(visit, "hosts", title: "Hosts", active: "hosts", values)
+        }
+        let q = Self.queryEscape(query)
         switch kind {
         case .hash:
             guard let (digestKind, digest) = Self.hashKind(query) else {
@@ -113,50 +129,164 @@ extension Console {
                 values["fileRows"] = ["files": [Any]()]
                 break
             }
-            let hits = try await lookup(digestKind, digest)
-            values["fileRows"] = ["files": hits.prefix(cap).map { Self.fileRow($0, now: now) }]
-            values["searchNote"] = "\(hits.count) stored files with this \(digestKind.rawValue). "
-                + (hits.count > cap ? "The first \(cap) are shown; the hash page lists them all." : "")
+            let (rows, next) = try await inventoryRows(Self.inventoryMatch(digestKind, digest), parameters: parameters, link: "/hosts?in=hash&q=\(q)", now: now)
+            values["fileRows"] = Self.fileRowsValue(rows, next: next)
+            values["searchNote"] = Self.fileNote(count: rows.count, more: next != nil, parameters: parameters,
+                                                 what: "stored files with this \(digestKind.rawValue.uppercased())")
         case .file:
+            let (rows, next) = try await inventoryRows(InventoryMatch.path(query), parameters: parameters, link: "/hosts?in=file&q=\(q)", now: now)
+            if rows.isEmpty, parameters.get("afterHost") == nil {
+                // No file at exactly this path: the files with its base name, as a file-name search.
+                let name = FleetPathName.name(of: query)
+                let (byName, nextByName) = name.isEmpty ? ([], nil)
+                    : try await inventoryRows(InventoryMatch.name(name), parameters: parameters, link: "/hosts?in=filename&q=\(Self.queryEscape(name))", now: now)
+                values["fileRows"] = Self.fileRowsValue(byName, next: nextByName)
+                values["searchNote"] = "No stored file at exactly this path. "
+                    + Self.fileNote(count: byName.count, more: nextByName != nil, parameters: parameters, what: "stored files named \(name)")
+            } else {
+                values["fileRows"] = Self.fileRowsValue(rows, next: next)
+                values["searchNote"] = Self.fileNote(count: rows.count, more: next != nil, parameters: parameters,
+                                                     what: "stored files at exactly this path")
+            }
+        case .filename:
             let name = FleetPathName.name(of: query)
-            let hits = name.isEmpty ? [] : try await store.inventory(names: [name])
-            let exact = hits.filter { $0.file.path == query }
-            let shown = exact.isEmpty ? hits : exact
-            values["fileRows"] = ["files": shown.prefix(cap).map { Self.fileRow($0, now: now) }]
-            values["searchNote"] = exact.isEmpty
-                ? "\(hits.count) stored files named \(name) (no file at exactly this path)."
-                : "\(exact.count) hosts hold a file at exactly this path."
-        case .host, .auto:
-            let after = parameters.get("after").flatMap { Int64($0) }
-            let page = try await store.hostPage(HostPageQuery(search: query.isEmpty ? nil : query, afterID: after, limit: configuration.pageSize + 1))
-            let shown = Array(page.prefix(configuration.pageSize))
-            var states: [Int64: VerdictState] = [:]
-            do {
-                states = try await store.verdictStates(hostIDs: shown.map(\.id))
-            } catch {
-                values["searchNote"] = "Verdicts cannot be read from the store: \(error)"
-            }
-            let hostRows: [[String: Any]] = shown.map { host in
-                var row = Self.hostRow(host, now: now)
-                if let state = states[host.id] { row["verdict"] = state.rawValue }
-                return row
-            }
-            var rows: [String: Any] = ["hosts": hostRows]
-            if page.count > configuration.pageSize, let last = shown.last {
-                var next = "/hosts?after=\(last.id)"
-                if !query.isEmpty { next += "&in=host&q=" + Self.queryEscape(query) }
-                rows["next"] = next
-            }
-            values["hostRows"] = rows
+            let (rows, next) = try await inventoryRows(InventoryMatch.name(name), parameters: parameters, link: "/hosts?in=filename&q=\(q)", now: now)
+            values["fileRows"] = Self.fileRowsValue(rows, next: next)
+            values["searchNote"] = Self.fileNote(count: rows.count, more: next != nil, parameters: parameters, what: "stored files named \(name)")
+        case .contains:
+            try await containsSearch(query, afterID: afterID ?? 0, into: &values, now: now)
+        case .name, .identifier, .address, .auto:
+            let field: HostSearchField = kind == .identifier ? .identifier : kind == .address ? .address : .name
+            try await prefixSearch(query, field: field, asked: asked, parameters: parameters, into: &values, now: now)
         }
         return render(visit, "hosts", title: "Hosts", active: "hosts", values)
     }
 
-    func lookup(_ kind: IndicatorKind, _ digest: String) async throws -> [InventoryHit] {
+    /// A prefix search of one field, in key order. In `auto` mode a name that matches no host name
+    /// is tried as the start of an identifier, then as a substring (bounded), and the note says so.
+    private func prefixSearch(_ query: String, field: HostSearchField, asked: SearchKind, parameters: QueryLookup,
+                              into values: inout [String: Any], now: Date) async throws {
+        let pageSize = configuration.pageSize
+        guard ConsoleSearchLimits.searchable(query) else {
+            values["hostRows"] = hostRows([], states: [:], next: nil, now: now)
+            values["searchNote"] = "No host can match: the search text is longer than \(ConsoleSearchLimits.maxTextBytes) bytes or contains a NUL character."
+            return
+        }
+        let cursor: HostSearchCursor? = {
+            guard let id = parameters.get("after").flatMap({ Int64($0) }), let key = parameters.get("key") else { return nil }
+            return HostSearchCursor(key: String(key), hostID: id)
+        }()
+        let firstField = field
+        var field = field
+        var hits = try await store.hostsByPrefix(HostPrefixQuery(field: field, prefix: query, after: cursor, limit: pageSize + 1))
+        if hits.isEmpty, cursor == nil, asked == .auto {
+            // Detected, not chosen: try the other fields (an address-like text may be a name), then a substring.
+            for other in [HostSearchField.name, .identifier] where other != firstField && hits.isEmpty {
+                field = other
+                hits = try await store.hostsByPrefix(HostPrefixQuery(field: field, prefix: query, limit: pageSize + 1))
+            }
+            if hits.isEmpty {
+                let tried = firstField == .address ? "No address, host name or identifier" : "No host name or identifier"
+                values["searchNote"] = "\(tried) starts with “\(query)”. "
+                try await containsSearch(query, afterID: 0, into: &values, now: now)
+                return
+            }
+        }
+        let shown = Array(hits.prefix(pageSize)).map(\.host)
+        var next: String?
+        if hits.count > pageSize, let last = hits.prefix(pageSize).last {
+            let kind: SearchKind = field == .identifier ? .identifier : field == .address ? .address : .name
+            next = "/hosts?in=\(kind.rawValue)&q=\(Self.queryEscape(query))&after=\(last.host.id)&key=\(Self.queryEscape(last.key))"
+        }
+        values["hostRows"] = hostRows(shown, states: try await verdictStates(shown, &values), next: next, now: now)
+        let what = field == .identifier ? "identifier" : field == .address ? "an address" : "name"
+        let subject = field == .address ? "Hosts with \(what) starting with “\(query)”" : "Hosts whose \(what) starts with “\(query)”"
+        let order = field == .address ? "by address" : "by \(what)"
+        values["searchNote"] = (values["searchNote"] as? String ?? "") + "\(subject), \(order)"
+            + (cursor == nil ? "" : ", continued") + (next == nil ? "." : "; more on the next page.")
+        if field != .address {
+            values["alsoLinks"] = [["href": "/hosts?in=contains&q=\(Self.queryEscape(query))",
+                                    "label": "Search host names and identifiers containing “\(query)” anywhere"]]
+        }
+    }
+
+    /// Hosts whose name or identifier contains the text: from an index where the store has one,
+    /// else slices of host rows; the note says which hosts were searched and links to the rest.
+    private func containsSearch(_ query: String, afterID: Int64, into values: inout [String: Any], now: Date) async throws {
+        let page = try await store.hostsContaining(HostSubstringQuery(text: query, afterID: afterID, limit: configuration.pageSize, scanLimit: configuration.substringScanRows))
+        var next: String?
+        if let resume = page.resumeAfter { next = "/hosts?in=contains&q=\(Self.queryEscape(query))&after=\(resume)" }
+        values["hostRows"] = hostRows(page.hosts, states: try await verdictStates(page.hosts, &values), next: next, now: now)
+        var note = (values["searchNote"] as? String ?? "") + "Hosts whose name or identifier contains “\(query)”"
+        let from = afterID > 0 ? " after host id \(afterID)" : ""
+        if page.indexed {
+            note += from.isEmpty ? " (every host searched, by trigram index)." : "\(from) (by trigram index)."
+            if next != nil { note += " More on the next page." }
+        } else if let resume = page.resumeAfter {
+            note += ". Search narrowed: these are the matches among the \(page.scanned) hosts\(from) up to host id \(resume); "
+                + "the hosts after it have not been searched yet (next page). Type the start of the name for a complete, indexed search."
+        } else {
+            note += from.isEmpty ? " (every host searched)." : " (every host\(from) searched)."
+        }
+        values["searchNote"] = note
+    }
+
+    private func verdictStates(_ hosts: [HostRecord], _ values: inout [String: Any]) async throws -> [Int64: VerdictState] {
+        do {
+            return try await store.verdictStates(hostIDs: hosts.map(\.id))
+        } catch {
+            values["problem"] = "Verdicts cannot be read from the store: \(error)"
+            return [:]
+        }
+    }
+
+    private func hostRows(_ hosts: [HostRecord], states: [Int64: VerdictState], next: String?, now: Date) -> [String: Any] {
+        var rows: [String: Any] = ["hosts": hosts.map { host in
+            var row = Self.hostRow(host, now: now)
+            if let state = states[host.id] { row["verdict"] = state.rawValue }
+            return row
+        }]
+        if let next { rows["next"] = next }
+        return rows
+    }
+
+    /// One page of inventory rows and the link to the next (cursor `afterPath`, `afterHost`).
+    private func inventoryRows(_ match: InventoryMatch, parameters: QueryLookup, link: String,
+                               now: Date) async throws -> ([[String: Any]], String?) {
+        let pageSize = configuration.pageSize * 4
+        let cursor: InventoryCursor? = {
+            guard let path = parameters.get("afterPath").flatMap({ Int64($0) }), let host = parameters.get("afterHost").flatMap({ Int64($0) })
+            else { return nil }
+            return InventoryCursor(pathID: path, hostID: host)
+        }()
+        let hits = try await store.inventoryPage(InventoryPageQuery(match: match, after: cursor, limit: pageSize + 1))
+        let shown = hits.prefix(pageSize)
+        var next: String?
+        if hits.count > pageSize, let last = shown.last {
+            next = "\(link)&afterPath=\(last.cursor.pathID)&afterHost=\(last.cursor.hostID)"
+        }
+        return (shown.map { Self.fileRow($0.hit, now: now) }, next)
+    }
+
+    static func fileRowsValue(_ rows: [[String: Any]], next: String?) -> [String: Any] {
+        var value: [String: Any] = ["files": rows]
+        if let next { value["next"] = next }
+        return value
+    }
+
+    static func fileNote(count: Int, more: Bool, parameters: QueryLookup, what: String) -> String {
+        let continued = parameters.get("afterHost") != nil
+        if !more && !continued { return "\(count) \(what)." }
+        return "\(count) \(what)" + (continued ? " (continued)" : "") + (more ? "; more on the next page." : "; the last page.")
+    }
+
+    /// What an inventory page looks for, for a digest `hashKind` accepted.
+    static func inventoryMatch(_ kind: IndicatorKind, _ digest: String) -> InventoryMatch {
+        let bytes = FleetHex.decode(digest, bytes: digest.utf8.count / 2) ?? Data()
         switch kind {
-        case .md5: try await store.inventory(md5: [FleetHex.decode(digest, bytes: 16)!])
-        case .sha1: try await store.inventory(sha1: [FleetHex.decode(digest, bytes: 20)!])
-        default: try await store.inventory(sha256: [FleetHex.decode(digest, bytes: 32)!])
+        case .md5: return .md5(bytes)
+        case .sha1: return .sha1(bytes)
+        default: return .sha256(bytes)
         }
     }
 
@@ -210,7 +340,10 @@ extension Console {
         guard let (kind, digest) = visit.context.parameters.get("digest").flatMap(Self.hashKind) else {
             return errorPage(visit, .notFound, "Not a hash", "A hash is 32 (MD5), 40 (SHA-1) or 64 (SHA-256) hexadecimal digits.")
         }
-        let hits = try await lookup(kind, digest)
+        // The first `cap` rows, one range of the digest's index (a common library's digest is on every host).
+        let cap = 500
+        let page = try await store.inventoryPage(InventoryPageQuery(match: Self.inventoryMatch(kind, digest), limit: cap + 1))
+        let hits = page.map(\.hit)
         let snapshot = try await server.indicators.current()
         var values: [String: Any] = ["kind": kind.rawValue.uppercased(), "digest": digest]
         if let indicator = snapshot.indicators.lookup(kind, digest) {
@@ -222,12 +355,15 @@ extension Console {
                 },
             ] as [String: Any]
         }
-        let cap = 1000
         values["hits"] = hits.prefix(cap).map {
             ["hostID": $0.hostID, "hostname": $0.hostname, "path": $0.file.path, "size": $0.file.size, "signer": $0.file.signer ?? "",
              "firstSeen": Self.timestamp($0.firstSeen), "lastSeen": Self.timestamp($0.lastSeen)] as [String: Any]
         }
-        if hits.count > cap { values["truncated"] = cap }
+        if hits.count > cap {
+            values["truncated"] = cap
+            let last = page[cap - 1].cursor
+            values["more"] = "/hosts?in=hash&q=\(digest)&afterPath=\(last.pathID)&afterHost=\(last.hostID)"
+        }
         return render(visit, "hash", title: "\(kind.rawValue.uppercased()) \(digest.prefix(12))…", active: "hosts", values)
     }
 

@@ -173,6 +173,7 @@ enum ConsoleTemplates {
         </table>
         {{#next}}<p class="pager"><a class="button" href="{{.}}">Next page →</a></p>{{/next}}
         {{/hostRows}}
+        {{#alsoLinks}}<p class="pager"><a href="{{href}}">{{label}}</a></p>{{/alsoLinks}}
         {{#fileRows}}
         <table>
           <thead><tr><th>Host</th><th>Path</th><th>SHA-256</th><th class="n">Size</th><th>Last seen</th></tr></thead>
@@ -184,6 +185,7 @@ enum ConsoleTemplates {
           {{^files}}<tr><td colspan="5" class="empty">No stored file matches.</td></tr>{{/files}}
           </tbody>
         </table>
+        {{#next}}<p class="pager"><a class="button" href="{{.}}">Next page →</a></p>{{/next}}
         {{/fileRows}}
         {{> footer}}
         """
@@ -302,7 +304,8 @@ enum ConsoleTemplates {
             {{^hits}}<tr><td colspan="6" class="empty">No stored inventory holds a file with this digest.</td></tr>{{/hits}}
             </tbody>
           </table>
-          {{#truncated}}<p class="muted">Only the first {{.}} hosts are shown.</p>{{/truncated}}
+          {{#truncated}}<p class="muted">Only the first {{.}} files are shown here.</p>{{/truncated}}
+          {{#more}}<p class="pager"><a class="button" href="{{.}}">The rest, page by page →</a></p>{{/more}}
         </section>
         {{> footer}}
         """

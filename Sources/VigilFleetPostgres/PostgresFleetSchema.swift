@@ -298,5 +298,6 @@ public enum PostgresFleetSchema {
             "CREATE INDEX verdict_change_at ON verdict_change (at)",
         ]),
         consoleMarks,
+        consoleSearch,
     ]
 }

@@ -268,6 +268,8 @@ public enum SQLiteFleetSchema {
                 """)
         }
         migrator.registerMigration("v4-console-marks", migrate: consoleMarks)
+        // Issue 14 follow-up: indexed host search (docs/console.md, "Search").
+        migrator.registerMigration("v5-console-search", migrate: SQLiteFleetStore.consoleSearch)
         return migrator
     }()
 }

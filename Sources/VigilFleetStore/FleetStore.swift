@@ -145,6 +145,17 @@ public protocol FleetStore: Sendable {
     func verdictChangeTallies(since: Date) async throws -> [VerdictChangeTally]
     /// The verdict states of these hosts (hosts without a verdict are left out).
     func verdictStates(hostIDs: [Int64]) async throws -> [Int64: VerdictState]
+    /// Hosts whose name, identifier or an address starts with a prefix, in key order (an index range;
+    /// docs/console.md, "Search").
+    func hostsByPrefix(_ query: HostPrefixQuery) async throws -> [HostSearchHit]
+    /// Hosts whose name or identifier contains a text, in host id order: from an index where the
+    /// store has one, else from a bounded scan of host rows that says where it stopped.
+    func hostsContaining(_ query: HostSubstringQuery) async throws -> HostSubstringPage
+    /// One page of the inventory rows with a digest, at a path or with a base name (an index range).
+    func inventoryPage(_ query: InventoryPageQuery) async throws -> [InventoryPageHit]
+    /// Ids of the hosts whose current verdict has this state, in host id order after `afterID`
+    /// (keyset pages over the verdict-state index).
+    func hostIDs(verdict state: VerdictState, afterID: Int64?, limit: Int) async throws -> [Int64]
 
     // MARK: Network evidence and the contact index (docs/verdicts.md)
 

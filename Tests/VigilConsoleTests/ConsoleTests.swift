@@ -238,7 +238,7 @@ struct ConsoleTests {
             let byHash = text(try await viewer.get(client, "/hosts?q=\(known3CXSHA256.uppercased())"))
             #expect(byHash.contains(">ws-4</a>") && !byHash.contains(">ws-3</a>"))
             let byPath = text(try await viewer.get(client, "/hosts?q=%2Fopt%2F3cx%2Fffmpeg.dll"))
-            #expect(byPath.contains("7 hosts hold a file at exactly this path"))
+            #expect(byPath.contains("7 stored files at exactly this path."))
             // The hash page: the host holding it, with the indicator's provenance from the built-in set.
             let hash = text(try await viewer.get(client, "/hash/\(known3CXSHA256)"))
             #expect(hash.contains(">ws-4</a>") && hash.contains("known bad"))

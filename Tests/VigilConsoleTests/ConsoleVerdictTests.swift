@@ -87,13 +87,13 @@ struct ConsoleVerdictTests {
             #expect(overview.contains(": 1 unknown-activity</title>") && overview.contains(": 1 active</title>"))
             #expect(overview.contains(": 3 clean</title>"))
 
-            // The verdict column and filter of the host list; pages of 2 by offset.
+            // The verdict column and filter of the host list; keyset pages of 2 in host id order.
             let all = text(try await viewer.get(client, "/hosts"))
             #expect(all.contains(#"<span class="verdict verdict-active">active</span>"#))
             let clean = text(try await viewer.get(client, "/hosts?verdict=clean"))
             #expect(clean.contains(">pc-1</a>") && clean.contains(">pc-2</a>") && !clean.contains(">pc-3</a>") && !clean.contains(">pc-0</a>"))
-            #expect(clean.contains(#"href="/hosts?verdict=clean&amp;offset=2""#))
-            let second = text(try await viewer.get(client, "/hosts?verdict=clean&offset=2"))
+            #expect(clean.contains(#"href="/hosts?verdict=clean&amp;after=\#(ids[2])""#))
+            let second = text(try await viewer.get(client, "/hosts?verdict=clean&after=\(ids[2])"))
             #expect(second.contains(">pc-3</a>") && !second.contains(">pc-1</a>"))
             let active = text(try await viewer.get(client, "/hosts?verdict=active"))
             #expect(active.contains(">pc-0</a>") && !active.contains(">pc-1</a>"))

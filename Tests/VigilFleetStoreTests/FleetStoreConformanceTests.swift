@@ -172,7 +172,7 @@ enum StoreCase: String, CaseIterable, Sendable, CustomTestStringConvertible {
          bulkLookup, hostileBatch, findingsFirstLastSeen, feedsAndGeneration, usersAndTokens, migrationsTwice, concurrentBatches,
          consoleSessionsAndAudit, consoleQueries, contactMerge, networkReportIdempotent, contactNameSuffix, contactServerRanges,
          contactPruning, logCursors, networkEvidenceMerge, hostileNetworkReport, verdictHistory, consoleFindingMarks, consoleUserManagement,
-         consoleVerdictCounts
+         consoleVerdictCounts, consoleSearch
 
     var testDescription: String { rawValue }
 
@@ -205,6 +205,7 @@ enum StoreCase: String, CaseIterable, Sendable, CustomTestStringConvertible {
         case .consoleFindingMarks: try await Cases.consoleFindingMarks(store)
         case .consoleUserManagement: try await Cases.consoleUserManagement(store)
         case .consoleVerdictCounts: try await Cases.consoleVerdictCounts(store)
+        case .consoleSearch: try await Cases.consoleSearch(store)
         }
     }
 }
