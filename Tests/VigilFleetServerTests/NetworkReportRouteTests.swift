@@ -34,12 +34,12 @@ func gzipReport(_ r: NetworkReport) throws -> ByteBuffer {
     ByteBuffer(bytes: try gzip(try FleetJSON.encoder().encode(r)))
 }
 
-@Suite("Fleet server: network reports and the network retro-hunt")
+@Suite("Fleet server: network reports and the network retro-hunt, on SQLite and PostgreSQL")
 struct NetworkReportRouteTests {
-    @Test("an analyst's gzip report is applied once; a resend is a duplicate; the hook runs once")
-    func applyAndDuplicate() async throws {
+    @Test("an analyst's gzip report is applied once; a resend is a duplicate; the hook runs once", arguments: StoreBackend.allCases)
+    func applyAndDuplicate(_ backend: StoreBackend) async throws {
         let log = HookLog()
-        let fx = try await FleetFixture(networkEvidenceChanged: { change in await log.add(change); return 2 })
+        let fx = try await FleetFixture(networkEvidenceChanged: { change in await log.add(change); return 2 }, backend: backend)
         defer { Task { await fx.finish() } }
         let lease = DHCPLease(address: "10.1.0.20", mac: "00:11:22:33:44:55", hostName: "pc-20", start: reportTime, end: reportTime + 3600,
                               server: "10.1.0.1", evidenceFile: "dhcp.log", evidenceLine: 9)
@@ -69,9 +69,9 @@ struct NetworkReportRouteTests {
         #expect(try await fx.store.contactNames(matching: ["example.com"], limit: 10).first?.row.count == 4)
     }
 
-    @Test("viewers get 403, no token 401, a bad report 400 naming the problem, an oversized one 413")
-    func refusals() async throws {
-        let fx = try await FleetFixture { $0.limits.maxNetworkReportExpanded = 4_000 }
+    @Test("viewers get 403, no token 401, a bad report 400 naming the problem, an oversized one 413", arguments: StoreBackend.allCases)
+    func refusals(_ backend: StoreBackend) async throws {
+        let fx = try await FleetFixture({ $0.limits.maxNetworkReportExpanded = 4_000 }, backend: backend)
         defer { Task { await fx.finish() } }
         let good = networkReport(names: [ContactRow(day: reportDay, client: "10.1.0.20", name: "a.example", count: 1, firstSeen: reportTime,
                                                     lastSeen: reportTime, logs: ["dns"], evidenceFile: "dns.log", evidenceLine: 1)])
@@ -112,10 +112,11 @@ struct NetworkReportRouteTests {
         #expect(try await fx.store.contactCount() == 0)
     }
 
-    @Test("a domain and a CIDR published after a report was applied become evidence for the right client, without resending the report")
-    func retroHuntOfContactIndex() async throws {
+    @Test("a domain and a CIDR published after a report was applied become evidence for the right client, without resending the report",
+          arguments: StoreBackend.allCases)
+    func retroHuntOfContactIndex(_ backend: StoreBackend) async throws {
         let log = HookLog()
-        let fx = try await FleetFixture(networkEvidenceChanged: { change in await log.add(change); return 0 })
+        let fx = try await FleetFixture(networkEvidenceChanged: { change in await log.add(change); return 0 }, backend: backend)
         defer { Task { await fx.finish() } }
         let report = networkReport(
             "before-advisory",
