@@ -33,6 +33,7 @@ enum StoreBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
             return OpenedStore(store: store, connect: { try SQLiteFleetStore(path: path) }, drop: {})
         case .postgres:
             guard let base = Self.postgresURL else {
+                print("skipped the PostgreSQL case of \(Test.current?.displayName ?? Test.current?.name ?? "a test"): VIGIL_TEST_POSTGRES_URL is not set")
                 try Test.cancel("VIGIL_TEST_POSTGRES_URL is not set: the PostgreSQL case is skipped (scripts/test.sh starts a private server)")
             }
             let database = "vigil_v_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(20)

@@ -26,10 +26,11 @@ private func age(_ url: URL) throws {
     try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -3600)], ofItemAtPath: url.path)
 }
 
-@Suite("Log follower with the SQLite store", .serialized)
+@Suite("Log follower with the SQLite and PostgreSQL stores", .serialized)
 struct FollowerStoreTests {
-    @Test func rotatedAndLiveLogsAreReadOnceAndOnlyNewRecordsLater() async throws {
-        let work = try TestSupport.makeTemporaryDirectory("vigil-follow-sqlite")
+    @Test(arguments: StoreBackend.allCases)
+    func rotatedAndLiveLogsAreReadOnceAndOnlyNewRecordsLater(_ backend: StoreBackend) async throws {
+        let work = try TestSupport.makeTemporaryDirectory("vigil-follow-\(backend.rawValue)")
         defer { try? FileManager.default.removeItem(at: work) }
         let dir = work.appendingPathComponent("zeek")
         try TestSupport.write(try Logs.gzip(Logs.dnsHeader + Logs.dns(0..<200)), to: "dns.2023-03-29-09-00-00.log.gz", in: dir)
@@ -39,9 +40,9 @@ struct FollowerStoreTests {
         let whole = try Logs.gzip(Logs.dnsHeader + Logs.dns(0..<3000, tag: "-t"))
         try TestSupport.write(Array(whole.prefix(whole.count / 2)), to: "dns.2023-03-29-08-00-00.log.gz", in: dir)
         let log = DiagnosticLog()
-        let store = try SQLiteFleetStore(path: work.appendingPathComponent("fleet.sqlite").path)
-        try await store.migrate()
-        func follower() -> LogFollower {
+        let opened = try await backend.open(in: work)
+        let store = opened.store
+        func follower(_ store: any FleetStore) -> LogFollower {
             var c = LogFollowerConfiguration(directory: dir.path, sensor: "zeek1")
             c.settleSeconds = 0
             c.maxLinesPerReport = 37
@@ -50,7 +51,7 @@ struct FollowerStoreTests {
                 deliver: { _ = try await store.applyNetworkReport($0, receivedAt: Date()) }, indicators: { IndicatorSet() },
                 onDiagnostic: { log.add($0) })
         }
-        let f = follower()
+        let f = follower(store)
         try await f.poll()
         let cut = try #require(try await store.logCursors(source: dir.path).first { $0.path == dir.appendingPathComponent("dns.2023-03-29-08-00-00.log.gz").path })
         #expect(cut.finished)
@@ -74,12 +75,25 @@ struct FollowerStoreTests {
                 + (0..<readFromCut).map { i in ("zeek1 2023-03-29 10.1.0.\(i % 5 + 1) host\(i % 7)-t.example.test", 1) }, uniquingKeysWith: +)
         #expect(counts == expected)
 
-        // A restarted follower (new process) starts from the store's cursors and reads nothing again.
-        try await follower().poll()
-        #expect(try await exampleCounts(store) == expected)
-        let cursors = try await store.logCursors(source: dir.path)
-        #expect(cursors.contains { $0.path.hasSuffix("dns.2023-03-29-10-00-00.log") && $0.finished })
+        // A restarted server (a new process: a new connection to the store, a new follower) starts from
+        // the store's cursors and reads nothing again; records appended meanwhile are read once.
         try await store.close()
+        let restarted = try opened.connect()
+        try Logs.append(Logs.dns(350..<360), "dns.log", in: dir)
+        try await follower(restarted).poll()
+        let after = Dictionary(
+            (0..<360).map { i in ("zeek1 2023-03-29 10.1.0.\(i % 5 + 1) host\(i % 7).example.test", 1) }
+                + (400..<480).map { i in ("zeek1 2023-03-29 10.1.0.\(i % 5 + 1) host\(i % 7)-r.example.test", 1) }
+                + (0..<readFromCut).map { i in ("zeek1 2023-03-29 10.1.0.\(i % 5 + 1) host\(i % 7)-t.example.test", 1) }, uniquingKeysWith: +)
+        #expect(try await exampleCounts(restarted) == after)
+        let cursors = try await restarted.logCursors(source: dir.path)
+        #expect(cursors.contains { $0.path.hasSuffix("dns.2023-03-29-10-00-00.log") && $0.finished })
+        let live = try #require(cursors.first { $0.path == dir.appendingPathComponent("dns.log").path })
+        #expect(live.offset == Int64(try Data(contentsOf: dir.appendingPathComponent("dns.log")).count) && !live.finished)
+        // Cursors are listed in file-identity order (byte order) on both back ends.
+        #expect(cursors.map(\.fileIdentity) == cursors.map(\.fileIdentity).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+        try await restarted.close()
+        await opened.drop()
     }
 
     @Test(
