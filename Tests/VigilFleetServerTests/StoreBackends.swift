@@ -30,7 +30,7 @@ enum StoreBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
             let path = directory.appendingPathComponent("fleet.sqlite").path
             let store = try SQLiteFleetStore(path: path)
             try await store.migrate()
-            return OpenedStore(store: store, connect: { try SQLiteFleetStore(path: path) }, drop: {})
+            return OpenedStore(store: store, connect: { try SQLiteFleetStore(path: path) }, serveArguments: [], drop: {})
         case .postgres:
             guard let base = Self.postgresURL else {
                 print("skipped the PostgreSQL case of \(Test.current?.displayName ?? Test.current?.name ?? "a test"): VIGIL_TEST_POSTGRES_URL is not set")
@@ -49,7 +49,7 @@ enum StoreBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
                 try? await Self.admin(base, "DROP DATABASE \(database) WITH (FORCE)")
                 throw error
             }
-            return OpenedStore(store: store, connect: { try PostgresFleetStore(url: url) }, drop: {
+            return OpenedStore(store: store, connect: { try PostgresFleetStore(url: url) }, serveArguments: ["--database", url], drop: {
                 try? await Self.admin(base, "DROP DATABASE \(database) WITH (FORCE)")
             })
         }
@@ -74,6 +74,8 @@ struct OpenedStore: Sendable {
     let store: any FleetStore
     /// Another connection to the same data (what a restarted or second server process opens).
     let connect: @Sendable () throws -> any FleetStore
+    /// What `vigil serve --data-dir DIR` needs besides to use this store (`--database URL` for PostgreSQL).
+    let serveArguments: [String]
     /// Removes the PostgreSQL database (after the stores are closed); nothing for SQLite.
     let drop: @Sendable () async -> Void
 }

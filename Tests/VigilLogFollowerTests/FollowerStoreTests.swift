@@ -98,8 +98,9 @@ struct FollowerStoreTests {
 
     @Test(
         "vigil serve --logs killed with SIGKILL half-way and restarted ends with the counts of an uninterrupted run",
-        .enabled(if: TestSupport.vigilExecutable != nil, "the vigil executable is not built (swift build)"))
-    func killNineHalfWay() async throws {
+        .enabled(if: TestSupport.vigilExecutable != nil, "the vigil executable is not built (swift build)"),
+        arguments: StoreBackend.allCases)
+    func killNineHalfWay(_ backend: StoreBackend) async throws {
         let vigil = try #require(TestSupport.vigilExecutable)
         let work = try TestSupport.makeTemporaryDirectory("vigil-follow-kill")
         defer { try? FileManager.default.removeItem(at: work) }
@@ -123,57 +124,69 @@ struct FollowerStoreTests {
         try age(dir.appendingPathComponent("dns.2023-03-29-07-00-00.log.gz"))
 
         let args = ["--logs", dir.path + "=zeek1", "--logs-poll", "0.2", "--logs-max-lines", "3000"]
-        func done(_ store: SQLiteFleetStore) async throws -> Bool {
+        func done(_ store: any FleetStore) async throws -> Bool {
             let cursors = try await store.logCursors(source: dir.path)
             let live = try Data(contentsOf: dir.appendingPathComponent("dns.log")).count
             let rotations = ["dns.2023-03-29-08-00-00.log.gz", "dns.2023-03-29-09-00-00.log.gz", "dns.2023-03-29-10-00-00.log", "2023-03-28/dns.00:00:00-01:00:00.log.gz"]
             return rotations.allSatisfy { name in cursors.contains { $0.path == dir.appendingPathComponent(name).path && $0.finished } }
                 && cursors.contains { $0.path == dir.appendingPathComponent("dns.log").path && $0.offset == Int64(live) }
         }
-        func wait(_ dataDir: URL, until: (SQLiteFleetStore) async throws -> Bool) async throws {
+        func wait(_ opened: OpenedStore, until: (any FleetStore) async throws -> Bool) async throws {
             let deadline = Date().addingTimeInterval(600)
+            let store = try opened.connect()
             while Date() < deadline {
                 try await Task.sleep(for: .milliseconds(100))
-                guard FileManager.default.fileExists(atPath: dataDir.appendingPathComponent("fleet.sqlite").path) else { continue }
-                let store = try SQLiteFleetStore(path: dataDir.appendingPathComponent("fleet.sqlite").path)
-                let ok = (try? await until(store)) ?? false
-                try await store.close()
-                if ok { return }
+                if (try? await until(store)) ?? false {
+                    try await store.close()
+                    return
+                }
             }
+            try await store.close()
             Issue.record("timed out")
+        }
+        /// A migrated store for one server run (a SQLite file in its data folder, or a PostgreSQL database).
+        func prepare(_ dataDir: URL) async throws -> OpenedStore {
+            try FileManager.default.createDirectory(at: dataDir, withIntermediateDirectories: true)
+            let opened = try await backend.open(in: dataDir)
+            try await opened.store.close()
+            return opened
         }
 
         // The uninterrupted run.
         let cleanDir = work.appendingPathComponent("clean")
-        let clean = try FollowerServerProcess(vigil: vigil, dataDir: cleanDir, extra: args)
-        try await wait(cleanDir, until: done)
+        let cleanStore = try await prepare(cleanDir)
+        let clean = try FollowerServerProcess(vigil: vigil, dataDir: cleanDir, extra: args + cleanStore.serveArguments)
+        try await wait(cleanStore, until: done)
         clean.stop()
         #expect(clean.stderr().contains("dns.2023-03-29-07-00-00.log.gz"), "the garbled rotation is reported with its path")
 
         // Killed once a third of the reports are in, then restarted.
         let killedDir = work.appendingPathComponent("killed")
-        let first = try FollowerServerProcess(vigil: vigil, dataDir: killedDir, extra: args)
-        try await wait(killedDir) { store in
+        let killedStore = try await prepare(killedDir)
+        let first = try FollowerServerProcess(vigil: vigil, dataDir: killedDir, extra: args + killedStore.serveArguments)
+        try await wait(killedStore) { store in
             try await store.logCursors(source: dir.path).reduce(Int64(0)) { $0 + $1.lines } > Int64(expectedRecords / 3)
         }
         first.kill9()
-        let partial = try SQLiteFleetStore(path: killedDir.appendingPathComponent("fleet.sqlite").path)
+        let partial = try killedStore.connect()
         let before = try await exampleCounts(partial).values.reduce(0, +)
         try await partial.close()
         #expect(before > 0 && before < expectedRecords, "killed half-way: \(before) of \(expectedRecords)")
-        let second = try FollowerServerProcess(vigil: vigil, dataDir: killedDir, extra: args)
-        try await wait(killedDir, until: done)
+        let second = try FollowerServerProcess(vigil: vigil, dataDir: killedDir, extra: args + killedStore.serveArguments)
+        try await wait(killedStore, until: done)
         second.stop()
 
-        let a = try SQLiteFleetStore(path: cleanDir.appendingPathComponent("fleet.sqlite").path)
-        let b = try SQLiteFleetStore(path: killedDir.appendingPathComponent("fleet.sqlite").path)
+        let a = try cleanStore.connect()
+        let b = try killedStore.connect()
         let cleanCounts = try await exampleCounts(a)
         let killedCounts = try await exampleCounts(b)
         #expect(cleanCounts.values.reduce(0, +) == expectedRecords)
         #expect(killedCounts == cleanCounts, "neither double-counted nor skipped")
-        print("vigil serve --logs killed after \(before) of \(expectedRecords) records; after restart \(killedCounts.values.reduce(0, +))")
+        print("vigil serve --logs (\(backend.rawValue)) killed after \(before) of \(expectedRecords) records; after restart \(killedCounts.values.reduce(0, +))")
         try await a.close()
         try await b.close()
+        await cleanStore.drop()
+        await killedStore.drop()
     }
 }
 
