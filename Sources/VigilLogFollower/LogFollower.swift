@@ -393,7 +393,7 @@ public actor LogFollower {
         if shortened > 0 {
             self.report(Diagnostic(
                 kind: "log-follower", path: file,
-                message: "\(shortened) field(s) of lines \(lines) over the server's byte limits cut at a character boundary (control characters written \\xNN)"), key: nil)
+                message: "\(shortened) field(s) of lines \(lines) fitted to the server's limits: control characters written \\xNN, values over the byte limits cut at a character boundary"), key: nil)
         }
         let why: String
         do {

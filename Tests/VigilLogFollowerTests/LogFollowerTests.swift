@@ -288,6 +288,28 @@ import _VigilTestSupport
         #expect(await follower.currentCursors().first?.lines == 37)
     }
 
+    /// A hit whose URL is longer in bytes than the server stores is cut at a character boundary and
+    /// sent, with a diagnostic; before, the server's checks refused it and the follower left it out.
+    @Test func hitsLongerThanTheServerTakesAreCutNotLeftOut() async throws {
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = MemoryNetworkStore()
+        let log = DiagnosticLog()
+        let indicators = IndicatorSet([Indicator(kind: .urlPath, value: "/api/device_info.php", provenance: [Provenance(feed: "f", description: nil)])])
+        let uri = "/api/device_info.php?q=" + String(repeating: "\u{20AC}", count: 2_000)  // 6,023 bytes
+        let text = "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\thttp\n"
+            + "#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tmethod\thost\turi\n"
+            + String(format: "%.6f", Logs.day0) + "\tC1\t10.0.0.5\t50000\t192.0.2.1\t80\tGET\t192.0.2.1\t\(uri)\n"
+        try Logs.write(text, "http.log", in: dir)
+        let follower = makeFollower(dir, store: store, indicators: indicators, diagnostics: log)
+        try await follower.poll()
+        let hits = await store.reports.flatMap(\.hits)
+        #expect(hits.count == 1)
+        let observed = try #require(hits.first?.observed)
+        #expect(observed == "http://192.0.2.1/api/device_info.php?q=" + String(repeating: "\u{20AC}", count: (ReportFieldLimits.maxPathBytes - 39) / 3))
+        #expect(log.all.contains { $0.path == path("http.log") && $0.message.contains("fitted to the server's limits") })
+        #expect(!log.all.contains { $0.message.contains("refused by the server's checks") })
+    }
+
     @Test func namesDecideLiveFilesAndBeaconGroups() {
         defer { try? FileManager.default.removeItem(at: dir) }
         #expect(LogName.classify(relativePath: "conn.log") == LogName(kind: .hunt, live: true, beaconGroup: nil))

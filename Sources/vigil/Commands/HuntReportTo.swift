@@ -82,7 +82,7 @@ struct HuntReportOptions: ParsableArguments {
         if shortened > 0 {
             diagnostics.insert(Diagnostic(
                 kind: "report-field-shortened", path: "--report-to",
-                message: "\(shortened) field(s) (addresses, host names, observed values, file names) over the server's byte limits were cut at a character boundary, control characters written \\xNN"), at: 0)
+                message: "\(shortened) field(s) (addresses, host names, observed values, file names) fitted to the server's limits: control characters written \\xNN, values over the byte limits cut at a character boundary"), at: 0)
         }
         return (fitted, diagnostics)
     }
