@@ -55,8 +55,12 @@ public struct UnattributedNetworkRecords: Sendable {
     /// ``Coverage/maxListedUnattributed``; ``moreCoverageRows`` counts the rest.
     public var coverageRows: [UnattributedContact] = []
     public var moreCoverageRows = 0
-    /// Stored indicator hits, beacons and retro-hunt matches.
+    /// Stored indicator hits, beacons and retro-hunt matches, the first ``maxListed``;
+    /// ``moreEvidence`` counts the rest.
     public var evidence: [UnattributedEvidence] = []
+    public var moreEvidence = 0
+    /// Unattributed evidence items kept between passes, at most (the coverage rows are capped by ``Coverage``).
+    public static let maxListed = 10_000
 
     public init() {}
 }
@@ -339,7 +343,8 @@ public final class VerdictService: Sendable {
         var unattributed = UnattributedNetworkRecords()
         unattributed.coverageRows = coverage.unattributed
         unattributed.moreCoverageRows = coverage.moreUnattributed
-        unattributed.evidence = attributed.unattributed
+        unattributed.evidence = Array(attributed.unattributed.prefix(UnattributedNetworkRecords.maxListed))
+        unattributed.moreEvidence = attributed.unattributed.count - unattributed.evidence.count
         return Context(hosts: hosts, addresses: addresses, coverage: coverage, files: files, versions: versions, network: attributed.byHost,
                        unattributed: unattributed)
     }

@@ -320,6 +320,7 @@ struct VerdictScenarioTests {
         #expect(unattributed.coverageRows.contains { $0.row.client == "10.9.9.9" && $0.reason == .unknownAddress })
         #expect(Set(unattributed.evidence.map { "\($0.evidence.address) \($0.evidence.destination)" }) == ["10.1.0.200 \(FleetScenario.c2E)", "10.9.9.9 \(FleetScenario.c2)"])
         #expect(unattributed.evidence.allSatisfy { $0.evidence.host.isEmpty && !$0.evidence.evidence.isEmpty })
+        #expect(unattributed.moreEvidence == 0 && unattributed.moreCoverageRows == 0)
 
         // Both notifiers got all six first verdicts.
         let bodies = await webhook.waitFor(6)
