@@ -38,6 +38,9 @@ enum StoreBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
             }
             let database = "vigil_v_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(20)
             try await Self.admin(base, "CREATE DATABASE \(database)")
+            // Sessions in a zone far from UTC, at an odd offset (+12:45/+13:45): nothing may depend on
+            // the server's time zone (days are UTC days, times epoch seconds).
+            try await Self.admin(base, "ALTER DATABASE \(database) SET timezone TO 'Pacific/Chatham'")
             var parts = try #require(URLComponents(string: base))
             parts.path = "/" + database
             let url = try #require(parts.string)
