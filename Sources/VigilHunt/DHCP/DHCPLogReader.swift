@@ -126,8 +126,8 @@ public struct DHCPLogReader: Sendable {
                 if seconds > 0 { end = ts + seconds }
             }
             guard result.leases.count < maxLeases else { return reject(line, "more than \(maxLeases) leases in one file") }
-            // Capped in UTF-8 bytes at a character boundary, with the fleet server's limits (lowercased
-            // first: lowercasing can lengthen a string), control characters written `\xNN`.
+            // Capped in UTF-8 bytes at a character boundary with the fleet server's limits, control
+            // characters written `\xNN`; the MAC is lowercased before the cap (lowercasing can lengthen a string).
             let name = [values[.hostName], values[.fqdn]].lazy.compactMap { $0 }.first { !$0.isEmpty }
                 .map { ReportFieldLimits.storable($0, maxBytes: ReportFieldLimits.maxNameBytes) }
             let mac = values[.mac].map { ReportFieldLimits.storable($0.lowercased(), maxBytes: ReportFieldLimits.maxAddressBytes) }
