@@ -265,7 +265,10 @@ let package = Package(
         .testTarget(name: "VigilVerdictsTests", dependencies: ["VigilVerdicts", "VigilHunt", "VigilDefaults", "_VigilTestSupport"]),
         .testTarget(
             name: "VigilLogFollowerTests",
-            dependencies: ["VigilLogFollower", "VigilHunt", "VigilDefaults", "VigilFleetProtocol", "VigilFleetStore", "VigilFleetSQLite", "VigilIndicators", "VigilGzip", "VigilCore", "_VigilTestSupport"]
+            dependencies: [
+                "VigilLogFollower", "VigilHunt", "VigilDefaults", "VigilFleetProtocol", "VigilFleetStore", "VigilFleetSQLite", "VigilFleetPostgres",
+                "VigilIndicators", "VigilGzip", "VigilCore", "_VigilTestSupport", .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
         ),
         .testTarget(name: "VigilCLITests", dependencies: ["_VigilTestSupport"]),
         .testTarget(name: "VigilScanCacheTests", dependencies: ["VigilScanCache", "VigilScan", "_VigilTestSupport"]),
@@ -278,8 +281,9 @@ let package = Package(
         .testTarget(
             name: "VigilFleetServerTests",
             dependencies: [
-                "VigilFleetServer", "VigilFleetStore", "VigilFleetSQLite", "VigilFleetProtocol", "VigilGzip", "VigilIndicators", "VigilDefaults",
-                "VigilHunt", "VigilVerdicts", "VigilNotify", "VigilCore", "VigilFleetClient", "_VigilTestSupport",
+                "VigilFleetServer", "VigilFleetStore", "VigilFleetSQLite", "VigilFleetPostgres", "VigilFleetProtocol", "VigilGzip", "VigilIndicators",
+                "VigilDefaults", "VigilHunt", "VigilVerdicts", "VigilNotify", "VigilCore", "VigilFleetClient", "_VigilTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),

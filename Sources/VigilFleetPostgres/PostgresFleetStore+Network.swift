@@ -291,7 +291,8 @@ extension PostgresFleetStore {
     public func dhcpLeases() async throws -> [DHCPLease] {
         var out: [DHCPLease] = []
         for try await (address, mac, hostName, start, end, server, file, line) in try await client.query("""
-            SELECT address, mac, host_name, start, lease_end, server, evidence_file, evidence_line FROM dhcp_lease ORDER BY start, address, mac
+            SELECT address, mac, host_name, start, lease_end, server, evidence_file, evidence_line FROM dhcp_lease
+            ORDER BY start, address COLLATE "C", mac COLLATE "C"
             """, logger: logger).decode((String, String, String?, Double, Double?, String?, String, Int64).self) {
             out.append(DHCPLease(address: address, mac: mac.isEmpty ? nil : mac, hostName: hostName, start: start, end: end, server: server,
                                  evidenceFile: file, evidenceLine: Int(line)))

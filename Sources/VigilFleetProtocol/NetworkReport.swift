@@ -93,3 +93,65 @@ public struct NetworkReportAcknowledgement: Codable, Sendable, Hashable {
         self.verdictChanges = verdictChanges
     }
 }
+
+extension NetworkReport {
+    /// The report with every text field its producers copy from logs (client and server addresses,
+    /// MAC addresses, DHCP host names, what a hit observed, beacon destinations, evidence files)
+    /// within the fleet server's byte limits (``ReportFieldLimits``): control characters written
+    /// `\xNN`, longer values cut at a character boundary. The server refuses a whole report for one
+    /// field over its limit; this keeps a hostile log line from costing the rest. `shortened` counts
+    /// the fields changed, for the sender to say so. Contact names are left as they are: the contact
+    /// summary keeps them within the limit, and a cut name would be another name.
+    public func fittedToLimits() -> (report: NetworkReport, shortened: Int) {
+        var r = self
+        var shortened = 0
+        var paths: [String: String] = [:]
+        func fit(_ s: inout String, _ max: Int) {
+            let f = ReportFieldLimits.storable(s, maxBytes: max)
+            if f != s {
+                s = f
+                shortened += 1
+            }
+        }
+        func fit(_ s: inout String?, _ max: Int) {
+            guard var v = s else { return }
+            fit(&v, max)
+            s = v
+        }
+        func fitPath(_ s: inout String) {
+            // Rows share a handful of evidence files: each is checked once.
+            if let known = paths[s] {
+                if known != s { s = known; shortened += 1 }
+                return
+            }
+            let original = s
+            fit(&s, ReportFieldLimits.maxPathBytes)
+            if paths.count < 4096 { paths[original] = s }
+        }
+        for i in r.contacts.names.indices {
+            fit(&r.contacts.names[i].client, ReportFieldLimits.maxAddressBytes)
+            fitPath(&r.contacts.names[i].evidenceFile)
+        }
+        for i in r.contacts.servers.indices {
+            fit(&r.contacts.servers[i].client, ReportFieldLimits.maxAddressBytes)
+            fitPath(&r.contacts.servers[i].evidenceFile)
+        }
+        for i in r.hits.indices {
+            fit(&r.hits[i].host, ReportFieldLimits.maxAddressBytes)
+            fit(&r.hits[i].observed, ReportFieldLimits.maxPathBytes)
+            fit(&r.hits[i].indicator, ReportFieldLimits.maxPathBytes)
+        }
+        for i in r.beacons.indices {
+            fit(&r.beacons[i].source, ReportFieldLimits.maxAddressBytes)
+            fit(&r.beacons[i].destination, ReportFieldLimits.maxPathBytes)
+            fit(&r.beacons[i].evidence, ReportFieldLimits.maxPathBytes)
+        }
+        for i in r.leases.indices {
+            fit(&r.leases[i].mac, ReportFieldLimits.maxAddressBytes)
+            fit(&r.leases[i].hostName, ReportFieldLimits.maxNameBytes)
+            fit(&r.leases[i].server, ReportFieldLimits.maxAddressBytes)
+            fitPath(&r.leases[i].evidenceFile)
+        }
+        return (r, shortened)
+    }
+}

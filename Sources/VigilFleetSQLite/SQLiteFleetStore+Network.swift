@@ -236,7 +236,9 @@ extension SQLiteFleetStore {
             WHERE identity = ?
             """)
         var new = 0
-        for r in rows {
+        // In identity order, as the PostgreSQL store inserts them: evidence ids, the tie-break of
+        // `networkEvidence(limit:)`'s order, then follow the same order on both back ends.
+        for r in rows.sorted(by: { $0.identity.lexicographicallyPrecedes($1.identity) }) {
             try insert.execute(arguments: [r.identity, r.sensor, r.kind, r.address, r.destination, r.indicator, r.firstSeen, r.lastSeen, r.count, r.body, t])
             if db.changesCount > 0 {
                 new += 1

@@ -48,6 +48,23 @@ public struct VerdictRunReport: Codable, Sendable, Hashable {
     public init() {}
 }
 
+/// What the last verdict pass could not tie to a host, with the reason (NAT or proxy address of the
+/// mapping file, an address no agent, lease or mapping line covers, several claimants).
+public struct UnattributedNetworkRecords: Sendable {
+    /// Contact-index coverage rows (per sensor, client and day), the first
+    /// ``Coverage/maxListedUnattributed``; ``moreCoverageRows`` counts the rest.
+    public var coverageRows: [UnattributedContact] = []
+    public var moreCoverageRows = 0
+    /// Stored indicator hits, beacons and retro-hunt matches, the first ``maxListed``;
+    /// ``moreEvidence`` counts the rest.
+    public var evidence: [UnattributedEvidence] = []
+    public var moreEvidence = 0
+    /// Unattributed evidence items kept between passes, at most (the coverage rows are capped by ``Coverage``).
+    public static let maxListed = 10_000
+
+    public init() {}
+}
+
 /// Recomputes every host's verdict from the store with the ``VerdictEngine`` and hands the changes
 /// to the notifiers.
 ///
@@ -77,6 +94,8 @@ public final class VerdictService: Sendable {
         var lastError: String?
         /// The evidence of the last pass, by host id (for timelines).
         var evidence: [Int64: HostEvidence] = [:]
+        /// What the last pass could not attribute.
+        var unattributed = UnattributedNetworkRecords()
     }
     private let state = Mutex(State())
 
@@ -165,6 +184,8 @@ public final class VerdictService: Sendable {
     /// Passes completed by this process.
     public var passes: Int { state.withLock { $0.passes } }
     public var lastReport: VerdictRunReport? { state.withLock { $0.lastReport } }
+    /// The contact rows and network evidence the last pass could not tie to a host, with reasons.
+    public var lastUnattributed: UnattributedNetworkRecords { state.withLock { $0.unattributed } }
 
     /// Waits until no pass runs or is pending (tests, shutdown), at most `timeout`.
     public func waitUntilIdle(timeout: Duration = .seconds(60)) async {
@@ -199,6 +220,7 @@ public final class VerdictService: Sendable {
             $0.lastReport = report
             $0.lastError = nil
             $0.evidence = evidenceByHost
+            $0.unattributed = context.unattributed
         }
         return report
     }
@@ -215,6 +237,7 @@ public final class VerdictService: Sendable {
         var files: [Int64: [FileFinding]]
         var versions: [Int64: [VersionFact]]
         var network: [String: [NetworkEvidence]]
+        var unattributed = UnattributedNetworkRecords()
 
         func evidence(for host: HostRecord) -> HostEvidence {
             let name = addresses.canonical(host.hostname)
@@ -317,7 +340,13 @@ public final class VerdictService: Sendable {
         report.networkEvidence = inputs.network.count
         let attributed = NetworkEvidenceBuilder(addresses: addresses).attribute(inputs.network.map(\.evidence))
         report.unattributedEvidence = attributed.unattributed.count
-        return Context(hosts: hosts, addresses: addresses, coverage: coverage, files: files, versions: versions, network: attributed.byHost)
+        var unattributed = UnattributedNetworkRecords()
+        unattributed.coverageRows = coverage.unattributed
+        unattributed.moreCoverageRows = coverage.moreUnattributed
+        unattributed.evidence = Array(attributed.unattributed.prefix(UnattributedNetworkRecords.maxListed))
+        unattributed.moreEvidence = attributed.unattributed.count - unattributed.evidence.count
+        return Context(hosts: hosts, addresses: addresses, coverage: coverage, files: files, versions: versions, network: attributed.byHost,
+                       unattributed: unattributed)
     }
 
     /// Every host's verdict from joined evidence (the verdict engine, host by host).

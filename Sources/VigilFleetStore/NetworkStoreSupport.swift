@@ -13,14 +13,16 @@ public enum NetworkReportLimits {
     public static let maxHits = 100_000
     public static let maxBeacons = 100_000
     public static let maxLeases = 1_000_000
+    // The byte limits of text fields are the producers' (``ReportFieldLimits`` in VigilHunt), so
+    // what the DHCP reader, the contact summary and the report builders keep is what is accepted here.
     /// A DNS name is at most 253 bytes; escaped bytes (`\xNN`) may make the text four times longer.
-    public static let maxNameBytes = 1_024
-    public static let maxAddressBytes = 64
-    public static let maxSensorBytes = 256
-    public static let maxReportIDBytes = 128
+    public static let maxNameBytes = ReportFieldLimits.maxNameBytes
+    public static let maxAddressBytes = ReportFieldLimits.maxAddressBytes
+    public static let maxSensorBytes = ReportFieldLimits.maxSensorBytes
+    public static let maxReportIDBytes = ReportFieldLimits.maxReportIDBytes
     /// Paths (evidence files, cursor paths) and other free text.
-    public static let maxPathBytes = FleetStoreLimits.maxPathBytes
-    public static let maxTextBytes = FleetStoreLimits.maxTextBytes
+    public static let maxPathBytes = ReportFieldLimits.maxPathBytes
+    public static let maxTextBytes = ReportFieldLimits.maxTextBytes
     /// A row's record count (so sums of counts never overflow 64 bits).
     public static let maxCount = 1_000_000_000_000
     /// `file:line` references kept per hit.

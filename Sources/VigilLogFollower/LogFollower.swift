@@ -384,10 +384,17 @@ public actor LogFollower {
         return now() >= start.timeIntervalSince1970 + 86_400 + configuration.dayFolderSettleSeconds
     }
 
-    /// The report as the server's checks (``NetworkReportCheck``) accept it: items they would refuse
-    /// are left out and reported, so one hostile line cannot stop the follower at that file for good.
-    /// `nil` when the report's frame itself (sensor, id, cursor) is refused.
-    private func checked(_ report: NetworkReport, file: String, lines: String) -> NetworkReport? {
+    /// The report as the server's checks (``NetworkReportCheck``) accept it: text fields over the
+    /// byte limits are cut at a character boundary (``NetworkReport/fittedToLimits()``, reported),
+    /// items still refused are left out and reported, so one hostile line cannot stop the follower at
+    /// that file for good. `nil` when the report's frame itself (sensor, id, cursor) is refused.
+    private func checked(_ original: NetworkReport, file: String, lines: String) -> NetworkReport? {
+        let (report, shortened) = original.fittedToLimits()
+        if shortened > 0 {
+            self.report(Diagnostic(
+                kind: "log-follower", path: file,
+                message: "\(shortened) field(s) of lines \(lines) fitted to the server's limits: control characters written \\xNN, values over the byte limits cut at a character boundary"), key: nil)
+        }
         let why: String
         do {
             try NetworkReportCheck.validate(report)

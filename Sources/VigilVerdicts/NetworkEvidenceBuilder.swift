@@ -31,7 +31,10 @@ public struct NetworkEvidenceBuilder: Sendable {
     /// The result of attributing a batch.
     public struct Result: Sendable {
         public var byHost: [String: [NetworkEvidence]] = [:]
+        /// Each unattributed part once, in the order met.
         public var unattributed: [UnattributedEvidence] = []
+        /// The parts already listed (a set, so a pass over millions of items stays linear).
+        var listed = Set<NetworkEvidence>()
     }
 
     private func place(_ e: NetworkEvidence, into result: inout Result) {
@@ -54,7 +57,7 @@ public struct NetworkEvidenceBuilder: Sendable {
                 result.byHost[h, default: []].append(part)
             } else if case .unattributed(let reason) = att {
                 part.host = ""
-                if !result.unattributed.contains(where: { $0.evidence == part }) { result.unattributed.append(UnattributedEvidence(evidence: part, reason: reason)) }
+                if result.listed.insert(part).inserted { result.unattributed.append(UnattributedEvidence(evidence: part, reason: reason)) }
             }
             if a.host == nil && b.host == nil { break }
         }

@@ -10,10 +10,13 @@ import VigilFleetServer
 import VigilFleetStore
 import _VigilTestSupport
 
-/// A server over a real SQLite store in a fresh folder, with its admin credentials.
+/// A server over a real store (SQLite in a fresh folder by default, or a fresh PostgreSQL database),
+/// with its admin credentials.
 struct FleetFixture {
     let directory: URL
-    let store: SQLiteFleetStore
+    let backend: StoreBackend
+    let store: any FleetStore
+    let opened: OpenedStore
     let server: FleetServer
     let secret: String
     let adminToken: String
@@ -22,11 +25,18 @@ struct FleetFixture {
 
     init(
         _ adjust: (inout FleetServerConfiguration) -> Void = { _ in },
-        networkEvidenceChanged: NetworkEvidenceChanged? = NetworkEvidenceChange.ignore
+        networkEvidenceChanged: NetworkEvidenceChanged? = NetworkEvidenceChange.ignore,
+        backend: StoreBackend = .sqlite
     ) async throws {
         directory = try TestSupport.makeTemporaryDirectory("vigil-fleet")
-        store = try SQLiteFleetStore(path: directory.appendingPathComponent("fleet.sqlite").path)
-        try await store.migrate()
+        self.backend = backend
+        do {
+            opened = try await backend.open(in: directory)
+        } catch {
+            try? FileManager.default.removeItem(at: directory)
+            throw error
+        }
+        store = opened.store
         var configuration = FleetServerConfiguration()
         configuration.includeDefaultIndicators = true
         configuration.indicatorCheckInterval = .zero
@@ -38,13 +48,14 @@ struct FleetFixture {
         viewerToken = try await Self.token("vic", .viewer, store)
     }
 
-    static func token(_ name: String, _ role: UserRole, _ store: SQLiteFleetStore) async throws -> String {
+    static func token(_ name: String, _ role: UserRole, _ store: any FleetStore) async throws -> String {
         let user = try await store.addUser(name: name, role: role, passwordHash: nil, at: Date())
         return try await FleetServer.createAPIToken(user: user, name: "t", store: store).1
     }
 
     func finish() async {
         try? await store.close()
+        await opened.drop()
         try? FileManager.default.removeItem(at: directory)
     }
 

@@ -34,12 +34,12 @@ func gzipReport(_ r: NetworkReport) throws -> ByteBuffer {
     ByteBuffer(bytes: try gzip(try FleetJSON.encoder().encode(r)))
 }
 
-@Suite("Fleet server: network reports and the network retro-hunt")
+@Suite("Fleet server: network reports and the network retro-hunt, on SQLite and PostgreSQL")
 struct NetworkReportRouteTests {
-    @Test("an analyst's gzip report is applied once; a resend is a duplicate; the hook runs once")
-    func applyAndDuplicate() async throws {
+    @Test("an analyst's gzip report is applied once; a resend is a duplicate; the hook runs once", arguments: StoreBackend.allCases)
+    func applyAndDuplicate(_ backend: StoreBackend) async throws {
         let log = HookLog()
-        let fx = try await FleetFixture(networkEvidenceChanged: { change in await log.add(change); return 2 })
+        let fx = try await FleetFixture(networkEvidenceChanged: { change in await log.add(change); return 2 }, backend: backend)
         defer { Task { await fx.finish() } }
         let lease = DHCPLease(address: "10.1.0.20", mac: "00:11:22:33:44:55", hostName: "pc-20", start: reportTime, end: reportTime + 3600,
                               server: "10.1.0.1", evidenceFile: "dhcp.log", evidenceLine: 9)
@@ -69,9 +69,9 @@ struct NetworkReportRouteTests {
         #expect(try await fx.store.contactNames(matching: ["example.com"], limit: 10).first?.row.count == 4)
     }
 
-    @Test("viewers get 403, no token 401, a bad report 400 naming the problem, an oversized one 413")
-    func refusals() async throws {
-        let fx = try await FleetFixture { $0.limits.maxNetworkReportExpanded = 4_000 }
+    @Test("viewers get 403, no token 401, a bad report 400 naming the problem, an oversized one 413", arguments: StoreBackend.allCases)
+    func refusals(_ backend: StoreBackend) async throws {
+        let fx = try await FleetFixture({ $0.limits.maxNetworkReportExpanded = 4_000 }, backend: backend)
         defer { Task { await fx.finish() } }
         let good = networkReport(names: [ContactRow(day: reportDay, client: "10.1.0.20", name: "a.example", count: 1, firstSeen: reportTime,
                                                     lastSeen: reportTime, logs: ["dns"], evidenceFile: "dns.log", evidenceLine: 1)])
@@ -112,10 +112,11 @@ struct NetworkReportRouteTests {
         #expect(try await fx.store.contactCount() == 0)
     }
 
-    @Test("a domain and a CIDR published after a report was applied become evidence for the right client, without resending the report")
-    func retroHuntOfContactIndex() async throws {
+    @Test("a domain and a CIDR published after a report was applied become evidence for the right client, without resending the report",
+          arguments: StoreBackend.allCases)
+    func retroHuntOfContactIndex(_ backend: StoreBackend) async throws {
         let log = HookLog()
-        let fx = try await FleetFixture(networkEvidenceChanged: { change in await log.add(change); return 0 })
+        let fx = try await FleetFixture(networkEvidenceChanged: { change in await log.add(change); return 0 }, backend: backend)
         defer { Task { await fx.finish() } }
         let report = networkReport(
             "before-advisory",
@@ -161,5 +162,58 @@ struct NetworkReportRouteTests {
         #expect(!evidence.contains { $0.address == "10.1.0.32" })
         let changes = await log.changes
         #expect(changes.contains(.retroHunt(feed: "late", newEvidence: 2)))
+    }
+
+    /// What a sender copies from logs can be longer, in bytes, than the server takes, or hold a NUL
+    /// no database text column accepts; one such field used to cost the whole report. The senders
+    /// (`vigil hunt --report-to`, the log follower) fit the report first: control characters
+    /// escaped, long values cut at a character boundary, and the report is stored whole.
+    @Test("fields over the byte limits are cut at a character boundary by the sender, and the report is stored whole", arguments: StoreBackend.allCases)
+    func fittedReportIsStoredWhole(_ backend: StoreBackend) async throws {
+        let fx = try await FleetFixture(networkEvidenceChanged: { _ in 0 }, backend: backend)
+        defer { Task { await fx.finish() } }
+        let logs = try FleetScenario.generate(in: fx.directory)
+        var report = try FleetScenario.report(logs)
+        try #require(!report.hits.isEmpty && !report.beacons.isEmpty && !report.leases.isEmpty && !report.contacts.names.isEmpty)
+        let euros = String(repeating: "\u{20AC}", count: 2_000)  // 6,000 bytes, 2,000 characters
+        report.hits[0].observed = "cdn\u{0}" + euros
+        report.beacons[0].destination = euros
+        report.leases[0].mac = String(repeating: "\u{130}", count: 40)  // 40 characters, 80 bytes
+        report.leases[0].hostName = "host-e\u{0}" + String(repeating: "\u{1D11E}", count: 300)
+        report.contacts.names[0].evidenceFile = "/" + String(repeating: "\u{E9}", count: 2_100)
+        #expect(throws: FleetStoreError.self) { try NetworkReportCheck.validate(report) }
+
+        let (fitted, shortened) = report.fittedToLimits()
+        #expect(shortened == 5)
+        try NetworkReportCheck.validate(fitted)
+        #expect(fitted.hits[0].observed == "cdn\\x00" + String(repeating: "\u{20AC}", count: (ReportFieldLimits.maxPathBytes - 7) / 3))
+        #expect(fitted.beacons[0].destination == String(repeating: "\u{20AC}", count: ReportFieldLimits.maxPathBytes / 3))
+        #expect(fitted.leases[0].mac == String(repeating: "\u{130}", count: ReportFieldLimits.maxAddressBytes / 2))
+        #expect(fitted.leases[0].hostName == "host-e\\x00" + String(repeating: "\u{1D11E}", count: (ReportFieldLimits.maxNameBytes - 10) / 4))
+        #expect(fitted.contacts.names[0].evidenceFile.utf8.count == ReportFieldLimits.maxPathBytes - 1)
+        // Fields within the limits are untouched, and fitting twice changes nothing.
+        #expect(fitted.contacts.names.dropFirst().map(\.evidenceFile) == report.contacts.names.dropFirst().map(\.evidenceFile))
+        #expect(fitted.fittedToLimits().shortened == 0)
+
+        let unfitted = report
+        try await fx.withClient { client in
+            let refused = try await client.execute(uri: FleetRoutes.networkReports, method: .post, headers: bearer(fx.analystToken, gzip: true),
+                                                   body: try gzipReport(unfitted))
+            #expect(refused.status == .badRequest)
+            let r = try await client.execute(uri: FleetRoutes.networkReports, method: .post, headers: bearer(fx.analystToken, gzip: true),
+                                             body: try gzipReport(fitted))
+            #expect(r.status == .ok)
+            let ack = try decodeBody(NetworkReportAcknowledgement.self, r)
+            #expect(!ack.duplicate && ack.leases == fitted.leases.count && ack.contactRows == fitted.contacts.names.count + fitted.contacts.servers.count)
+        }
+        // The multi-byte values come back from the store byte for byte.
+        let leases = try await fx.store.dhcpLeases()
+        #expect(leases.contains(fitted.leases[0]))
+        #expect(Set(leases) == Set(fitted.leases))
+        let evidence = try await fx.store.networkEvidence(limit: 100).map(\.evidence)
+        #expect(evidence.contains { $0.destination == fitted.hits[0].observed })
+        #expect(evidence.contains { $0.destination == fitted.beacons[0].destination && $0.kind == .beacon })
+        let rows = try await fx.store.contactNames(matching: [try #require(fitted.contacts.names[0].name)], limit: 10)
+        #expect(rows.contains { $0.row.evidenceFile == fitted.contacts.names[0].evidenceFile })
     }
 }

@@ -247,6 +247,10 @@ struct ServeProcessTests {
         try dns.write(to: logs.appendingPathComponent("dns.log"), atomically: true, encoding: .utf8)
         var dhcp = header + "#path\tdhcp\n#fields\tts\tuids\tclient_addr\tserver_addr\tmac\thost_name\tclient_fqdn\tdomain\trequested_addr\tassigned_addr\tlease_time\tclient_message\tserver_message\tmsg_types\tduration\n"
         dhcp += ts(day + 5) + "\tCd1\t-\t10.7.0.1\t02:00:00:00:00:31\tpc-31\t-\tcorp\t10.7.0.31\t10.7.0.31\t86400.000000\t-\t-\tREQUEST,ACK\t0.01\n"
+        // A MAC of 40 two-byte characters (80 bytes; the server takes 64) and a host name of 300
+        // four-byte characters (1,200 bytes; the server takes 1,024): cut by bytes, the report is accepted.
+        let wideMAC = String(repeating: "\u{C9}", count: 40), wideName = String(repeating: "\u{1D11E}", count: 300)
+        dhcp += ts(day + 50) + "\tCd2\t-\t10.7.0.1\t\(wideMAC)\t\(wideName)\t-\tcorp\t10.7.0.32\t10.7.0.32\t86400.000000\t-\t-\tREQUEST,ACK\t0.01\n"
         try dhcp.write(to: logs.appendingPathComponent("dhcp.log"), atomically: true, encoding: .utf8)
 
         #expect(try TestSupport.runVigil(["serve", "user", "add", "ana", "--role", "analyst", "--data-dir", dataDir.path]).status == 0)
@@ -268,7 +272,7 @@ struct ServeProcessTests {
         #expect(reported.stdout == plain.stdout)
         #expect(reported.stdout.contains("azureonlinestorage.com"))
         #expect(reported.stderr.contains("Reported to \(server.url)"), "\(reported.stderr)")
-        #expect(reported.stderr.contains("3 contact row(s), 1 new hit/beacon evidence item(s), 1 new DHCP lease(s)"), "\(reported.stderr)")
+        #expect(reported.stderr.contains("3 contact row(s), 1 new hit/beacon evidence item(s), 2 new DHCP lease(s)"), "\(reported.stderr)")
 
         // A viewer token, or no server, is an error: exit status 2, the hunt's output still printed.
         let refused = try TestSupport.runVigil(["hunt", logs.path, "--report-to", server.url, "--token",
@@ -295,7 +299,9 @@ struct ServeProcessTests {
         #expect(e.address == "10.7.0.31" && e.destination == "cdn.later-c2.test" && e.indicator == "later-c2.test")
         #expect(e.sensor == "zeek-lab" && e.count == 2)
         #expect(e.evidence.first?.file.hasSuffix("dns.log") == true && e.evidence.first?.line == 8)
-        #expect(try await store.dhcpLeases().map(\.hostName) == ["pc-31"])
+        let leases = try await store.dhcpLeases()
+        #expect(leases.map(\.hostName) == ["pc-31", String(repeating: "\u{1D11E}", count: 256)])
+        #expect(leases.last?.mac == String(repeating: "\u{E9}", count: 32))
     }
 
     @Test(

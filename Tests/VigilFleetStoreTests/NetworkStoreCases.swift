@@ -235,6 +235,17 @@ extension Cases {
         #expect(merged.evidence.host == "")  // unattributed: the host is decided when verdicts are computed
         #expect(merged.evidence.evidence == [LogReference(file: "dns.log", line: 3)])
         #expect(try await store.networkEvidence(limit: 1).count == 1)
+        // Ties on first seen come back in identity order on both back ends, whatever order they were
+        // recorded in (the verdict pass lists a host's evidence in this order).
+        var x = e, y = e
+        x.firstSeen = ts(50)
+        x.destination = "x.evil.com"
+        y.firstSeen = ts(50)
+        y.destination = "y.evil.com"
+        let ordered = try PreparedEvidence(x).identity.lexicographicallyPrecedes(try PreparedEvidence(y).identity) ? [x, y] : [y, x]
+        #expect(try await store.recordNetworkEvidence(ordered.reversed(), at: at(4)) == 2)
+        let tie = try await store.networkEvidence(limit: 10).filter { $0.evidence.firstSeen == ts(50) }.map(\.evidence.destination)
+        #expect(tie == ordered.map(\.destination))
     }
 
     static func hostileNetworkReport(_ store: any FleetStore) async throws {

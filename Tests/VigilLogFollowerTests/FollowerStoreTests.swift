@@ -26,10 +26,11 @@ private func age(_ url: URL) throws {
     try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -3600)], ofItemAtPath: url.path)
 }
 
-@Suite("Log follower with the SQLite store", .serialized)
+@Suite("Log follower with the SQLite and PostgreSQL stores", .serialized)
 struct FollowerStoreTests {
-    @Test func rotatedAndLiveLogsAreReadOnceAndOnlyNewRecordsLater() async throws {
-        let work = try TestSupport.makeTemporaryDirectory("vigil-follow-sqlite")
+    @Test(arguments: StoreBackend.allCases)
+    func rotatedAndLiveLogsAreReadOnceAndOnlyNewRecordsLater(_ backend: StoreBackend) async throws {
+        let work = try TestSupport.makeTemporaryDirectory("vigil-follow-\(backend.rawValue)")
         defer { try? FileManager.default.removeItem(at: work) }
         let dir = work.appendingPathComponent("zeek")
         try TestSupport.write(try Logs.gzip(Logs.dnsHeader + Logs.dns(0..<200)), to: "dns.2023-03-29-09-00-00.log.gz", in: dir)
@@ -39,9 +40,9 @@ struct FollowerStoreTests {
         let whole = try Logs.gzip(Logs.dnsHeader + Logs.dns(0..<3000, tag: "-t"))
         try TestSupport.write(Array(whole.prefix(whole.count / 2)), to: "dns.2023-03-29-08-00-00.log.gz", in: dir)
         let log = DiagnosticLog()
-        let store = try SQLiteFleetStore(path: work.appendingPathComponent("fleet.sqlite").path)
-        try await store.migrate()
-        func follower() -> LogFollower {
+        let opened = try await backend.open(in: work)
+        let store = opened.store
+        func follower(_ store: any FleetStore) -> LogFollower {
             var c = LogFollowerConfiguration(directory: dir.path, sensor: "zeek1")
             c.settleSeconds = 0
             c.maxLinesPerReport = 37
@@ -50,7 +51,7 @@ struct FollowerStoreTests {
                 deliver: { _ = try await store.applyNetworkReport($0, receivedAt: Date()) }, indicators: { IndicatorSet() },
                 onDiagnostic: { log.add($0) })
         }
-        let f = follower()
+        let f = follower(store)
         try await f.poll()
         let cut = try #require(try await store.logCursors(source: dir.path).first { $0.path == dir.appendingPathComponent("dns.2023-03-29-08-00-00.log.gz").path })
         #expect(cut.finished)
@@ -74,18 +75,32 @@ struct FollowerStoreTests {
                 + (0..<readFromCut).map { i in ("zeek1 2023-03-29 10.1.0.\(i % 5 + 1) host\(i % 7)-t.example.test", 1) }, uniquingKeysWith: +)
         #expect(counts == expected)
 
-        // A restarted follower (new process) starts from the store's cursors and reads nothing again.
-        try await follower().poll()
-        #expect(try await exampleCounts(store) == expected)
-        let cursors = try await store.logCursors(source: dir.path)
-        #expect(cursors.contains { $0.path.hasSuffix("dns.2023-03-29-10-00-00.log") && $0.finished })
+        // A restarted server (a new process: a new connection to the store, a new follower) starts from
+        // the store's cursors and reads nothing again; records appended meanwhile are read once.
         try await store.close()
+        let restarted = try opened.connect()
+        try Logs.append(Logs.dns(350..<360), "dns.log", in: dir)
+        try await follower(restarted).poll()
+        let after = Dictionary(
+            (0..<360).map { i in ("zeek1 2023-03-29 10.1.0.\(i % 5 + 1) host\(i % 7).example.test", 1) }
+                + (400..<480).map { i in ("zeek1 2023-03-29 10.1.0.\(i % 5 + 1) host\(i % 7)-r.example.test", 1) }
+                + (0..<readFromCut).map { i in ("zeek1 2023-03-29 10.1.0.\(i % 5 + 1) host\(i % 7)-t.example.test", 1) }, uniquingKeysWith: +)
+        #expect(try await exampleCounts(restarted) == after)
+        let cursors = try await restarted.logCursors(source: dir.path)
+        #expect(cursors.contains { $0.path.hasSuffix("dns.2023-03-29-10-00-00.log") && $0.finished })
+        let live = try #require(cursors.first { $0.path == dir.appendingPathComponent("dns.log").path })
+        #expect(live.offset == Int64(try Data(contentsOf: dir.appendingPathComponent("dns.log")).count) && !live.finished)
+        // Cursors are listed in file-identity order (byte order) on both back ends.
+        #expect(cursors.map(\.fileIdentity) == cursors.map(\.fileIdentity).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+        try await restarted.close()
+        await opened.drop()
     }
 
     @Test(
         "vigil serve --logs killed with SIGKILL half-way and restarted ends with the counts of an uninterrupted run",
-        .enabled(if: TestSupport.vigilExecutable != nil, "the vigil executable is not built (swift build)"))
-    func killNineHalfWay() async throws {
+        .enabled(if: TestSupport.vigilExecutable != nil, "the vigil executable is not built (swift build)"),
+        arguments: StoreBackend.allCases)
+    func killNineHalfWay(_ backend: StoreBackend) async throws {
         let vigil = try #require(TestSupport.vigilExecutable)
         let work = try TestSupport.makeTemporaryDirectory("vigil-follow-kill")
         defer { try? FileManager.default.removeItem(at: work) }
@@ -109,57 +124,69 @@ struct FollowerStoreTests {
         try age(dir.appendingPathComponent("dns.2023-03-29-07-00-00.log.gz"))
 
         let args = ["--logs", dir.path + "=zeek1", "--logs-poll", "0.2", "--logs-max-lines", "3000"]
-        func done(_ store: SQLiteFleetStore) async throws -> Bool {
+        func done(_ store: any FleetStore) async throws -> Bool {
             let cursors = try await store.logCursors(source: dir.path)
             let live = try Data(contentsOf: dir.appendingPathComponent("dns.log")).count
             let rotations = ["dns.2023-03-29-08-00-00.log.gz", "dns.2023-03-29-09-00-00.log.gz", "dns.2023-03-29-10-00-00.log", "2023-03-28/dns.00:00:00-01:00:00.log.gz"]
             return rotations.allSatisfy { name in cursors.contains { $0.path == dir.appendingPathComponent(name).path && $0.finished } }
                 && cursors.contains { $0.path == dir.appendingPathComponent("dns.log").path && $0.offset == Int64(live) }
         }
-        func wait(_ dataDir: URL, until: (SQLiteFleetStore) async throws -> Bool) async throws {
+        func wait(_ opened: OpenedStore, until: (any FleetStore) async throws -> Bool) async throws {
             let deadline = Date().addingTimeInterval(600)
+            let store = try opened.connect()
             while Date() < deadline {
                 try await Task.sleep(for: .milliseconds(100))
-                guard FileManager.default.fileExists(atPath: dataDir.appendingPathComponent("fleet.sqlite").path) else { continue }
-                let store = try SQLiteFleetStore(path: dataDir.appendingPathComponent("fleet.sqlite").path)
-                let ok = (try? await until(store)) ?? false
-                try await store.close()
-                if ok { return }
+                if (try? await until(store)) ?? false {
+                    try await store.close()
+                    return
+                }
             }
+            try await store.close()
             Issue.record("timed out")
+        }
+        /// A migrated store for one server run (a SQLite file in its data folder, or a PostgreSQL database).
+        func prepare(_ dataDir: URL) async throws -> OpenedStore {
+            try FileManager.default.createDirectory(at: dataDir, withIntermediateDirectories: true)
+            let opened = try await backend.open(in: dataDir)
+            try await opened.store.close()
+            return opened
         }
 
         // The uninterrupted run.
         let cleanDir = work.appendingPathComponent("clean")
-        let clean = try FollowerServerProcess(vigil: vigil, dataDir: cleanDir, extra: args)
-        try await wait(cleanDir, until: done)
+        let cleanStore = try await prepare(cleanDir)
+        let clean = try FollowerServerProcess(vigil: vigil, dataDir: cleanDir, extra: args + cleanStore.serveArguments)
+        try await wait(cleanStore, until: done)
         clean.stop()
         #expect(clean.stderr().contains("dns.2023-03-29-07-00-00.log.gz"), "the garbled rotation is reported with its path")
 
         // Killed once a third of the reports are in, then restarted.
         let killedDir = work.appendingPathComponent("killed")
-        let first = try FollowerServerProcess(vigil: vigil, dataDir: killedDir, extra: args)
-        try await wait(killedDir) { store in
+        let killedStore = try await prepare(killedDir)
+        let first = try FollowerServerProcess(vigil: vigil, dataDir: killedDir, extra: args + killedStore.serveArguments)
+        try await wait(killedStore) { store in
             try await store.logCursors(source: dir.path).reduce(Int64(0)) { $0 + $1.lines } > Int64(expectedRecords / 3)
         }
         first.kill9()
-        let partial = try SQLiteFleetStore(path: killedDir.appendingPathComponent("fleet.sqlite").path)
+        let partial = try killedStore.connect()
         let before = try await exampleCounts(partial).values.reduce(0, +)
         try await partial.close()
         #expect(before > 0 && before < expectedRecords, "killed half-way: \(before) of \(expectedRecords)")
-        let second = try FollowerServerProcess(vigil: vigil, dataDir: killedDir, extra: args)
-        try await wait(killedDir, until: done)
+        let second = try FollowerServerProcess(vigil: vigil, dataDir: killedDir, extra: args + killedStore.serveArguments)
+        try await wait(killedStore, until: done)
         second.stop()
 
-        let a = try SQLiteFleetStore(path: cleanDir.appendingPathComponent("fleet.sqlite").path)
-        let b = try SQLiteFleetStore(path: killedDir.appendingPathComponent("fleet.sqlite").path)
+        let a = try cleanStore.connect()
+        let b = try killedStore.connect()
         let cleanCounts = try await exampleCounts(a)
         let killedCounts = try await exampleCounts(b)
         #expect(cleanCounts.values.reduce(0, +) == expectedRecords)
         #expect(killedCounts == cleanCounts, "neither double-counted nor skipped")
-        print("vigil serve --logs killed after \(before) of \(expectedRecords) records; after restart \(killedCounts.values.reduce(0, +))")
+        print("vigil serve --logs (\(backend.rawValue)) killed after \(before) of \(expectedRecords) records; after restart \(killedCounts.values.reduce(0, +))")
         try await a.close()
         try await b.close()
+        await cleanStore.drop()
+        await killedStore.drop()
     }
 }
 

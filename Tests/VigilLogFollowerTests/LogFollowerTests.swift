@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VigilDefaults
 import VigilFleetProtocol
+import VigilFleetStore
 import VigilHunt
 import VigilIndicators
 import _VigilTestSupport
@@ -249,35 +250,64 @@ import _VigilTestSupport
         #expect(await store.totalContacts == 70)
     }
 
-    @Test func itemsTheServerWouldRefuseAreLeftOutAndReported() async throws {
+    @Test func leasesWithMultiByteAndControlCharactersFitTheServersLimitsAndAreKept() async throws {
         defer { try? FileManager.default.removeItem(at: dir) }
         let store = MemoryNetworkStore()
         let log = DiagnosticLog()
-        // dhcp.log read in windows of 10 lines; one lease's MAC is 40 two-byte characters: the DHCP
-        // reader keeps 64 characters, the server's checks allow 64 bytes. That lease is left out.
+        // dhcp.log read in windows of 10 lines; one lease's MAC is 40 two-byte characters (80 bytes,
+        // the server allows 64), another's host name holds a NUL. The reader used to cut at 64
+        // characters, the server refused the lease and the follower left it out; now the reader caps
+        // at 64 bytes on a character boundary and escapes the NUL, and every lease is kept.
         var text = """
             #separator \\x09
             #set_separator\t,
             #empty_field\t(empty)
             #unset_field\t-
             #path\tdhcp
-            #fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tmac\tassigned_ip\tlease_time\ttrans_id
-            #types\ttime\tstring\taddr\tport\taddr\tport\tstring\taddr\tinterval\tcount
+            #fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tmac\thost_name\tassigned_ip\tlease_time\ttrans_id
+            #types\ttime\tstring\taddr\tport\taddr\tport\tstring\tstring\taddr\tinterval\tcount
 
             """
         for i in 0..<30 {
-            let mac = i == 17 ? String(repeating: "é", count: 40) : "00:11:22:33:44:\(String(format: "%02x", i))"
-            text += String(format: "%.6f", Logs.day0 + Double(i) * 60) + "\tU\(i)\t10.3.0.\(i + 1)\t68\t10.3.0.254\t67\t\(mac)\t10.3.0.\(i + 1)\t3600.0\t\(i)\n"
+            let mac = i == 17 ? String(repeating: "É", count: 40) : "00:11:22:33:44:\(String(format: "%02x", i))"
+            let name = i == 21 ? "pc-21\\x00evil" : "pc-\(i)"
+            text += String(format: "%.6f", Logs.day0 + Double(i) * 60)
+                + "\tU\(i)\t10.3.0.\(i + 1)\t68\t10.3.0.254\t67\t\(mac)\t\(name)\t10.3.0.\(i + 1)\t3600.0\t\(i)\n"
         }
         try Logs.write(text, "dhcp.log", in: dir)
         let follower = makeFollower(dir, store: store, maxLines: 10, diagnostics: log)
         try await follower.poll()
         let leases = await store.leases
-        #expect(leases.count == 29)
-        #expect(!leases.contains { $0.address == "10.3.0.18" })
+        #expect(leases.count == 30)
+        for lease in leases { #expect((try? NetworkReportCheck.validate(NetworkReport(
+            sensor: "s", reportID: "r", generatedAt: Date(), contacts: ContactSummary(sensor: "s", maxRows: 0), leases: [lease]))) != nil) }
+        #expect(leases.first { $0.address == "10.3.0.18" }?.mac == String(repeating: "é", count: 32))
+        #expect(leases.first { $0.address == "10.3.0.22" }?.hostName == "pc-21\\x00evil")
         #expect(leases.first { $0.address == "10.3.0.30" }?.evidence == "\(path("dhcp.log")):37", "leases cite their line in the file")
-        #expect(log.all.contains { $0.path == path("dhcp.log") && $0.message.contains("refused by the server's checks") })
+        #expect(!log.all.contains { $0.message.contains("refused by the server's checks") })
         #expect(await follower.currentCursors().first?.lines == 37)
+    }
+
+    /// A hit whose URL is longer in bytes than the server stores is cut at a character boundary and
+    /// sent, with a diagnostic; before, the server's checks refused it and the follower left it out.
+    @Test func hitsLongerThanTheServerTakesAreCutNotLeftOut() async throws {
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = MemoryNetworkStore()
+        let log = DiagnosticLog()
+        let indicators = IndicatorSet([Indicator(kind: .urlPath, value: "/api/device_info.php", provenance: [Provenance(feed: "f", description: nil)])])
+        let uri = "/api/device_info.php?q=" + String(repeating: "\u{20AC}", count: 2_000)  // 6,023 bytes
+        let text = "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\thttp\n"
+            + "#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tmethod\thost\turi\n"
+            + String(format: "%.6f", Logs.day0) + "\tC1\t10.0.0.5\t50000\t192.0.2.1\t80\tGET\t192.0.2.1\t\(uri)\n"
+        try Logs.write(text, "http.log", in: dir)
+        let follower = makeFollower(dir, store: store, indicators: indicators, diagnostics: log)
+        try await follower.poll()
+        let hits = await store.reports.flatMap(\.hits)
+        #expect(hits.count == 1)
+        let observed = try #require(hits.first?.observed)
+        #expect(observed == "http://192.0.2.1/api/device_info.php?q=" + String(repeating: "\u{20AC}", count: (ReportFieldLimits.maxPathBytes - 39) / 3))
+        #expect(log.all.contains { $0.path == path("http.log") && $0.message.contains("fitted to the server's limits") })
+        #expect(!log.all.contains { $0.message.contains("refused by the server's checks") })
     }
 
     @Test func namesDecideLiveFilesAndBeaconGroups() {

@@ -148,6 +148,84 @@ import _VigilTestSupport
         #expect(r.leases[1].address == "fd00::9")
     }
 
+    /// Host names and MACs are capped in UTF-8 bytes (the fleet server's limits), at a character
+    /// boundary, after lowercasing; control characters come back as `\xNN`. Before, they were cut at
+    /// 255 and 64 characters: a name of multi-byte characters passed the reader and the server then
+    /// refused the whole report.
+    @Test func dhcpFieldsAreCappedInUTF8BytesAtCharacterBoundaries() throws {
+        let dir = try TestSupport.makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let maxName = ReportFieldLimits.maxNameBytes, maxMAC = ReportFieldLimits.maxAddressBytes
+        let clef = "\u{1D11E}"  // 4 bytes
+        let decomposed = "e\u{301}"  // one character, 3 bytes
+        let rows: [(mac: String, name: String)] = [
+            ("02:00:00:00:00:01", String(repeating: clef, count: maxName / 4)),  // exactly at the limit: kept whole
+            ("02:00:00:00:00:02", String(repeating: clef, count: maxName / 4 + 1)),  // 4 bytes over
+            ("02:00:00:00:00:03", String(repeating: decomposed, count: 400)),  // never cut between e and its accent
+            (String(repeating: "\u{130}", count: maxMAC / 2), "pc-3"),  // İ: 2 bytes, lowercased 3 (i + combining dot)
+            (String(repeating: "\u{20AC}", count: 22), "pc-4"),  // € × 22 = 66 bytes
+            ("02:00:00:00:00:05", "pc\\x00evil\\x0a"),  // NUL and a line feed, escaped by Zeek
+        ]
+        var tsv = Scenario.header + "#path\tdhcp\n#fields\tts\tmac\thost_name\tassigned_addr\tlease_time\n"
+        for (i, r) in rows.enumerated() { tsv += "\(Self.day0 + Double(i))\t\(r.mac)\t\(r.name)\t10.0.0.\(i + 1)\t60\n" }
+        let file = try Scenario.write(tsv, "dhcp.log", in: dir)
+        let r = try DHCPLogReader().read(path: file.path)
+        #expect(r.rejected == 0 && r.leases.count == rows.count)
+        for lease in r.leases {
+            #expect((lease.hostName ?? "").utf8.count <= maxName, "\(lease.evidence)")
+            #expect((lease.mac ?? "").utf8.count <= maxMAC, "\(lease.evidence)")
+            #expect(!(lease.hostName ?? "").utf8.contains(0) && !(lease.mac ?? "").utf8.contains(0))
+        }
+        #expect(r.leases[0].hostName == rows[0].name)
+        #expect(r.leases[1].hostName == String(repeating: clef, count: maxName / 4))
+        let cut = try #require(r.leases[2].hostName)
+        #expect(cut.utf8.count == maxName / 3 * 3 && cut == String(repeating: decomposed, count: maxName / 3))
+        #expect(cut.unicodeScalars.last == "\u{301}")
+        let mac3 = try #require(r.leases[3].mac)
+        #expect(mac3 == String(repeating: "i\u{307}", count: maxMAC / 3) && mac3.utf8.count == maxMAC / 3 * 3)
+        #expect(r.leases[4].mac == String(repeating: "\u{20AC}", count: maxMAC / 3))
+        #expect(r.leases[5].hostName == "pc\\x00evil\\x0a")
+    }
+
+    @Test func reportFieldsAreCutAtCharacterBoundaries() {
+        let p = ReportFieldLimits.prefix
+        #expect(p("abc", 3) == "abc" && p("abcd", 3) == "abc" && p("abc", 0) == "")
+        #expect(p("\u{E9}\u{E9}", 3) == "\u{E9}")  // é is 2 bytes: never half of one
+        #expect(p("a\u{1F600}", 4) == "a")
+        // A family emoji is one character of 25 bytes: cut between its scalars when it alone is too long.
+        let family = "\u{1F468}\u{200D}\u{1F469}\u{200D}\u{1F467}\u{200D}\u{1F466}"
+        #expect(p(family, 25) == family && p("x" + family, 25) == "x")
+        #expect(p(family, 12) == "\u{1F468}\u{200D}\u{1F469}" && p(family, 12).utf8.count == 11)
+        #expect(ReportFieldLimits.storable("a\u{0}b\u{7F}", maxBytes: 100) == "a\\x00b\\x7f")
+        #expect(ReportFieldLimits.storable("\u{0}\u{0}", maxBytes: 5) == "\\x00")
+    }
+
+    /// Contact names at the reader's 253-byte cap stay within the server's name limit however they
+    /// are written: multi-byte letters that grow when lowercased, or control bytes escaped four times longer.
+    @Test func contactNamesAtTheCapFitTheServerLimit() throws {
+        let dir = try TestSupport.makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let grows = String(repeating: "\u{130}", count: 126) + "a"  // 253 bytes; lowercased 379
+        let controls = String(repeating: "\\x01", count: 253)  // Zeek's escape of 253 control bytes
+        let over = String(repeating: "\u{20AC}", count: 85)  // 255 bytes: over the cap, counted
+        var dns = Scenario.header + "#path\tdns\n#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tquery\tqtype_name\trcode_name\tanswers\tTTLs\n"
+        for (i, name) in [grows, controls, over].enumerated() {
+            dns += "\(Self.day0 + Double(i))\tD\(i)\t10.0.0.1\t1\t10.0.0.53\t53\tudp\t\(name)\tA\tNOERROR\t-\t-\n"
+        }
+        let file = try Scenario.write(dns, "dns.log", in: dir)
+        var options = HuntOptions(indicators: IndicatorSet())
+        options.contactSummary = ContactSummaryOptions(sensor: "s")
+        let engine = HuntEngine(options: options)
+        _ = try engine.run(paths: [file.path])
+        let summary = try #require(engine.contactSummary)
+        #expect(summary.rejectedNames == 1)
+        let names = summary.names.compactMap(\.name)
+        #expect(names.count == 2)
+        #expect(names.contains(grows.lowercased()) && grows.lowercased().utf8.count == 379)
+        #expect(names.contains(String(repeating: "\\x01", count: 253)))
+        #expect(names.allSatisfy { $0.utf8.count <= ReportFieldLimits.maxNameBytes && $0 == $0.lowercased() })
+    }
+
     @Test func dhcpMissingFileThrows() {
         #expect(throws: LogReadError.self) { try DHCPLogReader().read(path: "/nonexistent/dhcp.log") }
     }

@@ -126,9 +126,13 @@ public struct DHCPLogReader: Sendable {
                 if seconds > 0 { end = ts + seconds }
             }
             guard result.leases.count < maxLeases else { return reject(line, "more than \(maxLeases) leases in one file") }
-            let name = values[.hostName].flatMap { $0.isEmpty ? nil : String($0.prefix(255)) } ?? values[.fqdn].flatMap { $0.isEmpty ? nil : String($0.prefix(255)) }
+            // Capped in UTF-8 bytes at a character boundary with the fleet server's limits, control
+            // characters written `\xNN`; the MAC is lowercased before the cap (lowercasing can lengthen a string).
+            let name = [values[.hostName], values[.fqdn]].lazy.compactMap { $0 }.first { !$0.isEmpty }
+                .map { ReportFieldLimits.storable($0, maxBytes: ReportFieldLimits.maxNameBytes) }
+            let mac = values[.mac].map { ReportFieldLimits.storable($0.lowercased(), maxBytes: ReportFieldLimits.maxAddressBytes) }
             result.leases.append(DHCPLease(
-                address: address.description, mac: values[.mac].map { String($0.prefix(64)).lowercased() }, hostName: name, start: ts, end: end,
+                address: address.description, mac: mac, hostName: name, start: ts, end: end,
                 server: values[.server].flatMap { IPAddress($0)?.description }, evidenceFile: path, evidenceLine: line))
         }
 

@@ -64,7 +64,9 @@ struct HuntReportOptions: ParsableArguments {
     }
 
     /// The hunt's network evidence as one report with a random id. DHCP leases come from the
-    /// `dhcp*.log` files among the inputs (Zeek TSV or JSON, gzip allowed).
+    /// `dhcp*.log` files among the inputs (Zeek TSV or JSON, gzip allowed). Text fields are brought
+    /// within the server's byte limits (``NetworkReport/fittedToLimits()``); a diagnostic says how
+    /// many were shortened.
     func networkReport(_ report: HuntReport, contacts: ContactSummary?) -> (NetworkReport, [Diagnostic]) {
         let dhcpFiles = report.files.filter { file in
             let base = (file.path as NSString).lastPathComponent.lowercased()
@@ -75,7 +77,14 @@ struct HuntReportOptions: ParsableArguments {
             sensor: sensorName, reportID: UUID().uuidString.lowercased(), generatedAt: Date(),
             contacts: contacts ?? ContactSummary(sensor: sensorName, maxRows: 0), hits: report.hits, beacons: report.beacons,
             leases: dhcp.leases)
-        return (network, dhcp.diagnostics)
+        let (fitted, shortened) = network.fittedToLimits()
+        var diagnostics = dhcp.diagnostics
+        if shortened > 0 {
+            diagnostics.insert(Diagnostic(
+                kind: "report-field-shortened", path: "--report-to",
+                message: "\(shortened) field(s) (addresses, host names, observed values, file names) fitted to the server's limits: control characters written \\xNN, values over the byte limits cut at a character boundary"), at: 0)
+        }
+        return (fitted, diagnostics)
     }
 
     /// Posts the report (retrying 503/429 with backoff); one line on standard error says what the server kept.
