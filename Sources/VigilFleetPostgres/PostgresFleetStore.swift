@@ -58,10 +58,12 @@ public final class PostgresFleetStore: FleetStore {
     }
 
     /// Refreshes the planner's statistics of the inventory and contact tables (`ANALYZE`), which autovacuum
-    /// otherwise does within minutes; worth calling after a large ingest.
-    public func refreshStatistics() async throws {
+    /// otherwise does within minutes; worth calling after a large ingest. With `vacuum`, runs
+    /// `VACUUM (ANALYZE)` instead, which also marks the new pages all-visible so digest lookups are
+    /// answered from the index alone (what autovacuum does a little later on its own).
+    public func refreshStatistics(vacuum: Bool = false) async throws {
         for table in ["host_file", "path", "host", "contact_name", "contact_server", "contact_coverage"] {
-            try await client.query(PostgresQuery(unsafeSQL: "ANALYZE \(table)"), logger: logger)
+            try await client.query(PostgresQuery(unsafeSQL: vacuum ? "VACUUM (ANALYZE) \(table)" : "ANALYZE \(table)"), logger: logger)
         }
     }
 
@@ -387,12 +389,20 @@ public final class PostgresFleetStore: FleetStore {
         try await digestLookup(column: "sha1", Array(Set(digests.filter { $0.count == 20 })))
     }
 
-    /// The retro-hunt query: `= ANY($1)` over a bytea array, answered from the digest's B-tree.
+    /// The retro-hunt query: the wanted digests drive a nested loop, each one a range of the digest's
+    /// B-tree (`host_file_sha256_host` and its MD5 and SHA-1 siblings). Written as `sha256 = ANY($1)`
+    /// the planner estimated the thousand digests' rows from the column's statistics and, at 10 M rows,
+    /// chose a parallel scan of the whole table (430 ms instead of 20 ms).
     private func digestLookup(column: String, _ digests: [Data]) async throws -> [InventoryHit] {
         guard !digests.isEmpty else { return [] }
         precondition(["sha256", "md5", "sha1"].contains(column))
         return try await hits("""
-            \(unescaped: Self.hitSelect) WHERE f.\(unescaped: column) = ANY(\(digests.map { ByteBuffer(bytes: $0) })::bytea[])
+            SELECT f.host_id, h.hostname, p.path, p.name, f.sha256, f.md5, f.sha1, f.size, f.modified, f.signer, f.product,
+                   f.version, f.first_seen, f.last_seen
+            FROM unnest(\(digests.map { ByteBuffer(bytes: $0) })::bytea[]) AS w(digest)
+            CROSS JOIN LATERAL (SELECT * FROM host_file WHERE host_file.\(unescaped: column) = w.digest OFFSET 0) f
+            CROSS JOIN LATERAL (SELECT path, name FROM path WHERE path.path_id = f.path_id OFFSET 0) p
+            CROSS JOIN LATERAL (SELECT hostname FROM host WHERE host.host_id = f.host_id OFFSET 0) h
             """)
     }
 

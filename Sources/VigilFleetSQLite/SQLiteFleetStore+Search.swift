@@ -43,7 +43,7 @@ extension SQLiteFleetStore {
             let prefix = try String.fetchOne(db, sql: "SELECT lower(?)", arguments: [query.prefix]) ?? query.prefix
             // A cursor moves the range's start up to its key; the OR skips what the last page showed.
             let after = query.after.flatMap { $0.key >= prefix ? $0 : nil }
-            var args: [DatabaseValueConvertible] = [after?.key ?? prefix]
+            var args: [any DatabaseValueConvertible] = [after?.key ?? prefix]
             let high = ConsoleSearchLimits.prefixUpperBound(prefix)
             if let high { args.append(high) }
             if let after { args += [after.key, after.hostID] }
@@ -124,7 +124,7 @@ extension SQLiteFleetStore {
         let limit = max(1, min(query.limit, ConsoleSearchLimits.maxInventoryPage))
         return try await pool.read { db in
             var out: [InventoryPageHit] = []
-            func read(_ sql: String, _ args: [DatabaseValueConvertible]) throws {
+            func read(_ sql: String, _ args: [any DatabaseValueConvertible]) throws {
                 for row in try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)) {
                     let file = StoredFileRow(
                         path: row[2], name: row[3], sha256: row[4], md5: row[5], sha1: row[6], size: row[7], modified: row[8],
