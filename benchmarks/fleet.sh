@@ -174,6 +174,7 @@ wall_seconds() {
         n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; printf "%.2f", s }' "$1"
 }
 peak_mb() { awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2 / 1024}' "$1"; }
+cpu_seconds() { awk -F': ' '/User time|System time/ {cpu += $2} END {printf "%.2f", cpu}' "$1"; }
 report_field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }
 
 agent_once first
@@ -181,8 +182,8 @@ agent_once again
 first_s=$(wall_seconds "$OUT/first.time") again_s=$(wall_seconds "$OUT/again.time")
 for label in first again; do
     name=$([ "$label" = first ] && echo "first sweep" || echo "re-sweep   ")
-    printf '  %s: %6.2f s wall (sweep %.2f s), %s files read, %s from the cache, %s batches acknowledged, agent peak RSS %s MB\n' \
-        "$name" "$(wall_seconds "$OUT/$label.time")" "$(report_field "$OUT/$label.json" sweepSeconds)" \
+    printf '  %s: %6.2f s wall (sweep %.2f s; agent CPU %.2f s), %s files read, %s from the cache, %s batches acknowledged, agent peak RSS %s MB\n' \
+        "$name" "$(wall_seconds "$OUT/$label.time")" "$(report_field "$OUT/$label.json" sweepSeconds)" "$(cpu_seconds "$OUT/$label.time")" \
         "$(report_field "$OUT/$label.json" filesRead)" "$(report_field "$OUT/$label.json" filesFromCache)" \
         "$(report_field "$OUT/$label.json" batchesAcknowledged)" "$(peak_mb "$OUT/$label.time")"
 done
