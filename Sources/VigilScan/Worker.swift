@@ -189,10 +189,11 @@ final class Worker {
     }
 
     private func recordInventory(_ absolute: String, _ stamp: FileStamp, _ result: CachedFileResult) {
-        output.inventory.append(InventoryRecord(
+        let record = InventoryRecord(
             path: absolute, hashes: result.hashes, size: stamp.size,
             modified: stamp.modifiedNanoseconds >= 0 ? stamp.modifiedNanoseconds / 1_000_000_000 : (stamp.modifiedNanoseconds + 1) / 1_000_000_000 - 1,
-            facts: result.inventory ?? InventoryFacts()))
+            facts: result.inventory ?? InventoryFacts())
+        if let sink = engine.configuration.inventorySink { sink.receive(record) } else { output.inventory.append(record) }
     }
 
     /// Hash, YARA and structural checks of one file that was read.
