@@ -57,7 +57,8 @@ public struct ContainerWalkSummary: Sendable {
 }
 
 /// Looks inside containers: recognises a container by its probe, extracts members one at a time
-/// into the ``PrivateWorkspace`` (never anywhere else), hands each to a visitor, follows nested
+/// into the ``PrivateWorkspace`` (never anywhere else on disk; small ones into memory when
+/// ``memberBytesInMemory`` allows), hands each to a visitor, follows nested
 /// containers up to ``ContainerLimits/maxDepth``, and reports every cap hit, unreadable member and
 /// hostile name as a ``ContainerEvent``. Nothing is skipped silently.
 ///

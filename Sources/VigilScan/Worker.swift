@@ -170,9 +170,10 @@ final class Worker {
         }
     }
 
-    /// Looks inside a container: each regular member is extracted into the private temporary
-    /// folder and queued (ahead of the walker's files) for any worker to scan; this worker helps
-    /// scan them whenever more than two per worker wait, so extracted files never pile up.
+    /// Looks inside a container: each regular member is extracted (into memory up to
+    /// ``ScanEngine/memberBytesInMemory``, else into the private temporary folder) and queued
+    /// (ahead of the walker's files) for any worker to scan; this worker helps scan them whenever
+    /// more than two per worker wait, so extracted members never pile up.
     private func expand(_ onDisk: String, _ work: ExpansionWork) {
         let display = work.display, absolute = work.absolute, format = work.format
         guard var walker = engine.containerWalker(report: { report($0) }) else { return }
