@@ -101,7 +101,7 @@ if [[ ",$BACKENDS," == *",postgres,"* ]]; then
     psql "$VIGIL_TEST_POSTGRES_URL" -At -c "
         SELECT '  host_file: heap ' || pg_size_pretty(pg_relation_size('host_file'))
             || ', indexes ' || pg_size_pretty(pg_indexes_size('host_file'))
-            || ' (sha256 B-tree ' || pg_size_pretty(pg_relation_size('host_file_sha256')) || ')'
+            || ' (sha256 B-tree ' || pg_size_pretty(pg_relation_size('host_file_sha256_host')) || ')'
             || '; path dictionary ' || pg_size_pretty(pg_total_relation_size('path'))
             || '; database ' || pg_size_pretty(pg_database_size(current_database()))"
     echo "  server RSS now (largest process, shared buffers included): $(ps -o rss= -u vigiltest 2>/dev/null | sort -n | tail -1 | awk '{printf "%.0f MB", $1/1024}')"
