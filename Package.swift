@@ -233,6 +233,8 @@ let package = Package(
         .executableTarget(name: "vigil-matcher-bench", dependencies: ["VigilIndicators"], path: "benchmarks/matcher-bench"),
         // Container extraction benchmark (benchmarks/containers.sh): the walker alone, against bsdtar -x.
         .executableTarget(name: "vigil-container-bench", dependencies: ["VigilContainers"], path: "benchmarks/container-bench"),
+        // The sweep alone (benchmarks/containers.sh): profiles scans into containers without the whole CLI.
+        .executableTarget(name: "vigil-scan-bench", dependencies: ["VigilScan", "VigilFeeds"], path: "benchmarks/scan-bench"),
         // Fleet storage benchmark (benchmarks/fleet.sh): N hosts x M files into SQLite and PostgreSQL.
         .executableTarget(
             name: "vigil-fleet-bench",

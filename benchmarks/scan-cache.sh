@@ -25,22 +25,7 @@ trap cleanup EXIT
 echo "binary: $VIGIL"
 if [[ ! -f "$WORK/tree.done" ]]; then
   echo "generating $FILES files under $WORK/tree ..."
-  python3 - "$WORK/tree" "$FILES" <<'PY'
-import os, random, sys
-root, n = sys.argv[1], int(sys.argv[2])
-rng = random.Random(20261207)
-os.makedirs(root, exist_ok=True)
-block = rng.randbytes(1 << 16)
-for i in range(n):
-    d = os.path.join(root, f"d{i // 1000:03d}", f"s{(i // 100) % 10}")
-    if i % 100 == 0:
-        os.makedirs(d, exist_ok=True)
-    size = rng.randint(1024, 65536)
-    start = rng.randint(0, 65536 - 1024)
-    data = (block[start:] + block)[:size - 8] + i.to_bytes(8, "little")  # every file distinct
-    with open(os.path.join(d, f"f{i:06d}.bin"), "wb") as f:
-        f.write(data)
-PY
+  python3 benchmarks/make_tree.py "$WORK/tree" "$FILES"
   touch "$WORK/tree.done"
 fi
 du -sh "$WORK/tree" | sed 's/^/tree size: /'

@@ -171,18 +171,12 @@ public final class Agent: @unchecked Sendable {
         let earlier = try await deliver(&report, deadline: nil)
         // An unreachable server is not asked for updates too (each attempt waits for a timeout).
         if earlier != .pending { try await fetchUpdates(&report) }
-        let result = try await sweep()
-        report.filesRead = result.statistics.filesScanned
-        report.filesFromCache = result.statistics.filesFromCache
-        report.filesInInventory = result.inventory.count
-        report.findings = result.findings.count
-        report.diagnostics = result.diagnostics.count
-        report.sweepSeconds = result.statistics.durationSeconds
-        try spoolDelta(result, report: &report)
+        try await sweepAndSpool(&report, recordSweep: true)
         if try await deliver(&report, deadline: retryDeadline) == .resync {
-            // The server lost this host's inventory: report everything again (once per sweep).
+            // The server lost this host's inventory: report everything again (once per sweep). The
+            // acknowledged state is empty now, and the sweep again takes every file from the cache.
             report.resyncs += 1
-            try spoolDelta(result, report: &report)
+            try await sweepAndSpool(&report, recordSweep: false)
             _ = try await deliver(&report, deadline: retryDeadline)
         }
         report.batchesPending = spool.entries().count
@@ -239,7 +233,8 @@ public final class Agent: @unchecked Sendable {
 
     // MARK: Sweep
 
-    func sweep() async throws -> ScanResult {
+    /// Sweeps the roots; with a `sink`, the inventory goes to it as the sweep runs instead of into the result.
+    func sweep(sink: (any InventorySink)? = nil) async throws -> ScanResult {
         guard let roots = configuration.roots, !roots.isEmpty else { throw AgentError("no roots to sweep: give --root or \"roots\" in the configuration") }
         var options = ScanOptions(
             followSymlinks: false, maxFileSize: configuration.maxFileSize ?? ScanOptions.defaultMaxFileSize,
@@ -263,6 +258,7 @@ public final class Agent: @unchecked Sendable {
             useDefaults: configuration.defaultIndicators ?? true, options: options)
         let cache = try SQLiteScanCache(path: cachePath, vigilVersion: vigilVersion)
         scanConfiguration.cache = cache
+        scanConfiguration.inventorySink = sink
         let engine = ScanEngine(configuration: scanConfiguration)
         let absoluteRoots = roots.map(absolute)
         return await withCheckedContinuation { continuation in
@@ -279,15 +275,18 @@ public final class Agent: @unchecked Sendable {
 
     // MARK: Delta and spool
 
-    /// The inventory as the server will hold it once every spooled batch is applied.
-    private func expectedServerView() throws -> [String: AgentState.Reported] {
-        var view = try state.reported()
-        for entry in spool.entries() {
+    /// The inventory as the server will hold it once every spooled batch is applied, and the spooled
+    /// batches it was built from.
+    private func expectedServerView() throws -> (ServerView, [Spool.Entry]) {
+        var view = ServerView(capacity: try state.reportedCount())
+        try state.forEachReported { path, r in view.set(path: path, sha256: r.sha256, size: r.size, modified: r.modified) }
+        let entries = spool.entries()
+        for entry in entries {
             guard let batch = try? decodeSpooled(entry) else { continue }
-            for f in batch.files { view[f.path] = .init(sha256: f.sha256, size: f.size, modified: f.modified) }
-            for p in batch.removed { view[p] = nil }
+            for f in batch.files { view.set(path: f.path, sha256: f.sha256, size: f.size, modified: f.modified) }
+            for p in batch.removed { view.remove(path: p) }
         }
-        return view
+        return (view, entries)
     }
 
     func decodeSpooled(_ entry: Spool.Entry) throws -> InventoryBatch {
@@ -295,37 +294,61 @@ public final class Agent: @unchecked Sendable {
         return try JSONDecoder().decode(InventoryBatch.self, from: Data(json))
     }
 
-    /// Computes the delta of `result` against the server's expected view and spools it in batches.
-    func spoolDelta(_ result: ScanResult, report: inout SweepReport) throws {
-        let view = try expectedServerView()
-        let admissible = BatchLimits.admissible(result.inventory)
-        if !admissible.refused.isEmpty {
-            report.pathsTooLong += admissible.refused.count
-            log("\(admissible.refused.count) files with paths over \(BatchLimits.maxPathBytes) bytes not reported, e.g. \(admissible.refused[0].prefix(200))…")
-        }
-        let delta = InventoryDelta.compute(inventory: admissible.kept, diagnostics: result.diagnostics, serverView: view)
-        report.added += delta.added
-        report.changed += delta.changed
-        report.removed += delta.removed.count
-        let batches = InventoryDelta.split(
-            files: delta.files, removed: delta.removed, findings: result.findings.map(BatchLimits.fitted),
-            maxRows: configuration.resolvedMaxFilesPerBatch, maxFindings: 1_000)
+    /// Sweeps and spools the delta against the server's expected view while the sweep runs, in
+    /// batches of at most ``AgentConfiguration/resolvedMaxFilesPerBatch`` rows: new and changed files
+    /// as the workers find them, then the removed paths, then the findings in the last batch. Only one
+    /// batch is in memory at a time, plus ``ServerView``'s 40 bytes per path.
+    /// - Parameter recordSweep: put the sweep's counts (files read, findings, time) in `report`.
+    func sweepAndSpool(_ report: inout SweepReport, recordSweep: Bool) async throws {
+        let (view, spooledBefore) = try expectedServerView()
         let facts = HostFacts.current(agentVersion: vigilVersion)
         let sweepID = UUID().uuidString.lowercased()
-        let now = Int64(Date().timeIntervalSince1970)
-        let started = now - Int64(result.statistics.durationSeconds.rounded())
-        for (index, part) in batches.enumerated() {
-            let last = index == batches.count - 1
+        let started = Int64(Date().timeIntervalSince1970)
+        let roots = configuration.roots ?? []
+        let spool = self.spool
+        let cachePath = self.cachePath
+        let vigilVersion = self.vigilVersion
+        let emitter = BatchEmitter(maxRows: configuration.resolvedMaxFilesPerBatch, maxFindings: 1_000) { part, sequence, isLast in
             let batch = InventoryBatch(
-                batchID: UUID().uuidString.lowercased(), agent: facts, sweepID: sweepID, sequence: index + 1, isLastOfSweep: last,
-                sweepStarted: started, sweepFinished: last ? now : nil, roots: configuration.roots ?? [],
+                batchID: UUID().uuidString.lowercased(), agent: facts, sweepID: sweepID, sequence: sequence, isLastOfSweep: isLast,
+                sweepStarted: started, sweepFinished: isLast ? Int64(Date().timeIntervalSince1970) : nil, roots: roots,
                 files: part.files, removed: part.removed, findings: part.findings)
             try spool.append(batchID: batch.batchID, body: FleetClient.encodeBatch(batch))
-            report.batchesSpooled += 1
+            // Rows of files the server is told are gone leave the scan cache too.
+            if !part.removed.isEmpty, let cache = try? SQLiteScanCache(path: cachePath, vigilVersion: vigilVersion) {
+                try? cache.remove(paths: part.removed)
+            }
         }
-        if !delta.removed.isEmpty, let cache = try? SQLiteScanCache(path: cachePath, vigilVersion: vigilVersion) {
-            try? cache.remove(paths: delta.removed)
+        let stream = InventoryStream(view: view, emitter: emitter)
+        let result = try await sweep(sink: stream)
+
+        // Paths the server holds that the sweep did not find: acknowledged ones in path order, then
+        // those only in batches spooled before this sweep.
+        let unreadable = Set(result.diagnostics.filter { $0.kind != "vanished" }.map(\.path))
+        try state.forEachReported { path, _ in try stream.removeIfMissing(path, unreadable: unreadable) }
+        for entry in spooledBefore {
+            guard let batch = try? decodeSpooled(entry) else { continue }
+            for f in batch.files { try stream.removeIfMissing(f.path, unreadable: unreadable) }
         }
+        try stream.finish(findings: result.findings.map(BatchLimits.fitted))
+
+        let counts = stream.counts
+        if counts.pathsTooLong > 0 {
+            log("\(counts.pathsTooLong) files with paths over \(BatchLimits.maxPathBytes) bytes not reported, e.g. \((counts.firstPathTooLong ?? "").prefix(200))…")
+        }
+        if recordSweep {
+            report.filesRead = result.statistics.filesScanned
+            report.filesFromCache = result.statistics.filesFromCache
+            report.filesInInventory = counts.files
+            report.findings = result.findings.count
+            report.diagnostics = result.diagnostics.count
+            report.sweepSeconds = result.statistics.durationSeconds
+        }
+        report.pathsTooLong += counts.pathsTooLong
+        report.added += counts.added
+        report.changed += counts.changed
+        report.removed += counts.removed
+        report.batchesSpooled += counts.partsSent
     }
 
     enum Delivery { case done, pending, resync }

@@ -35,15 +35,13 @@ public final class AgentState: Sendable {
         try migrator.migrate(queue)
     }
 
-    /// Everything the server acknowledged.
-    public func reported() throws -> [String: Reported] {
+    /// Calls `body` with every acknowledged row, in path order, one row in memory at a time.
+    public func forEachReported(_ body: (String, Reported) throws -> Void) throws {
         try queue.read { db in
-            var result: [String: Reported] = [:]
-            let rows = try Row.fetchCursor(db, sql: "SELECT path, sha256, size, mtime FROM reported")
+            let rows = try Row.fetchCursor(db, sql: "SELECT path, sha256, size, mtime FROM reported ORDER BY path")
             while let row = try rows.next() {
-                result[row[0]] = Reported(sha256: row[1], size: row[2], modified: row[3])
+                try body(row[0], Reported(sha256: row[1], size: row[2], modified: row[3]))
             }
-            return result
         }
     }
 

@@ -15,8 +15,14 @@ public struct ExtractedMember: Sendable {
     /// What the container said about it.
     public var info: ContainerMemberInfo
     /// For a regular member read in full: the file in the private temporary folder holding its
-    /// bytes, valid during the visit (unless the visitor keeps it). `nil` for other members.
+    /// bytes, valid during the visit (unless the visitor keeps it). `nil` for other members and
+    /// for members handed over in ``bytes``.
     public var file: String?
+    /// For a regular member read in full that is no larger than
+    /// ``ContainerWalker/memberBytesInMemory`` (and is not a container the walker opened): its
+    /// bytes, with no file written. Exactly one of ``file`` and ``bytes`` is set for a regular
+    /// member read in full.
+    public var bytes: [UInt8]? = nil
     /// Bytes actually read (a member may declare another size).
     public var size: Int64
     /// The format of the container holding it, as detected (`7-Zip`, `MS CAB`…).
@@ -51,7 +57,8 @@ public struct ContainerWalkSummary: Sendable {
 }
 
 /// Looks inside containers: recognises a container by its probe, extracts members one at a time
-/// into the ``PrivateWorkspace`` (never anywhere else), hands each to a visitor, follows nested
+/// into the ``PrivateWorkspace`` (never anywhere else on disk; small ones into memory when
+/// ``memberBytesInMemory`` allows), hands each to a visitor, follows nested
 /// containers up to ``ContainerLimits/maxDepth``, and reports every cap hit, unreadable member and
 /// hostile name as a ``ContainerEvent``. Nothing is skipped silently.
 ///
@@ -63,6 +70,11 @@ public struct ContainerWalker: Sendable {
     /// Decides which nested containers to open (default: every one the formats recognise). A
     /// nested container it declines is handed over as a plain member, without a diagnostic.
     public var opensNested: (@Sendable (ContainerProbe) -> Bool)? = nil
+    /// Regular members up to this many bytes are handed to the visitor in memory
+    /// (``ExtractedMember/bytes``) instead of through a file; a member that grows past it while
+    /// being read, and a nested container the walker opens, still go to a file of the private
+    /// folder. 0 (the default): every member goes to a file.
+    public var memberBytesInMemory = 0
 
     public init(formats: [any ContainerFormat] = ContainerFormats.builtIn, limits: ContainerLimits = .standard, workspace: PrivateWorkspace) {
         self.formats = formats
@@ -232,26 +244,36 @@ public struct ContainerWalker: Sendable {
                 break
             }
 
-            // A regular member: stream it into a fresh file of the private folder.
-            let created: (fd: Int32, path: String)
-            do {
-                created = try workspace.createFile()
-            } catch {
-                report(.diagnostic(Diagnostic(kind: "container-unreadable", path: memberChain.description, message: "\(error)")))
-                state.stopAll = true
-                summary.stoppedEarly = true
-                break
+            // A regular member: stream it into memory while small, else into a fresh file of the
+            // private folder.
+            let sink: MemberSink
+            if memberBytesInMemory > 0 {
+                let workspace = self.workspace
+                sink = MemberSink(
+                    memoryLimit: memberBytesInMemory, expected: Int(clamping: info.declaredSize ?? 0), member: info.name,
+                    budget: budget, container: tally, createFile: { try workspace.createFile() })
+            } else {
+                do {
+                    let created = try workspace.createFile()
+                    sink = MemberSink(fd: created.fd, path: created.path, member: info.name, budget: budget, container: tally)
+                } catch {
+                    report(.diagnostic(Diagnostic(kind: "container-unreadable", path: memberChain.description, message: "\(error)")))
+                    state.stopAll = true
+                    summary.stoppedEarly = true
+                    break
+                }
             }
             var keep = false
-            defer { if !keep { unlink(created.path) } }
-            let sink = MemberSink(fd: created.fd, member: info.name, budget: budget, container: tally)
+            // The member's file, once there is one (a spilled sink's, or a nested container written out).
+            var written: String?
+            defer { if !keep, let path = written ?? sink.path { unlink(path) } }
             var readError: (any Error)?
             do {
                 try reader.readMember(into: sink)
             } catch {
                 readError = error
             }
-            closeFD(created.fd)
+            if sink.fd >= 0 { closeFD(sink.fd) }
             if let readError {
                 let e = readError as? ContainerError
                 switch e?.kind {
@@ -301,15 +323,37 @@ public struct ContainerWalker: Sendable {
                     kind: "container-size-mismatch", path: memberChain.description, offset: info.offset.map { Int($0) },
                     message: "the header declares \(declared) bytes but the member holds \(sink.bytesWritten); the bytes read are what was scanned")))
             }
-            member.file = created.path
+            let baseName = String(name.path.split(separator: "/").last ?? "")
+            var nestedProbe: ContainerProbe?
+            if let bytes = sink.takeMemory() {
+                let probe = ContainerProbe(
+                    fileName: baseName, size: Int64(bytes.count),
+                    head: Array(bytes.prefix(ContainerProbe.headBytes)), tail: Array(bytes.suffix(ContainerProbe.tailBytes)))
+                nestedProbe = probe
+                if memberChain.depth < limits.maxDepth, recognize(probe) != nil, opensNested?(probe) ?? true {
+                    // A container to open needs a file (formats open paths): write it out.
+                    do {
+                        written = try Self.writeOut(bytes, to: workspace)
+                        member.file = written
+                    } catch {
+                        report(.diagnostic(Diagnostic(kind: "container-unreadable", path: memberChain.description, message: "\(error)")))
+                        state.stopAll = true
+                        summary.stoppedEarly = true
+                        break
+                    }
+                } else {
+                    member.bytes = bytes
+                }
+            } else {
+                member.file = sink.path
+                nestedProbe = sink.path.flatMap { Self.probe(path: $0, name: baseName) }
+            }
 
             // A nested container: its members first, then the container member itself.
-            if let nestedProbe = Self.probe(path: created.path, name: String(name.path.split(separator: "/").last ?? "")),
-                let nestedFormat = recognize(nestedProbe), opensNested?(nestedProbe) ?? true
-            {
-                if memberChain.depth < limits.maxDepth {
+            if let nestedProbe, let nestedFormat = recognize(nestedProbe), opensNested?(nestedProbe) ?? true {
+                if memberChain.depth < limits.maxDepth, let nestedPath = member.file {
                     member.openedAsContainer = try walkOne(
-                        path: created.path, probe: nestedProbe, format: nestedFormat, chain: memberChain, budget: budget,
+                        path: nestedPath, probe: nestedProbe, format: nestedFormat, chain: memberChain, budget: budget,
                         state: &state, summary: &summary, visit: visit, report: report)
                 } else {
                     report(.diagnostic(Diagnostic(
@@ -320,6 +364,24 @@ public struct ContainerWalker: Sendable {
             keep = try visit(member)
         }
         return true
+    }
+
+    /// Writes a member kept in memory to a new file of the private folder; returns its path.
+    private static func writeOut(_ bytes: [UInt8], to workspace: PrivateWorkspace) throws -> String {
+        let created = try workspace.createFile()
+        defer { closeFD(created.fd) }
+        var offset = 0
+        while offset < bytes.count {
+            let w = bytes.withUnsafeBytes { systemWrite(created.fd, $0.baseAddress! + offset, bytes.count - offset) }
+            if w < 0 {
+                if errno == EINTR { continue }
+                let message = String(cString: strerror(errno))
+                unlink(created.path)
+                throw ContainerError(.memberUnreadable, "cannot write the member to the temporary directory: \(message)")
+            }
+            offset += w
+        }
+        return created.path
     }
 
     private func offsetOf(_ error: any Error) -> Int? {

@@ -109,6 +109,27 @@ enum FileReader {
         return file
     }
 
+    /// A container member the walker kept in memory, hashed like a file read from disk (in the
+    /// same chunks), owned by this process's user as its file in the private folder would be.
+    /// - Throws: ``ReadRefusal/diagnostic(_:)`` when it is larger than `maxFileSize`.
+    static func read(memory bytes: [UInt8], name: String, maxFileSize: Int, extraDigests: ExtraDigests) throws(ReadRefusal) -> ReadFile {
+        guard bytes.count <= maxFileSize else {
+            throw .diagnostic(Diagnostic(
+                kind: "skipped-size", path: name,
+                message: "\(bytes.count) bytes exceeds --max-file-size \(maxFileSize): not hashed or scanned (file name indicators still checked)"))
+        }
+        var hasher = MultiHasher(extra: extraDigests)
+        bytes.withUnsafeBytes { all in
+            var offset = 0
+            while offset < all.count {
+                let n = min(chunkSize, all.count - offset)
+                hasher.update(UnsafeRawBufferPointer(rebasing: all[offset..<offset + n]))
+                offset += n
+            }
+        }
+        return ReadFile(bytes: bytes, hashes: hasher.finalize(), ownerID: UInt32(geteuid()), changeNote: nil)
+    }
+
     private static func read(
         _ fd: Int32, before: stat, path: RawPath, extraDigests: ExtraDigests, into buffer: inout ReadBuffer,
         throttle: ReadThrottle?

@@ -1,3 +1,4 @@
+import VigilContainers
 import VigilBinary
 import VigilCore
 
@@ -18,6 +19,18 @@ struct WorkItem: Sendable {
     /// Set for a member extracted from a container: `path` is then its file in the private
     /// temporary folder, which the worker deletes after scanning.
     var member: MemberWork? = nil
+    /// Set for a container to walk (its own bytes are examined by the worker that read it):
+    /// `path` is the container file.
+    var expansion: ExpansionWork? = nil
+}
+
+/// A recognised container waiting to be walked.
+struct ExpansionWork: Sendable {
+    /// The container as named in reports (the path as given).
+    var display: String
+    /// Its absolute path (member chains for file name indicators and YARA externals).
+    var absolute: String
+    var format: any ContainerFormat
 }
 
 /// How a container member is named in reports.
@@ -26,6 +39,8 @@ struct MemberWork: Sendable {
     var display: String
     /// The chain with the outer file's absolute path (for file name indicators and YARA externals).
     var absolute: String
+    /// The member's bytes when the walker kept it in memory (the item's path is then no file).
+    var bytes: [UInt8]? = nil
 }
 
 /// Walks folders depth-first without following symbolic links unless asked to, with loop

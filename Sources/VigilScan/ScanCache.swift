@@ -95,6 +95,13 @@ public struct InventoryRecord: Sendable, Hashable, Codable {
     }
 }
 
+/// Takes a sweep's inventory records one by one as the workers make them (``ScanConfiguration/inventorySink``),
+/// so the sweep does not collect them. Called from every worker thread at once, in no particular
+/// order; implementations synchronise themselves.
+public protocol InventorySink: Sendable {
+    func receive(_ record: InventoryRecord)
+}
+
 /// Spreads file reads over time so a sweep reads at most `bytesPerSecond` on average (a token bucket
 /// with one second of burst), shared by all workers.
 public final class ReadThrottle: Sendable {

@@ -26,6 +26,9 @@ public struct ScanConfiguration: Sendable {
     public var rulesDigest: String = ""
     /// Per-file results reused across sweeps (`vigil scan --cache`, `vigil agent`); `nil` for none.
     public var cache: (any ScanCache)? = nil
+    /// With ``ScanOptions/collectsInventory``: receives each inventory record as the sweep makes it,
+    /// and ``ScanResult/inventory`` stays empty (a caller that streams the inventory holds none of it).
+    public var inventorySink: (any InventorySink)? = nil
 
     public init(
         indicators: IndicatorSet, rules: CompiledRules? = nil, ruleSourceCount: Int = 0, setupDiagnostics: [Diagnostic] = [],

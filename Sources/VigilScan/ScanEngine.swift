@@ -23,8 +23,20 @@ public final class ScanEngine: Sendable {
     /// The private temporary folder for container members, created on first use; `failed` once
     /// creating it failed (reported once).
     private let workspace = Mutex<(PrivateWorkspace?, failed: Bool)>((nil, false))
+    /// Container members up to this size are scanned from memory, never written to the private
+    /// folder (``ContainerWalker/memberBytesInMemory``; 0: every member goes through a file). At
+    /// most `2 × threads + 1` of them wait at a time, so this bounds the memory they take.
+    let memberBytesInMemory: Int
 
-    public init(configuration: ScanConfiguration) {
+    public convenience init(configuration: ScanConfiguration) {
+        self.init(configuration: configuration, memberBytesInMemory: ScanEngine.defaultMemberBytesInMemory)
+    }
+
+    /// 4 MiB.
+    static let defaultMemberBytesInMemory = 4 << 20
+
+    init(configuration: ScanConfiguration, memberBytesInMemory: Int) {
+        self.memberBytesInMemory = min(max(0, memberBytesInMemory), LargeFileGate.threshold)
         self.configuration = configuration
         self.filenames = FilenameMatcher(indicators: configuration.indicators.filenamePatterns)
         self.cacheDigest = configuration.cache == nil ? "" : configuration.cacheDigest
@@ -95,7 +107,10 @@ public final class ScanEngine: Sendable {
             group.enter()
             let thread = Thread { [self] in
                 let worker = Worker(engine: self, cwd: cwd, counters: counters, gate: gate, queue: queue)
-                while let item = queue.pop() { worker.process(item) }
+                while let item = queue.pop() {
+                    worker.process(item)
+                    queue.finished()
+                }
                 let output = worker.output
                 outputs.withLock { $0.append(output) }
                 group.leave()
@@ -156,9 +171,19 @@ public final class ScanEngine: Sendable {
             if a.path != b.path { return a.path < b.path }
             if a.severity != b.severity { return a.severity > b.severity }
             if (a.score ?? 0) != (b.score ?? 0) { return (a.score ?? 0) > (b.score ?? 0) }
-            return a.check < b.check
+            if a.check != b.check { return a.check < b.check }
+            // Workers finish in any order: break the remaining ties on content, so output is stable.
+            if (a.indicator ?? "") != (b.indicator ?? "") { return (a.indicator ?? "") < (b.indicator ?? "") }
+            if a.title != b.title { return a.title < b.title }
+            return (a.offset ?? -1) < (b.offset ?? -1)
         }
-        diagnostics.sort { $0.path == $1.path ? $0.kind < $1.kind : $0.path < $1.path }
+        diagnostics.sort { a, b in
+            if a.path != b.path { return a.path < b.path }
+            if a.kind != b.kind { return a.kind < b.kind }
+            if (a.line ?? -1) != (b.line ?? -1) { return (a.line ?? -1) < (b.line ?? -1) }
+            if (a.offset ?? -1) != (b.offset ?? -1) { return (a.offset ?? -1) < (b.offset ?? -1) }
+            return a.message < b.message
+        }
 
         stats.directoriesScanned = walker.directories.count
         stats.symlinksNotFollowed = walker.symlinksNotFollowed

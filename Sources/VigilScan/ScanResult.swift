@@ -51,6 +51,7 @@ public struct ScanResult: Sendable {
     public var diagnostics: [Diagnostic]
     public var statistics: ScanStatistics
     /// One record per regular file read or taken from the cache, sorted by path, when
-    /// ``ScanOptions/collectsInventory`` is set; empty otherwise.
+    /// ``ScanOptions/collectsInventory`` is set; empty otherwise, and empty when the records went to
+    /// ``ScanConfiguration/inventorySink``.
     public var inventory: [InventoryRecord] = []
 }

@@ -52,6 +52,10 @@ final class Worker {
             processMember(item, member)
             return
         }
+        if let expansion = item.expansion {
+            expand(item.path.display, expansion)
+            return
+        }
         let path = item.path.display
         let absolute = path.hasPrefix("/") ? path : cwd + "/" + path
         // Set when the file turns out to be a container to look inside once it is scanned.
@@ -61,7 +65,7 @@ final class Worker {
             if probeOnDisk, let walker = engine.containerWalker(report: { report($0) }) {
                 container = ContainerWalker.probe(path: item.path.display).flatMap { walker.recognize($0) }
             }
-            if let container { expand(item.path.display, display: path, absolute: absolute, format: container) }
+            if let container { lookInside(item.path, ExpansionWork(display: path, absolute: absolute, format: container)) }
         }
         let names = engine.filenames.match(path: absolute)
         output.filenameHitsSuppressed += names.suppressed.count
@@ -83,12 +87,21 @@ final class Worker {
                     return hit != nil
                 })
             heldGate = file.holdsLargeFileGate
-            let result = examine(file, path: path, absolute: absolute)
-            if engine.configuration.options.containers != nil, let walker = engine.containerWalker(report: { report($0) }) {
-                container = walker.recognize(ContainerProbe(
+            // Recognised from the bytes just read, a container is handed to another worker to walk
+            // before this one examines the container's own bytes, so both run at once.
+            if engine.configuration.options.containers != nil, let walker = engine.containerWalker(report: { report($0) }),
+                let format = walker.recognize(ContainerProbe(
                     fileName: String(path.split(separator: "/").last ?? ""), size: Int64(file.bytes.count),
                     head: Array(file.bytes.prefix(ContainerProbe.headBytes)), tail: Array(file.bytes.suffix(ContainerProbe.tailBytes))))
+            {
+                let work = ExpansionWork(display: path, absolute: absolute, format: format)
+                if let queue, engine.threadCount > 1 {
+                    queue.pushExpansion(WorkItem(path: item.path, mayFollow: item.mayFollow, expansion: work))
+                } else {
+                    container = format
+                }
             }
+            let result = examine(file, path: path, absolute: absolute)
             findings += result.findings
             if let cache, result.cacheable {
                 cache.store(path: absolute, stamp: file.stamp, configurationDigest: digest, result: result.cached)
@@ -113,19 +126,27 @@ final class Worker {
         if heldGate { gate.leave() }
     }
 
-    /// Scans one extracted container member like a file, under its chain path, then deletes it.
+    /// Scans one extracted container member like a file, under its chain path, then deletes its
+    /// file (a member handed over in memory has none).
     private func processMember(_ item: WorkItem, _ member: MemberWork) {
-        defer { unlink(item.path.display) }
+        defer { if member.bytes == nil { unlink(item.path.display) } }
         let names = engine.filenames.match(path: member.absolute)
         output.filenameHitsSuppressed += names.suppressed.count
         var findings = names.hits.map { FindingFactory.filenameHit($0, path: member.display) }
         defer { record(findings) }
         var heldGate = false
         do {
-            let file = try FileReader.read(
-                item, maxFileSize: engine.configuration.options.maxFileSize,
-                extraDigests: engine.configuration.extraDigests, largeFileGate: gate,
-                into: &memberBuffer, throttle: engine.throttle)
+            let file: ReadFile
+            if let bytes = member.bytes {
+                file = try FileReader.read(
+                    memory: bytes, name: member.display, maxFileSize: engine.configuration.options.maxFileSize,
+                    extraDigests: engine.configuration.extraDigests)
+            } else {
+                file = try FileReader.read(
+                    item, maxFileSize: engine.configuration.options.maxFileSize,
+                    extraDigests: engine.configuration.extraDigests, largeFileGate: gate,
+                    into: &memberBuffer, throttle: engine.throttle)
+            }
             heldGate = file.holdsLargeFileGate
             output.memberFiles += 1
             output.memberBytes += file.bytes.count
@@ -140,18 +161,38 @@ final class Worker {
         if heldGate { gate.leave() }
     }
 
-    /// Looks inside a container: each regular member is extracted into the private temporary
-    /// folder and queued (ahead of the walker's files) for any worker to scan; this worker helps
-    /// scan them whenever more than two per worker wait, so extracted files never pile up.
-    private func expand(_ onDisk: String, display: String, absolute: String, format: any ContainerFormat) {
-        guard let walker = engine.containerWalker(report: { report($0) }) else { return }
+    /// Walks a container now, or queues it for whichever worker is free first.
+    private func lookInside(_ path: RawPath, _ work: ExpansionWork) {
+        if let queue, engine.threadCount > 1 {
+            queue.pushExpansion(WorkItem(path: path, mayFollow: false, expansion: work))
+        } else {
+            expand(path.display, work)
+        }
+    }
+
+    /// Looks inside a container: each regular member is extracted (into memory up to
+    /// ``ScanEngine/memberBytesInMemory``, else into the private temporary folder) and queued
+    /// (ahead of the walker's files) for any worker to scan; this worker helps scan them whenever
+    /// more than two per worker wait, so extracted members never pile up.
+    private func expand(_ onDisk: String, _ work: ExpansionWork) {
+        let display = work.display, absolute = work.absolute, format = work.format
+        guard var walker = engine.containerWalker(report: { report($0) }) else { return }
+        walker.memberBytesInMemory = engine.memberBytesInMemory
         let limit = 2 * max(1, engine.threadCount)
         let summary = walker.walk(
             path: onDisk, chain: ContainerPath(outer: display), format: format,
             visit: { member in
-                guard let file = member.file else { return false }
                 let absoluteChain = ContainerPath(outer: absolute, members: member.chain.members).description
-                let work = WorkItem(path: RawPath(file), mayFollow: false, member: MemberWork(display: member.chain.description, absolute: absoluteChain))
+                let work: WorkItem
+                if let bytes = member.bytes {
+                    work = WorkItem(
+                        path: RawPath(member.chain.description), mayFollow: false,
+                        member: MemberWork(display: member.chain.description, absolute: absoluteChain, bytes: bytes))
+                } else if let file = member.file {
+                    work = WorkItem(path: RawPath(file), mayFollow: false, member: MemberWork(display: member.chain.description, absolute: absoluteChain))
+                } else {
+                    return false
+                }
                 guard let queue else {
                     processMember(work, work.member!)
                     return true
@@ -189,10 +230,11 @@ final class Worker {
     }
 
     private func recordInventory(_ absolute: String, _ stamp: FileStamp, _ result: CachedFileResult) {
-        output.inventory.append(InventoryRecord(
+        let record = InventoryRecord(
             path: absolute, hashes: result.hashes, size: stamp.size,
             modified: stamp.modifiedNanoseconds >= 0 ? stamp.modifiedNanoseconds / 1_000_000_000 : (stamp.modifiedNanoseconds + 1) / 1_000_000_000 - 1,
-            facts: result.inventory ?? InventoryFacts()))
+            facts: result.inventory ?? InventoryFacts())
+        if let sink = engine.configuration.inventorySink { sink.receive(record) } else { output.inventory.append(record) }
     }
 
     /// Hash, YARA and structural checks of one file that was read.

@@ -107,57 +107,112 @@ public final class SQLiteScanCache: ScanCache, Sendable {
     }
 
     /// Up to this many rows are read into memory at a sweep's first lookup, so each later lookup is
-    /// a dictionary probe instead of an SQLite query (about 200 bytes a row); above it, one query each.
+    /// a binary search instead of an SQLite query (about 100 bytes a row: see ``Preloaded``); above
+    /// it, one query each.
     public static let preloadLimit = 1_000_000
 
-    private struct Entry: Sendable {
-        var stamp: FileStamp
-        var sha256: String
-        var md5: String?
-        var sha1: String?
-        var bytes: Int
-        var extra: Data?
+    /// The rows of one configuration in memory, compactly: per row a 128-bit digest of the path
+    /// (SipHash under the process's random key: never stored, and no one outside the process can aim
+    /// for a collision), the stamp, the SHA-256 as 32 bytes and the size read, in one array sorted by
+    /// the path digest; the few rows with MD5, SHA-1 or more results than digests keep those beside it.
+    private struct Preloaded: Sendable {
+        struct Key: Sendable, Comparable {
+            var high: UInt64
+            var low: UInt64
+
+            init(path: String) {
+                var a = Hasher()
+                a.combine(UInt8(0x63))
+                a.combine(path)
+                var b = Hasher()
+                b.combine(UInt8(0x43))
+                b.combine(path)
+                high = UInt64(bitPattern: Int64(a.finalize()))
+                low = UInt64(bitPattern: Int64(b.finalize()))
+            }
+
+            static func < (x: Key, y: Key) -> Bool { x.high != y.high ? x.high < y.high : x.low < y.low }
+        }
+
+        struct Row: Sendable {
+            var key: Key
+            var stamp: FileStamp
+            var sha256: SHA256Bytes
+            var bytes: Int
+            /// Index into ``rare``, or -1.
+            var rare: Int32
+        }
+
+        struct Rare: Sendable {
+            var md5: String?
+            var sha1: String?
+            var extra: Data?
+        }
+
+        var rows: [Row] = []
+        var rare: [Rare] = []
+
+        func find(_ path: String) -> Row? {
+            let key = Key(path: path)
+            var low = 0
+            var high = rows.count
+            while low < high {
+                let mid = (low + high) / 2
+                if rows[mid].key < key { low = mid + 1 } else { high = mid }
+            }
+            guard low < rows.count, rows[low].key == key else { return nil }
+            return rows[low]
+        }
     }
 
     private struct Snapshot: Sendable {
         var configID: Int64
-        var rows: [String: Entry]?
+        var rows: Preloaded?
     }
 
     private let snapshot = Mutex<Snapshot?>(nil)
 
     /// The rows of one configuration in memory (nil when there are too many).
-    private func preloaded(_ configID: Int64) -> [String: Entry]? {
-        snapshot.withLock { current -> [String: Entry]? in
+    private func preloaded(_ configID: Int64) -> Preloaded? {
+        snapshot.withLock { current -> Preloaded? in
             if let current, current.configID == configID { return current.rows }
-            let rows = try? pool.read { db -> [String: Entry]? in
+            let rows = try? pool.read { db -> Preloaded? in
                 let n = try Int.fetchOne(db, sql: "SELECT count(*) FROM file_result WHERE configuration_id = ?", arguments: [configID]) ?? 0
                 guard n <= Self.preloadLimit else { return nil }
-                var map: [String: Entry] = [:]
-                map.reserveCapacity(n)
+                var loaded = Preloaded()
+                loaded.rows.reserveCapacity(n)
                 let cursor = try GRDB.Row.fetchCursor(db, sql: """
                     SELECT path, device, inode, size, mtime_ns, ctime_ns, sha256, md5, sha1, bytes, extra
                     FROM file_result WHERE configuration_id = ?
                     """, arguments: [configID])
                 while let row = try cursor.next() {
+                    // A digest that is not 64 lower-case hex digits makes the row a miss, as a damaged row must be.
+                    guard let sha256 = SHA256Bytes(hex: row[6]) else { continue }
                     let stamp = FileStamp(
                         device: UInt64(bitPattern: row[1]), inode: UInt64(bitPattern: row[2]), size: row[3],
                         modifiedNanoseconds: row[4], changedNanoseconds: row[5])
-                    map[row[0]] = Entry(stamp: stamp, sha256: row[6], md5: row[7], sha1: row[8], bytes: row[9], extra: row[10])
+                    let rare = Preloaded.Rare(md5: row[7], sha1: row[8], extra: row[10])
+                    var index: Int32 = -1
+                    if rare.md5 != nil || rare.sha1 != nil || rare.extra != nil {
+                        index = Int32(loaded.rare.count)
+                        loaded.rare.append(rare)
+                    }
+                    loaded.rows.append(Preloaded.Row(key: Preloaded.Key(path: row[0]), stamp: stamp, sha256: sha256, bytes: row[9], rare: index))
                 }
-                return map
+                loaded.rows.sort { $0.key < $1.key }
+                return loaded
             }
             current = Snapshot(configID: configID, rows: rows ?? nil)
             return rows ?? nil
         }
     }
 
-    private func decode(_ e: Entry) -> CachedFileResult? {
-        guard e.sha256.utf8.count == 64 else { return nil }
+    private func decode(_ row: Preloaded.Row, _ rows: Preloaded) -> CachedFileResult? {
+        let rare = row.rare >= 0 ? rows.rare[Int(row.rare)] : Preloaded.Rare()
         var result = CachedFileResult(
-            hashes: FileHashes(md5: e.md5, sha1: e.sha1, sha256: e.sha256), findings: [], diagnostics: [], facts: nil,
-            inventory: nil, bytes: e.bytes)
-        if let blob = e.extra {
+            hashes: FileHashes(md5: rare.md5, sha1: rare.sha1, sha256: row.sha256.hex), findings: [], diagnostics: [], facts: nil,
+            inventory: nil, bytes: row.bytes)
+        if let blob = rare.extra {
             guard let extra = try? JSONDecoder().decode(Extra.self, from: blob) else { return nil }
             result.findings = extra.findings ?? []
             result.diagnostics = extra.diagnostics ?? []
@@ -170,8 +225,8 @@ public final class SQLiteScanCache: ScanCache, Sendable {
     public func lookup(path: String, stamp: FileStamp, configurationDigest: String) -> CachedFileResult? {
         guard let configID = knownConfigurationID(configurationDigest) else { return nil }
         if let rows = preloaded(configID) {
-            guard let entry = rows[path], entry.stamp == stamp else { return nil }
-            return decode(entry)
+            guard let row = rows.find(path), row.stamp == stamp else { return nil }
+            return decode(row, rows)
         }
         return try? pool.read { db -> CachedFileResult? in
             let statement = try db.cachedStatement(sql: """
@@ -268,5 +323,53 @@ public final class SQLiteScanCache: ScanCache, Sendable {
         }
         configIDs.withLock { $0[digest] = id }
         return id
+    }
+}
+
+/// A SHA-256 digest as 32 bytes (four big-endian words), a quarter of its hex string's footprint.
+struct SHA256Bytes: Sendable, Hashable {
+    var a: UInt64
+    var b: UInt64
+    var c: UInt64
+    var d: UInt64
+
+    /// Parses 64 lower-case hex digits; nil for anything else.
+    init?(hex: String) {
+        var words: [UInt64] = []
+        words.reserveCapacity(4)
+        var word: UInt64 = 0
+        var digits = 0
+        for ch in hex.utf8 {
+            let v: UInt8
+            switch ch {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): v = ch - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): v = ch - UInt8(ascii: "a") + 10
+            default: return nil
+            }
+            guard digits < 64 else { return nil }
+            word = word << 4 | UInt64(v)
+            digits += 1
+            if digits % 16 == 0 {
+                words.append(word)
+                word = 0
+            }
+        }
+        guard digits == 64 else { return nil }
+        (a, b, c, d) = (words[0], words[1], words[2], words[3])
+    }
+
+    /// 64 lower-case hex digits.
+    var hex: String {
+        let digits = Array("0123456789abcdef".utf8)
+        return String(unsafeUninitializedCapacity: 64) { buffer in
+            var i = 0
+            for word in [a, b, c, d] {
+                for shift in stride(from: 60, through: 0, by: -4) {
+                    buffer[i] = digits[Int((word >> UInt64(shift)) & 0xF)]
+                    i += 1
+                }
+            }
+            return 64
+        }
     }
 }

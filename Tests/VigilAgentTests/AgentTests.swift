@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import VigilAgent
 import VigilCore
@@ -123,6 +124,35 @@ func syscall_gettid() -> Int {
         #expect(posts.count == 3)
         #expect(posts.allSatisfy { $0["content_encoding"] as? String == "gzip" && ($0["authorization"] as? String)?.hasPrefix("Bearer vigil_hk_") == true })
         #expect(posts.map { $0["sequence"] as? Int } == [1, 2, 3])
+    }
+
+    @Test func aSweepOfManyFilesIsSentInManyBatchesOfOneSweep() async throws {
+        let w = try AgentWorld()
+        for i in 0..<230 { try w.write("d\(i % 7)/many\(i).txt", "many files, number \(i)\n") }
+        let server = try FakeServer(work: w.serverWork)
+        var configuration = w.configuration(server: server.url)
+        configuration.maxFilesPerBatch = 20
+        configuration.threads = 2
+        let agent = try Agent(configuration: configuration, vigilVersion: "test")
+        try await agent.enroll()
+        let report = try await agent.runOnce()
+        #expect(report.filesInInventory == 230 && report.added == 230)
+        #expect(report.batchesSpooled == 12 && report.batchesAcknowledged == 12)  // 11 x 20 + 10
+        let posts = try server.log().filter { $0["path"] as? String == FleetRoutes.batches && $0["status"] as? Int == 200 }
+        #expect(posts.map { $0["sequence"] as? Int } == Array(1...12).map { Optional($0) })
+        #expect(posts.map { $0["last"] as? Bool } == Array(repeating: false, count: 11) + [true])
+        #expect(Set(posts.compactMap { $0["sweep"] as? String }).count == 1)
+        #expect(posts.map { $0["files"] as? Int ?? -1 } == Array(repeating: 20, count: 11) + [10])
+        let paths = posts.flatMap { $0["paths"] as? [String] ?? [] }
+        #expect(paths.count == 230 && Set(paths).count == 230)
+        #expect(try server.inventory().count == 230)
+
+        // Delete 45: they are reported removed, in batches of 20, after an unchanged sweep found the rest.
+        for i in 0..<45 { try FileManager.default.removeItem(atPath: w.tree + "/d\(i % 7)/many\(i).txt") }
+        let second = try await agent.runOnce()
+        #expect(second.filesFromCache == 185 && second.added == 0 && second.changed == 0 && second.removed == 45)
+        #expect(second.batchesSpooled == 3)
+        #expect(try server.inventory().count == 185)
     }
 
     @Test func aSecondSweepSendsOnlyTheDelta() async throws {
@@ -329,35 +359,103 @@ func syscall_gettid() -> Int {
         #expect(buckets.allSatisfy { $0 > 60 && $0 < 200 })
     }
 
-    @Test func deltaAndSplit() {
-        func record(_ path: String, _ sha: String, size: Int64 = 1, mtime: Int64 = 1) -> InventoryRecord {
-            InventoryRecord(path: path, hashes: FileHashes(md5: nil, sha1: nil, sha256: sha), size: size, modified: mtime, facts: InventoryFacts())
+    /// Parts handed on by a stream, with what the stream had received when each was handed on.
+    final class PartLog: Sendable {
+        struct Sent: Sendable { var part: InventoryDelta.Part; var sequence: Int; var isLast: Bool }
+        private let sent = Mutex<[Sent]>([])
+        func append(_ s: Sent) { sent.withLock { $0.append(s) } }
+        var all: [Sent] { sent.withLock { $0 } }
+        func emitter(maxRows: Int, maxFindings: Int = 1_000) -> BatchEmitter {
+            BatchEmitter(maxRows: maxRows, maxFindings: maxFindings) { part, sequence, isLast in
+                self.append(Sent(part: part, sequence: sequence, isLast: isLast))
+            }
         }
-        let view: [String: AgentState.Reported] = [
-            "/a": .init(sha256: "1", size: 1, modified: 1), "/b": .init(sha256: "2", size: 1, modified: 1),
-            "/c": .init(sha256: "3", size: 1, modified: 1), "/locked": .init(sha256: "4", size: 1, modified: 1),
-        ]
-        let delta = InventoryDelta.compute(
-            inventory: [record("/a", "1"), record("/b", "2x"), record("/d", "5")],
-            diagnostics: [.init(kind: "unreadable", path: "/locked", message: "permission denied")], serverView: view)
-        #expect(delta.files.map(\.path) == ["/b", "/d"])
-        #expect(delta.added == 1 && delta.changed == 1)
-        #expect(delta.removed == ["/c"])
+    }
 
+    func record(_ path: String, _ sha: String, size: Int64 = 1, mtime: Int64 = 1) -> InventoryRecord {
+        InventoryRecord(path: path, hashes: FileHashes(md5: nil, sha1: nil, sha256: sha), size: size, modified: mtime, facts: InventoryFacts())
+    }
+
+    @Test func deltaAgainstTheServersView() throws {
+        var view = ServerView()
+        for (p, sha) in [("/a", "1"), ("/b", "2"), ("/c", "3"), ("/locked", "4"), ("/e", "6")] { view.set(path: p, sha256: sha, size: 1, modified: 1) }
+        view.remove(path: "/e")  // a spooled batch already removed it
+        let log = PartLog()
+        let stream = InventoryStream(view: view, emitter: log.emitter(maxRows: 100))
+        for r in [record("/a", "1"), record("/b", "2x"), record("/d", "5"), record("/a2", "1", mtime: 2)] { stream.receive(r) }
+        let unreadable: Set<String> = ["/locked"]
+        for p in ["/a", "/b", "/c", "/locked", "/e", "/c"] { try stream.removeIfMissing(p, unreadable: unreadable) }
+        try stream.finish(findings: [])
+        let counts = stream.counts
+        #expect(counts.files == 4 && counts.added == 2 && counts.changed == 1 && counts.removed == 1)
+        #expect(log.all.count == 1 && log.all[0].isLast && log.all[0].sequence == 1)
+        #expect(log.all[0].part.files.map(\.path) == ["/b", "/d", "/a2"])
+        #expect(log.all[0].part.removed == ["/c"])  // once, though offered twice; not the unreadable one
+
+        // A change of size or mtime alone is a change.
+        var sized = ServerView()
+        sized.set(path: "/s", sha256: "1", size: 1, modified: 1)
+        sized.set(path: "/m", sha256: "1", size: 1, modified: 1)
+        #expect(sized.found(path: "/s", sha256: "1", size: 2, modified: 1) == .different)
+        #expect(sized.found(path: "/m", sha256: "1", size: 1, modified: 9) == .different)
+        #expect(sized.found(path: "/x", sha256: "1", size: 1, modified: 1) == .absent)
+    }
+
+    @Test func splitAndTheEmitterCutTheSameParts() {
         let files = (0..<10).map { InventoryFile(path: "/f\($0)", sha256: String($0), size: 1, modified: 1) }
         let parts = InventoryDelta.split(files: files, removed: ["/r1", "/r2"], findings: [], maxRows: 5, maxFindings: 10)
         #expect(parts.map { $0.files.count + $0.removed.count } == [5, 5, 2])
         #expect(InventoryDelta.split(files: [], removed: [], findings: [], maxRows: 5, maxFindings: 5).count == 1)
+        let findings = (0..<5).map { Finding(check: "c\($0)", title: "t", severity: .low, path: "/f\($0)", explanation: "e") }
+        let withFindings = InventoryDelta.split(files: Array(files.prefix(3)), removed: [], findings: findings, maxRows: 5, maxFindings: 2)
+        #expect(withFindings.map(\.findings.count) == [2, 2, 1])
+        #expect(withFindings.map(\.files.count) == [3, 0, 0])
     }
 
-    @Test func batchesStayInsideTheServersFieldLimits() {
-        let long = "/" + String(repeating: "d/", count: 2_100) + "f"
-        let records = [long, "/ok"].map {
-            InventoryRecord(path: $0, hashes: FileHashes(sha256: String(repeating: "a", count: 64)), size: 1, modified: 1, facts: InventoryFacts())
+    @Test func aLargeDeltaIsHandedOnWhileTheSweepRunsNeverHeldWhole() throws {
+        // 1,000 new files and 230 removed ones with 50 rows a batch: the stream never holds more than
+        // one part, hands each on as soon as the next row does not fit, and only the last is marked so.
+        var view = ServerView()
+        for i in 0..<230 { view.set(path: "/gone/\(i)", sha256: "g", size: 1, modified: 1) }
+        let log = PartLog()
+        let stream = InventoryStream(view: view, emitter: log.emitter(maxRows: 50))
+        for i in 0..<1_000 {
+            stream.receive(record("/new/\(i)", String(i)))
+            let sentFiles = log.all.reduce(0) { $0 + $1.part.files.count }
+            #expect(i + 1 - sentFiles <= 50, "file \(i): \(i + 1 - sentFiles) rows held")
+            #expect(i + 1 - sentFiles >= 1)
         }
-        let split = BatchLimits.admissible(records)
-        #expect(split.kept.map(\.path) == ["/ok"])
-        #expect(split.refused == [long])
+        #expect(log.all.count == 19)  // the 20th part is still open: more rows may come
+        for i in 0..<230 { try stream.removeIfMissing("/gone/\(i)", unreadable: []) }
+        let finding = Finding(check: "ioc.hash", title: "bad", severity: .critical, path: "/new/7", explanation: "e")
+        try stream.finish(findings: [finding])
+        let sent = log.all
+        #expect(sent.count == 25)  // 1,230 rows in parts of 50
+        #expect(sent.map(\.sequence) == Array(1...25))
+        #expect(sent.map(\.isLast) == Array(repeating: false, count: 24) + [true])
+        #expect(sent.allSatisfy { $0.part.files.count + $0.part.removed.count <= 50 })
+        #expect(Set(sent.flatMap { $0.part.files.map(\.path) }).count == 1_000)
+        #expect(sent.flatMap(\.part.removed).count == 230)
+        #expect(sent.last?.part.findings.map(\.check) == ["ioc.hash"])
+        #expect(stream.counts.added == 1_000 && stream.counts.removed == 230 && stream.counts.partsSent == 25)
+    }
+
+    @Test func aFailureToSpoolIsThrownAtTheEnd() throws {
+        struct DiskFull: Error {}
+        let stream = InventoryStream(view: ServerView(), emitter: BatchEmitter(maxRows: 2, maxFindings: 10) { _, _, _ in throw DiskFull() })
+        for i in 0..<5 { stream.receive(record("/f\(i)", "x")) }
+        #expect(stream.counts.files == 5)
+        #expect(throws: AgentError.self) { try stream.finish(findings: []) }
+    }
+
+    @Test func batchesStayInsideTheServersFieldLimits() throws {
+        let long = "/" + String(repeating: "d/", count: 2_100) + "f"
+        let log = PartLog()
+        let stream = InventoryStream(view: ServerView(), emitter: log.emitter(maxRows: 10))
+        for p in [long, "/ok"] { stream.receive(InventoryRecord(path: p, hashes: FileHashes(sha256: String(repeating: "a", count: 64)), size: 1, modified: 1, facts: InventoryFacts())) }
+        try stream.finish(findings: [])
+        #expect(log.all.flatMap { $0.part.files.map(\.path) } == ["/ok"])
+        #expect(stream.counts.pathsTooLong == 1 && stream.counts.firstPathTooLong == long)
         let finding = Finding(check: "yara", title: String(repeating: "é", count: 2_000), severity: .high, path: long, explanation: "x")
         let fitted = BatchLimits.fitted(finding)
         #expect(fitted.title.utf8.count <= BatchLimits.maxTextBytes && fitted.title.hasSuffix("…"))

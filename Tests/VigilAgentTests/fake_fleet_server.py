@@ -162,7 +162,9 @@ class Handler(BaseHTTPRequestHandler):
                 batch = json.loads(gzip.decompress(raw))
                 self.record({"status": 200, "batchID": batch["batchID"], "sequence": batch["sequence"],
                              "files": len(batch["files"]), "removed": len(batch["removed"]),
-                             "findings": [f["check"] for f in batch["findings"]]})
+                             "findings": [f["check"] for f in batch["findings"]],
+                             "sweep": batch["sweepID"], "last": batch["isLastOfSweep"],
+                             "paths": [f["path"] for f in batch["files"]]})
                 inv = state["inventory"].setdefault(str(host), {})
                 duplicate = batch["batchID"] in state["batches"]
                 if duplicate:

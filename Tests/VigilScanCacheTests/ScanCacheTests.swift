@@ -164,6 +164,41 @@ let evilText = "evil payload\n"
         #expect(try f.sweep(cache: plain, inventory: true).statistics.filesFromCache == 0)
     }
 
+    @Test func rowsWithMoreThanADigestComeBackWhole() throws {
+        // An MD5-only indicator makes the sweep compute MD5 for every file: those rows keep their MD5
+        // beside the compact in-memory rows, and a cached hit reports exactly what reading reported.
+        let f = try CacheFixture()
+        for i in 0..<30 { try f.write("m\(i).txt", "md5 row \(i)\n") }
+        let md5Indicator = Indicator(kind: .md5, value: String(repeating: "0", count: 32), score: 50, provenance: [Provenance(feed: "test", description: "md5 only")])
+        let cache = try f.openCache()
+        let read = try f.sweep(cache: cache, indicators: [md5Indicator], inventory: true)
+        let cached = try f.sweep(cache: cache, indicators: [md5Indicator], inventory: true)
+        #expect(cached.statistics.filesFromCache == 30)
+        #expect(read.inventory.allSatisfy { $0.hashes.md5?.count == 32 })
+        #expect(cached.inventory == read.inventory)
+    }
+
+    @Test func anInventorySinkTakesTheRecordsInsteadOfTheResult() throws {
+        final class Collect: InventorySink, @unchecked Sendable {
+            let lock = NSLock()
+            var records: [InventoryRecord] = []
+            func receive(_ record: InventoryRecord) { lock.withLock { records.append(record) } }
+        }
+        let f = try CacheFixture()
+        for i in 0..<25 { try f.write("s\(i).txt", "sink \(i)\n") }
+        let collected = try f.sweep(cache: nil, inventory: true).inventory
+        var options = ScanOptions(threads: 2)
+        options.collectsInventory = true
+        var configuration = try ScanSetup.prepare(
+            rulePaths: [], indicatorFiles: [], extraIndicators: IndicatorSet(), useDefaults: false, options: options)
+        let sink = Collect()
+        configuration.inventorySink = sink
+        let result = ScanEngine(configuration: configuration).scan([f.tree])
+        #expect(result.inventory.isEmpty)
+        #expect(sink.records.sorted { $0.path < $1.path } == collected)
+        #expect(collected.count == 25)
+    }
+
     @Test func aDamagedRowIsAMissNotACrash() throws {
         let f = try CacheFixture()
         try f.write("x.exe", "MZ not really\n")
