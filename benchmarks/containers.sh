@@ -59,7 +59,8 @@ BYTES=$(find "$TREE" -type f -printf '%s\n' | awk '{s+=$1} END {print s}')
 echo "scan build: $SCAN_CONFIG; corpus: $FILES files, $(awk -v b="$BYTES" 'BEGIN {printf "%.1f", b/1e6}') MB; $(nproc) cores; load $(cut -d' ' -f1 /proc/loadavg)"
 
 # best_of_two CMD...: prints the faster wall time of two runs, in seconds; with CPU=1, also that
-# run's CPU time (user + sys, all threads) after it: "WALL CPU".
+# run's CPU time (user + sys, all threads) after it: "WALL CPU". CMD runs under /usr/bin/time, so it
+# must be a program, not a shell function.
 best_of_two() {
     local best="" cpu=""
     for _ in 1 2; do
@@ -78,14 +79,15 @@ for f in "${formats[@]}"; do cat "$BENCH_DIR/corpus.$f" >/dev/null; done
 
 # The scan rows also give CPU time (user + sys): on a loaded machine the wall-time ratio says little,
 # the CPU-time ratio still says how much work a container adds (not how well it uses the cores).
-scan() { VIGIL_STORE=/nonexistent "$VIGIL" scan --format json "$@"; }
-read -r folder folder_cpu < <(CPU=1 best_of_two scan "$TREE")
+SCAN=(env VIGIL_STORE=/nonexistent "$VIGIL" scan --format json)
+scan() { "${SCAN[@]}" "$@"; }
+read -r folder folder_cpu < <(CPU=1 best_of_two "${SCAN[@]}" "$TREE")
 printf '\n%-8s %10s %10s %12s %14s %10s %12s\n' "scan" "size MB" "wall s" "MB/s" "ratio (folder÷)" "CPU s" "CPU ratio"
 printf '%-8s %10s %10s %12s %14s %10s %12s\n' folder "$(awk -v b="$BYTES" 'BEGIN {printf "%.1f", b/1e6}')" "$folder" \
     "$(awk -v b="$BYTES" -v t="$folder" 'BEGIN {printf "%.1f", b/1e6/t}')" "1.00" "$folder_cpu" "1.00"
 for f in "${formats[@]}"; do
     c="$BENCH_DIR/corpus.$f"
-    read -r t cpu < <(CPU=1 best_of_two scan "$c")
+    read -r t cpu < <(CPU=1 best_of_two "${SCAN[@]}" "$c")
     # Check that the container scan read every file.
     members=$(scan "$c" | python3 -c 'import json,sys; print(json.load(sys.stdin)["statistics"]["membersScanned"])')
     printf '%-8s %10s %10s %12s %14s %10s %12s   (%s members scanned of %s files)\n' "$f" "$(awk -v b="$(stat -c %s "$c")" 'BEGIN {printf "%.1f", b/1e6}')" "$t" \
@@ -95,12 +97,12 @@ done
 
 printf '\n%-8s %14s %14s %22s\n' "extract" "walker s" "bsdtar -x s" "ratio (bsdtar÷walker)"
 OUT="$BENCH_DIR/x"
-bsdtar_x() { rm -rf "$OUT"; mkdir -p "$OUT"; bsdtar -xf "$1" -C "$OUT"; rm -rf "$OUT"; }
+BSDTAR_X=(bash -c 'rm -rf "$0"; mkdir -p "$0"; bsdtar -xf "$1" -C "$0"; rm -rf "$0"' "$OUT")
 for f in 7z xar "${formats[@]}"; do
     case " ${done_x:-} " in *" $f "*) continue ;; esac
     done_x="${done_x:-} $f"
     c="$BENCH_DIR/corpus.$f"
     w=$(best_of_two "$WALK" "$c")
-    b=$(best_of_two bsdtar_x "$c")
+    b=$(best_of_two "${BSDTAR_X[@]}" "$c")
     printf '%-8s %14s %14s %22s\n' "$f" "$w" "$b" "$(awk -v a="$b" -v w="$w" 'BEGIN {printf "%.2f", a/w}')"
 done

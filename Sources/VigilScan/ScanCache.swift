@@ -51,14 +51,22 @@ public struct CachedFileResult: Sendable, Hashable, Codable {
     public var inventory: InventoryFacts?
     /// Bytes that were read (the file's size when it was read).
     public var bytes: Int
+    /// Whether the file was recognised as a container to look inside (`nil`: not known, for example
+    /// when containers were not opened). A reused result with `false` spares the sweep reading the
+    /// file's first and last bytes again to find out.
+    public var isContainer: Bool?
 
-    public init(hashes: FileHashes, findings: [Finding], diagnostics: [Diagnostic], facts: BinaryFacts?, inventory: InventoryFacts?, bytes: Int) {
+    public init(
+        hashes: FileHashes, findings: [Finding], diagnostics: [Diagnostic], facts: BinaryFacts?, inventory: InventoryFacts?, bytes: Int,
+        isContainer: Bool? = nil
+    ) {
         self.hashes = hashes
         self.findings = findings
         self.diagnostics = diagnostics
         self.facts = facts
         self.inventory = inventory
         self.bytes = bytes
+        self.isContainer = isContainer
     }
 }
 
@@ -137,7 +145,7 @@ extension ScanConfiguration {
             h.update(data: Array(s.utf8))
             h.update(data: [0])
         }
-        add("vigil-scan-cache-1")
+        add("vigil-scan-cache-2")
         add(rulesDigest)
         add(String(rules?.ruleCount ?? 0))
         // Order-independent over indicators: sort their kind/value/score keys.
@@ -148,6 +156,8 @@ extension ScanConfiguration {
         add(String(options.maxFileSize))
         add(String(extraDigests.rawValue))
         add(options.collectsInventory ? "inventory" : "-")
+        // Results record whether the file is a container only when containers are opened.
+        add(options.containers == nil ? "no-containers" : "containers")
         // Detection options are not part of it: they steer only the folder checks, which run on
         // every sweep from the cached facts.
         return h.finalize().map { String(format: "%02x", $0) }.joined()

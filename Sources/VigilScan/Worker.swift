@@ -80,13 +80,14 @@ final class Worker {
             let file = try FileReader.read(
                 item, maxFileSize: engine.configuration.options.maxFileSize,
                 extraDigests: engine.configuration.extraDigests, largeFileGate: gate,
-                into: &buffer, throttle: engine.throttle,
+                into: &buffer, throttle: engine.throttle, statFirst: cache != nil,
                 reuse: { stamp in
                     guard let cache else { return false }
                     hit = cache.lookup(path: absolute, stamp: stamp, configurationDigest: digest)
                     return hit != nil
                 })
             heldGate = file.holdsLargeFileGate
+            var recognised = false
             // Recognised from the bytes just read, a container is handed to another worker to walk
             // before this one examines the container's own bytes, so both run at once.
             if engine.configuration.options.containers != nil, let walker = engine.containerWalker(report: { report($0) }),
@@ -94,6 +95,7 @@ final class Worker {
                     fileName: String(path.split(separator: "/").last ?? ""), size: Int64(file.bytes.count),
                     head: Array(file.bytes.prefix(ContainerProbe.headBytes)), tail: Array(file.bytes.suffix(ContainerProbe.tailBytes))))
             {
+                recognised = true
                 let work = ExpansionWork(display: path, absolute: absolute, format: format)
                 if let queue, engine.threadCount > 1 {
                     queue.pushExpansion(WorkItem(path: item.path, mayFollow: item.mayFollow, expansion: work))
@@ -101,7 +103,8 @@ final class Worker {
                     container = format
                 }
             }
-            let result = examine(file, path: path, absolute: absolute)
+            var result = examine(file, path: path, absolute: absolute)
+            if engine.configuration.options.containers != nil { result.cached.isContainer = recognised }
             findings += result.findings
             if let cache, result.cacheable {
                 cache.store(path: absolute, stamp: file.stamp, configurationDigest: digest, result: result.cached)
@@ -118,8 +121,9 @@ final class Worker {
                 report(d)
             case .reused(let stamp):
                 if let hit { findings += reuse(hit, path: path, absolute: absolute, stamp: stamp) }
-                // The cache holds the container file's own result, not its members': look inside again.
-                probeOnDisk = engine.configuration.options.containers != nil
+                // The cache holds the container file's own result, not its members': look inside again
+                // (and read the file's ends to find out only when the result does not say).
+                probeOnDisk = engine.configuration.options.containers != nil && (hit?.isContainer ?? true)
             }
         }
         // `file` is out of scope here, so nothing uses the gate's storage any more.

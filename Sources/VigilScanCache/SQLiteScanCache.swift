@@ -48,6 +48,10 @@ public final class SQLiteScanCache: ScanCache, Sendable {
         var diagnostics: [Diagnostic]?
         var facts: BinaryFacts?
         var inventory: InventoryFacts?
+        /// `true` when the file is a container to look inside; absent otherwise. Whether a result knows
+        /// at all depends on whether containers were opened, which is part of the configuration digest,
+        /// so within one configuration "absent" means "not a container" (or "not asked").
+        var container: Bool?
     }
 
     /// Opens (creating if needed) the cache at `path`.
@@ -211,13 +215,14 @@ public final class SQLiteScanCache: ScanCache, Sendable {
         let rare = row.rare >= 0 ? rows.rare[Int(row.rare)] : Preloaded.Rare()
         var result = CachedFileResult(
             hashes: FileHashes(md5: rare.md5, sha1: rare.sha1, sha256: row.sha256.hex), findings: [], diagnostics: [], facts: nil,
-            inventory: nil, bytes: row.bytes)
+            inventory: nil, bytes: row.bytes, isContainer: false)
         if let blob = rare.extra {
             guard let extra = try? JSONDecoder().decode(Extra.self, from: blob) else { return nil }
             result.findings = extra.findings ?? []
             result.diagnostics = extra.diagnostics ?? []
             result.facts = extra.facts
             result.inventory = extra.inventory
+            result.isContainer = extra.container ?? false
         }
         return result
     }
@@ -242,13 +247,14 @@ public final class SQLiteScanCache: ScanCache, Sendable {
             guard sha256.utf8.count == 64 else { return nil }
             var result = CachedFileResult(
                 hashes: FileHashes(md5: row[7], sha1: row[8], sha256: sha256), findings: [], diagnostics: [], facts: nil,
-                inventory: nil, bytes: row[9])
+                inventory: nil, bytes: row[9], isContainer: false)
             if let blob = row[10] as Data? {
                 guard let extra = try? JSONDecoder().decode(Extra.self, from: blob) else { return nil }
                 result.findings = extra.findings ?? []
                 result.diagnostics = extra.diagnostics ?? []
                 result.facts = extra.facts
                 result.inventory = extra.inventory
+                result.isContainer = extra.container ?? false
             }
             return result
         }
@@ -290,11 +296,12 @@ public final class SQLiteScanCache: ScanCache, Sendable {
                     let configID = try configurationID(r.configurationDigest, db)
                     let res = r.result
                     var extra: Data?
-                    if !res.findings.isEmpty || !res.diagnostics.isEmpty || res.facts != nil || (res.inventory.map { $0 != InventoryFacts() } ?? false) {
+                    if !res.findings.isEmpty || !res.diagnostics.isEmpty || res.facts != nil || (res.inventory.map { $0 != InventoryFacts() } ?? false)
+                        || res.isContainer == true {
                         extra = try encoder.encode(Extra(
                             findings: res.findings.isEmpty ? nil : res.findings,
                             diagnostics: res.diagnostics.isEmpty ? nil : res.diagnostics,
-                            facts: res.facts, inventory: res.inventory))
+                            facts: res.facts, inventory: res.inventory, container: res.isContainer == true ? true : nil))
                     }
                     try insert.execute(arguments: [
                         r.path, Int64(bitPattern: r.stamp.device), Int64(bitPattern: r.stamp.inode), r.stamp.size,

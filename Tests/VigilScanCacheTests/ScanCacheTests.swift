@@ -76,6 +76,40 @@ let evilText = "evil payload\n"
         #expect(second.findings == first.findings)
     }
 
+    @Test("a container taken from the cache is opened again; its result says it is one")
+    func aCachedContainerIsStillOpened() throws {
+        let f = try CacheFixture()
+        let inner = f.root.appendingPathComponent("inner").path
+        try FileManager.default.createDirectory(atPath: inner, withIntermediateDirectories: true)
+        try Data(evilText.utf8).write(to: URL(fileURLWithPath: inner + "/evil.bin"))
+        for i in 0..<5 { try f.write("plain\(i).txt", "plain file \(i)\n") }
+        let tar = Process()
+        tar.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        tar.arguments = ["tar", "-cf", f.tree + "/bundle.tar", "-C", inner, "evil.bin"]
+        try tar.run()
+        tar.waitUntilExit()
+        try #require(tar.terminationStatus == 0)
+        let sum = Process()
+        let pipe = Pipe()
+        sum.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        sum.arguments = ["sha256sum", inner + "/evil.bin"]
+        sum.standardOutput = pipe
+        try sum.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        sum.waitUntilExit()
+        let badHash = try #require(output.split(separator: " ").first.map(String.init))
+        let cache = try f.openCache()
+
+        let first = try f.sweep(cache: cache, indicators: [sha256Indicator(badHash)])
+        #expect(first.statistics.membersScanned == 1)
+        #expect(first.findings.contains { $0.check == "ioc.hash" && $0.path.hasSuffix("bundle.tar!/evil.bin") })
+
+        let second = try f.sweep(cache: cache, indicators: [sha256Indicator(badHash)])
+        #expect(second.statistics.filesFromCache == 6)
+        #expect(second.statistics.membersScanned == 1)
+        #expect(second.findings == first.findings)
+    }
+
     @Test func touchedChangedAndReplacedFilesAreReadAgain() throws {
         let f = try CacheFixture()
         let touched = try f.write("touched.txt", "same bytes\n")
