@@ -80,11 +80,21 @@ struct ContainerDiffTests {
             let d = try ReleaseDiffer().diff(old: cut.path, new: cut.path)
             #expect(d.diagnostics.contains { $0.kind == "container-unreadable" })
         }
+        // The process's private folders are shared with tests running beside this one, whose members
+        // come and go while they scan: an entry is left behind only if it outlives them (20 s).
         let base = ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
-        let mine = ((try? FileManager.default.contentsOfDirectory(atPath: base)) ?? []).filter { $0.hasPrefix("vigil-containers-\(getpid())-") }
-        for folder in mine {
-            let inside = (try? FileManager.default.contentsOfDirectory(atPath: base + "/" + folder)) ?? []
-            #expect(inside.isEmpty, "left in \(folder): \(inside)")
+        func entries() -> Set<String> {
+            let mine = ((try? FileManager.default.contentsOfDirectory(atPath: base)) ?? []).filter { $0.hasPrefix("vigil-containers-\(getpid())-") }
+            return Set(mine.flatMap { folder in
+                ((try? FileManager.default.contentsOfDirectory(atPath: base + "/" + folder)) ?? []).map { folder + "/" + $0 }
+            })
         }
+        var left = entries()
+        let deadline = Date().addingTimeInterval(20)
+        while !left.isEmpty, Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.2)
+            left.formIntersection(entries())
+        }
+        #expect(left.isEmpty, "left in the private folder: \(left.sorted())")
     }
 }

@@ -416,21 +416,21 @@ struct VerdictScenarioTests {
         let env = ["VIGIL_FLEET_TOKEN": fx.viewerToken, "VIGIL_FLEET_SERVER": url]
         await fx.server.verdicts.waitUntilIdle()
 
-        let table = try TestSupport.runVigil(["fleet", "verdicts"], environment: env)
+        let table = try await TestSupport.runVigilOffPool(["fleet", "verdicts"], environment: env)
         #expect(table.status == 1, "\(table.stdout)\(table.stderr)")
         #expect(table.stdout.contains("host-a.corp") && table.stdout.contains("active") && table.stdout.contains("7 host(s)"))
         // The hostile name is printed escaped: no ESC, BEL or forged line reaches the terminal.
         #expect(!table.stdout.contains("\u{1b}") && !table.stdout.contains("\u{07}") && !table.stdout.contains("\nFAKE"))
         #expect(table.stdout.contains(#"evil\x1b]0;pwned\x07\nFAKE: clean"#))
-        let clean = try TestSupport.runVigil(["fleet", "verdicts", "--state", "clean", "--format", "csv"], environment: env)
+        let clean = try await TestSupport.runVigilOffPool(["fleet", "verdicts", "--state", "clean", "--format", "csv"], environment: env)
         #expect(clean.status == 0, "\(clean.stdout)\(clean.stderr)")
         let lines = clean.stdout.components(separatedBy: "\r\n")
         #expect(lines.first == "host_id,hostname,state,since,computed_at,reasons,evidence,coverage,missing_coverage")
         #expect(clean.stdout.contains(",host-c.corp,clean,"))
         #expect(!clean.stdout.contains("host-a.corp"))
 
-        let detail = try TestSupport.runVigil(["fleet", "host", "HOST-A.corp"], environment: env)
-        let csv = try TestSupport.runVigil(["fleet", "host", "host-d.corp", "--format", "csv"], environment: env)
+        let detail = try await TestSupport.runVigilOffPool(["fleet", "host", "HOST-A.corp"], environment: env)
+        let csv = try await TestSupport.runVigilOffPool(["fleet", "host", "host-d.corp", "--format", "csv"], environment: env)
         #expect(csv.stdout.hasPrefix("hostname,state,kind,time,code,text,evidence\r\n"))
         // Multi-line cells are quoted (RFC 4180).
         #expect(csv.stdout.contains("\"compromised-file\ncoverage-missing\""))
@@ -438,16 +438,16 @@ struct VerdictScenarioTests {
         #expect(detail.stdout.hasPrefix("host-a.corp (host "))
         #expect(detail.stdout.contains("ACTIVE since") && detail.stdout.contains("Timeline:") && detail.stdout.contains("file-appeared"))
         #expect(detail.stdout.contains(FleetScenario.ffmpeg))
-        let json = try TestSupport.runVigil(["fleet", "host", "host-e.corp", "--format", "json"], environment: env)
+        let json = try await TestSupport.runVigilOffPool(["fleet", "host", "host-e.corp", "--format", "json"], environment: env)
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         #expect(try decoder.decode(HostVerdictDetail.self, from: Data(json.stdout.utf8)).current.verdict.state == .contactOnly)
-        let missing = try TestSupport.runVigil(["fleet", "host", "nobody"], environment: env)
+        let missing = try await TestSupport.runVigilOffPool(["fleet", "host", "nobody"], environment: env)
         #expect(missing.status == 2 && missing.stderr.contains("no host named nobody"))
 
         let dir = try TestSupport.makeTemporaryDirectory("vigil-verdict-sarif")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let sarif = try TestSupport.runVigil(["fleet", "verdicts", "--format", "sarif"], environment: env)
+        let sarif = try await TestSupport.runVigilOffPool(["fleet", "verdicts", "--format", "sarif"], environment: env)
         #expect(sarif.status == 1)
         let log = try #require(try JSONSerialization.jsonObject(with: Data(sarif.stdout.utf8)) as? [String: Any])
         let results = try #require(((log["runs"] as? [[String: Any]])?.first?["results"]) as? [[String: Any]])

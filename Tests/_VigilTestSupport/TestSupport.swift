@@ -63,6 +63,15 @@ public enum TestSupport {
         return try run(exe, arguments, environment: environment)
     }
 
+    /// ``runVigil(_:environment:)`` on a thread of its own, for async tests whose command talks to a
+    /// server running in the test process: waiting for the child on a cooperative thread can leave the
+    /// in-process server no thread to answer it (the pool has one thread per core, two here).
+    public static func runVigilOffPool(_ arguments: [String], environment: [String: String] = [:]) async throws -> RunResult {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try runVigil(arguments, environment: environment) }) }.start()
+        }
+    }
+
     /// Runs an executable and collects its output (both pipes drained concurrently).
     public static func run(_ executable: URL, _ arguments: [String], environment: [String: String] = [:]) throws -> RunResult {
         let p = Process()
