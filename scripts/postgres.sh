@@ -7,7 +7,8 @@
 # start installs Debian's postgresql-15 if it is missing, runs initdb into a new temporary folder as an
 # unprivileged user (the system user `vigiltest`, created when running as root), and starts the server
 # with pg_ctl on a free port on 127.0.0.1 only, with SCRAM password authentication and a random password.
-# Durability settings stay at PostgreSQL's defaults (fsync, synchronous_commit on).
+# Durability settings stay at PostgreSQL's defaults (fsync, synchronous_commit on). max_connections is 300:
+# the test suite runs many stores in parallel, each with a pool of up to 8 connections.
 # Environment: VIGIL_PG_SHARED_BUFFERS (default 128MB), VIGIL_PG_DATABASE (default vigil_test).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -52,7 +53,7 @@ start() {
         port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
         if as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start \
             -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir \
-                -c shared_buffers=${VIGIL_PG_SHARED_BUFFERS:-128MB} -c max_wal_size=4GB" >/dev/null; then
+                -c shared_buffers=${VIGIL_PG_SHARED_BUFFERS:-128MB} -c max_wal_size=4GB -c max_connections=300" >/dev/null; then
             break
         fi
         [ "$attempt" = 5 ] && { cat "$dir/server.log" >&2; exit 2; }
