@@ -46,6 +46,10 @@ let package = Package(
             dependencies: ["CFuzzDriver", .product(name: "VigilDiskImage", package: "Vigil")]
         ),
         .executableTarget(
+            name: "fuzz-layout",
+            dependencies: ["CFuzzDriver", .product(name: "VigilContainers", package: "Vigil")]
+        ),
+        .executableTarget(
             name: "fuzz-containers",
             dependencies: ["CFuzzDriver", .product(name: "VigilContainers", package: "Vigil")]
         ),

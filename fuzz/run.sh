@@ -2,15 +2,15 @@
 # Builds the libFuzzer targets (release, -sanitize=fuzzer,address) and runs one of them.
 #
 #   fuzz/run.sh TARGET SECONDS [extra libFuzzer flags]
-#   TARGET: pe | signeddata | macho | ico | png | tar | zip | containers | cfb | msi | udif | partitions
+#   TARGET: pe | signeddata | macho | ico | png | tar | zip | layout | containers | cfb | msi | udif | partitions
 #
 # The corpus lives in fuzz-out/TARGET/corpus (git-ignored), seeded from Fixtures/build/pe (run
 # scripts/build-fixtures.sh first for a good seed; it works without). Crashes are written to
 # fuzz-out/TARGET/. The run's last line with "#N" gives the execution count. Runs under nice -n 19.
 set -euo pipefail
 cd "$(dirname "$0")"
-target=${1:?usage: fuzz/run.sh pe|signeddata|macho|ico|png|tar|zip|containers|cfb|msi|udif|partitions SECONDS}
-seconds=${2:?usage: fuzz/run.sh pe|signeddata|macho|ico|png|tar|zip|containers|cfb|msi|udif|partitions SECONDS}
+target=${1:?usage: fuzz/run.sh pe|signeddata|macho|ico|png|tar|zip|layout|containers|cfb|msi|udif|partitions SECONDS}
+seconds=${2:?usage: fuzz/run.sh pe|signeddata|macho|ico|png|tar|zip|layout|containers|cfb|msi|udif|partitions SECONDS}
 shift 2
 root=$(cd .. && pwd)
 nice -n 19 swift build -c release --product fuzz-$target -Xswiftc -sanitize=fuzzer,address -Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld >&2
@@ -24,7 +24,7 @@ case $target in
     ico | png) fixtures=$root/Fixtures/build/images ;;
     cfb | msi) fixtures=$root/Fixtures/build/msi ;;
 esac
-if { [ -d "$fixtures" ] || [ "$target" = tar ] || [ "$target" = zip ] || [ "$target" = containers ] || [ "$target" = udif ] || [ "$target" = partitions ]; } && [ -z "$(ls -A "$out/corpus")" ]; then
+if { [ -d "$fixtures" ] || [ "$target" = tar ] || [ "$target" = zip ] || [ "$target" = containers ] || [ "$target" = layout ] || [ "$target" = udif ] || [ "$target" = partitions ]; } && [ -z "$(ls -A "$out/corpus")" ]; then
     case $target in
         macho) find "$fixtures" -maxdepth 1 -type f \( -name 'app-*' -o -name 'lib*' \) -size -80k -exec cp {} "$out/corpus/" \; ;;
         ico) cp "$fixtures"/*.ico "$out/corpus/" ;;
@@ -41,6 +41,15 @@ if { [ -d "$fixtures" ] || [ "$target" = tar ] || [ "$target" = zip ] || [ "$tar
             # scripts/dmg/make_udif.py (bare and GPT, every chunk method); partitions gets the first
             # 64 KiB of each decoded disk (the maps and the volume header).
             bash "$root/scripts/dmg/seed-corpus.sh" "$target" "$out/corpus" ;;
+        layout)
+            # Tar and ZIP archives from Python (as for tar and zip) and a small tree packed in every
+            # format (the cabinets among them, plain and MSZIP).
+            python3 "$root/scripts/archive-oracle.py" gen-tar "$out/corpus" 100 1
+            python3 "$root/scripts/archive-oracle.py" gen-zip "$out/corpus" 100 2
+            rm -f "$out/corpus/cases.json"
+            mkdir -p "$out/seed-tree/sub" && printf 'MZ fuzz seed\n' > "$out/seed-tree/a.exe" && printf 'x' > "$out/seed-tree/sub/b.txt"
+            bash "$root/scripts/containers/make-containers.sh" "$out/seed-tree" "$out/corpus" seed >/dev/null
+            rm -rf "$out/seed-tree" ;;
         containers)
             # Seeded with the hostile containers and every format packing a small tree.
             python3 "$root/scripts/containers/make-hostile.py" "$out/seed" >/dev/null

@@ -65,5 +65,53 @@ static inline uint32_t cyara_rules_count(const YR_RULES *rules) {
     return n;
 }
 
+/// Blocks of one file held in a single buffer: block i is `sizes[i]` bytes at `data + offsets[i]`,
+/// standing at file offset `bases[i]` (a file scanned in parts: YARA's offsets, `filesize` and
+/// `uint32(n)` stay those of the whole file).
+typedef struct {
+    const uint8_t *data;
+    const size_t *offsets;
+    const size_t *sizes;
+    const uint64_t *bases;
+    size_t count;
+    size_t next;
+    uint64_t file_size;
+    YR_MEMORY_BLOCK block;
+} cyara_blocks;
+
+static inline const uint8_t *cyara_blocks_fetch(YR_MEMORY_BLOCK *block) { return (const uint8_t *)block->context; }
+
+static inline YR_MEMORY_BLOCK *cyara_blocks_next(YR_MEMORY_BLOCK_ITERATOR *iterator) {
+    cyara_blocks *b = (cyara_blocks *)iterator->context;
+    if (b->next >= b->count) return NULL;
+    size_t i = b->next++;
+    b->block.size = b->sizes[i];
+    b->block.base = b->bases[i];
+    b->block.context = (void *)(b->data + b->offsets[i]);
+    b->block.fetch_data = cyara_blocks_fetch;
+    return &b->block;
+}
+
+static inline YR_MEMORY_BLOCK *cyara_blocks_first(YR_MEMORY_BLOCK_ITERATOR *iterator) {
+    ((cyara_blocks *)iterator->context)->next = 0;
+    return cyara_blocks_next(iterator);
+}
+
+static inline uint64_t cyara_blocks_file_size(YR_MEMORY_BLOCK_ITERATOR *iterator) {
+    return ((cyara_blocks *)iterator->context)->file_size;
+}
+
+/// Scans the blocks described by `blocks` as one file of `blocks->file_size` bytes.
+static inline int cyara_scan_blocks(YR_SCANNER *scanner, cyara_blocks *blocks) {
+    YR_MEMORY_BLOCK_ITERATOR iterator;
+    memset(&iterator, 0, sizeof iterator);
+    iterator.context = blocks;
+    iterator.first = cyara_blocks_first;
+    iterator.next = cyara_blocks_next;
+    iterator.file_size = cyara_blocks_file_size;
+    iterator.last_error = ERROR_SUCCESS;
+    return yr_scanner_scan_mem_blocks(scanner, &iterator);
+}
+
 static inline int cyara_max_threads(void) { return YR_MAX_THREADS; }
 #endif

@@ -31,6 +31,10 @@ public struct ExtractedMember: Sendable {
     public var resolvedLink: String?
     /// The member is a container the walker opened: its members were visited before it.
     public var openedAsContainer = false
+    /// For a container the walker opened: how many regular members it holds, when every one was
+    /// read in full and nothing stopped the walk inside it (`nil` otherwise). A scan may then leave
+    /// their bytes out of the container's own search (``MemberDataLayout``).
+    public var membersReadInFull: Int?
 }
 
 /// Something the walker reports: a diagnostic (a cap hit, an unreadable member) or a finding (a
@@ -52,6 +56,16 @@ public struct ContainerWalkSummary: Sendable {
     public var nestedContainers = 0
     /// A cap or damage stopped the walk before the end.
     public var stoppedEarly = false
+    /// Regular members of the outer container read in full and handed to the visitor.
+    public var outerMembersRead = 0
+    /// Regular members of the outer container not read in full (over a cap, unreadable, encrypted).
+    public var outerMembersMissed = 0
+    /// Something stopped the walk before the outer container's end (damage there, or a cap).
+    public var outerStoppedEarly = false
+
+    /// Every regular member of the outer container was read in full, and nothing stopped the walk
+    /// before its end (a damaged nested container does not count: it was itself read in full).
+    public var readEveryOuterMember: Bool { opened && !outerStoppedEarly && outerMembersMissed == 0 }
 
     public init() {}
 }
@@ -126,7 +140,13 @@ public struct ContainerWalker: Sendable {
         guard let format = format ?? recognize(probe) else { return summary }
         let budget = WalkBudget(limits: limits)
         var state = WalkState()
-        _ = try walkOne(path: path, probe: probe, format: format, chain: chain, budget: budget, state: &state, summary: &summary, visit: visit, report: report)
+        var direct = DirectMembers()
+        _ = try walkOne(
+            path: path, probe: probe, format: format, chain: chain, budget: budget, state: &state, summary: &summary, direct: &direct,
+            visit: visit, report: report)
+        summary.outerMembersRead = direct.read
+        summary.outerMembersMissed = direct.missed
+        summary.outerStoppedEarly = direct.stopped
         return summary
     }
 
@@ -134,9 +154,18 @@ public struct ContainerWalker: Sendable {
         var stopAll = false
     }
 
+    /// The regular members of one container (not those of containers inside it).
+    private struct DirectMembers {
+        var read = 0
+        var missed = 0
+        /// Something stopped the walk before this container's end.
+        var stopped = false
+        var complete: Bool { !stopped && missed == 0 }
+    }
+
     private func walkOne(
         path: String, probe: ContainerProbe, format: any ContainerFormat, chain: ContainerPath, budget: WalkBudget,
-        state: inout WalkState, summary: inout ContainerWalkSummary,
+        state: inout WalkState, summary: inout ContainerWalkSummary, direct: inout DirectMembers,
         visit: (ExtractedMember) throws -> Bool, report: (ContainerEvent) -> Void
     ) rethrows -> Bool {
         let here = chain.description
@@ -149,6 +178,7 @@ public struct ContainerWalker: Sendable {
             report(.diagnostic(Diagnostic(kind: "container-unreadable", path: here, offset: offsetOf(error), message: "cannot open the container: \(error)")))
             if chain.depth == 0 { summary.opened = true }
             summary.stoppedEarly = true
+            direct.stopped = true
             return true
         }
         let tally = ContainerTally(containerSize: probe.size)
@@ -175,6 +205,7 @@ public struct ContainerWalker: Sendable {
                     kind: "container-unreadable", path: here, offset: offsetOf(error),
                     message: "\(reader.formatName): the container is damaged or truncated\(member); \(describe(error)); members after this point were not read")))
                 summary.stoppedEarly = true
+                direct.stopped = true
                 return true
             }
             if first {
@@ -196,6 +227,7 @@ public struct ContainerWalker: Sendable {
                     message: "more than \(limits.maxMembers) members (cap member-count, nested containers included); the rest were not read")))
                 state.stopAll = true
                 summary.stoppedEarly = true
+                direct.stopped = true
                 break
             }
             var name = MemberName.normalise(info.installPath ?? info.name)
@@ -260,6 +292,7 @@ public struct ContainerWalker: Sendable {
                     report(.diagnostic(Diagnostic(kind: "container-unreadable", path: memberChain.description, message: "\(error)")))
                     state.stopAll = true
                     summary.stoppedEarly = true
+                    direct.stopped = true
                     break
                 }
             }
@@ -275,6 +308,7 @@ public struct ContainerWalker: Sendable {
             }
             if sink.fd >= 0 { closeFD(sink.fd) }
             if let readError {
+                direct.missed += 1
                 let e = readError as? ContainerError
                 switch e?.kind {
                 case .limit?:
@@ -294,6 +328,7 @@ public struct ContainerWalker: Sendable {
                                 kind: "container-limit", path: here,
                                 message: "skipping the oversized member '\(name.path)' would decompress more than the total cap allows (cap total-bytes); the rest of this container was not read")))
                             summary.stoppedEarly = true
+                            direct.stopped = true
                             return true
                         }
                         budget.totalBytes += max(0, rest)
@@ -301,6 +336,7 @@ public struct ContainerWalker: Sendable {
                     }
                     state.stopAll = true
                     summary.stoppedEarly = true
+                    direct.stopped = true
                     return true
                 case .memberUnreadable?, .unsupported?:
                     report(.diagnostic(Diagnostic(
@@ -313,6 +349,7 @@ public struct ContainerWalker: Sendable {
                         kind: "container-unreadable", path: memberChain.description, offset: offsetOf(readError),
                         message: "\(reader.formatName): \(describe(readError)); the member and the rest of the container were not read")))
                     summary.stoppedEarly = true
+                    direct.stopped = true
                     return true
                 }
             }
@@ -339,6 +376,7 @@ public struct ContainerWalker: Sendable {
                         report(.diagnostic(Diagnostic(kind: "container-unreadable", path: memberChain.description, message: "\(error)")))
                         state.stopAll = true
                         summary.stoppedEarly = true
+                        direct.stopped = true
                         break
                     }
                 } else {
@@ -352,17 +390,22 @@ public struct ContainerWalker: Sendable {
             // A nested container: its members first, then the container member itself.
             if let nestedProbe, let nestedFormat = recognize(nestedProbe), opensNested?(nestedProbe) ?? true {
                 if memberChain.depth < limits.maxDepth, let nestedPath = member.file {
+                    var nested = DirectMembers()
                     member.openedAsContainer = try walkOne(
                         path: nestedPath, probe: nestedProbe, format: nestedFormat, chain: memberChain, budget: budget,
-                        state: &state, summary: &summary, visit: visit, report: report)
+                        state: &state, summary: &summary, direct: &nested, visit: visit, report: report)
+                    if member.openedAsContainer, nested.complete { member.membersReadInFull = nested.read }
                 } else {
                     report(.diagnostic(Diagnostic(
                         kind: "container-limit", path: memberChain.description,
                         message: "a container nested \(memberChain.depth + 1) deep; not opened (cap depth \(limits.maxDepth)); scanned as a file")))
                 }
             }
+            direct.read += 1
             keep = try visit(member)
         }
+        // A cap hit inside a nested container stops this one too.
+        if state.stopAll { direct.stopped = true }
         return true
     }
 

@@ -69,6 +69,19 @@ final class BoundedQueue<Element: Sendable>: @unchecked Sendable {
         return takeUrgent()
     }
 
+    /// Removes the newest urgent element when `accept` takes it, without waiting; `nil` otherwise.
+    func popNewestUrgent(if accept: (Element) -> Bool) -> Element? {
+        condition.lock()
+        defer { condition.unlock() }
+        guard urgentHead < urgent.count, let last = urgent.last, accept(last) else { return nil }
+        urgent.removeLast()
+        if urgentHead == urgent.count {
+            urgent.removeAll(keepingCapacity: true)
+            urgentHead = 0
+        }
+        return last
+    }
+
     private func takeUrgent() -> Element? {
         guard urgentHead < urgent.count else { return nil }
         let element = urgent[urgentHead]

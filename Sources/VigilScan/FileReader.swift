@@ -1,5 +1,6 @@
 import Dispatch
 import VigilBinary
+import VigilContainers
 import VigilCore
 
 #if canImport(Glibc)
@@ -41,6 +42,9 @@ enum ReadRefusal: Error {
 enum FileReader {
     /// Chunk size for reading and hashing (keeps each chunk in cache between the two steps).
     static let chunkSize = 1 << 20
+    /// Files from this size on get `read`'s `onHead` call: 1 MiB (below it, reading the rest takes
+    /// too little time to matter).
+    static let headCallbackMinimum = 1 << 20
 
     /// Reads `item` into fresh storage (for callers that read one file).
     static func read(
@@ -62,10 +66,13 @@ enum FileReader {
     ///   - statFirst: ask `reuse` with the stamp `fstatat` gives by path before opening the file, so
     ///     an unchanged file costs one system call instead of three (`open`, `fstat`, `close`); the
     ///     stamp names the same file either way. Set when a scan cache is in use.
+    ///   - onHead: for a file of at least ``headCallbackMinimum`` bytes, called once with its first
+    ///     ``ContainerProbe/headBytes`` bytes (and its size) as soon as they are read, before the rest
+    ///     (a container can then be walked while the rest is read and hashed).
     static func read(
         _ item: WorkItem, maxFileSize: Int, extraDigests: ExtraDigests, largeFileGate: LargeFileGate,
         into buffer: inout ReadBuffer, throttle: ReadThrottle? = nil, statFirst: Bool = false,
-        reuse: (FileStamp) -> Bool = { _ in false }
+        reuse: (FileStamp) -> Bool = { _ in false }, onHead: ((UnsafeRawBufferPointer, Int) -> Void)? = nil
     ) throws(ReadRefusal) -> ReadFile {
         let path = item.path
         if statFirst, path.bytes.count <= QuietFile.pathMax {
@@ -104,7 +111,8 @@ enum FileReader {
         if size > LargeFileGate.threshold {
             largeFileGate.enter()
             do {
-                var file = try read(fd, before: before, path: path, extraDigests: extraDigests, into: &largeFileGate.buffer, throttle: throttle)
+                var file = try read(
+                    fd, before: before, path: path, extraDigests: extraDigests, into: &largeFileGate.buffer, throttle: throttle, onHead: onHead)
                 file.holdsLargeFileGate = true
                 file.stamp = stamp
                 return file
@@ -113,7 +121,7 @@ enum FileReader {
                 throw error
             }
         }
-        var file = try read(fd, before: before, path: path, extraDigests: extraDigests, into: &buffer, throttle: throttle)
+        var file = try read(fd, before: before, path: path, extraDigests: extraDigests, into: &buffer, throttle: throttle, onHead: onHead)
         file.stamp = stamp
         return file
     }
@@ -141,11 +149,12 @@ enum FileReader {
 
     private static func read(
         _ fd: Int32, before: stat, path: RawPath, extraDigests: ExtraDigests, into buffer: inout ReadBuffer,
-        throttle: ReadThrottle?
+        throttle: ReadThrottle?, onHead: ((UnsafeRawBufferPointer, Int) -> Void)? = nil
     ) throws(ReadRefusal) -> ReadFile {
         let size = Int(before.st_size)
         var hasher = MultiHasher(extra: extraDigests)
         var readError: Int32 = 0
+        var headPending = onHead != nil && size >= headCallbackMinimum
         buffer.fill(count: size) { destination in
             var offset = 0
             while offset < size {
@@ -160,6 +169,10 @@ enum FileReader {
                 if n == 0 { break }  // the file shrank
                 hasher.update(UnsafeRawBufferPointer(start: destination.baseAddress! + offset, count: n))
                 offset += n
+                if headPending, offset >= min(size, ContainerProbe.headBytes) {
+                    headPending = false
+                    onHead?(UnsafeRawBufferPointer(start: destination.baseAddress!, count: min(offset, ContainerProbe.headBytes)), size)
+                }
             }
             return offset
         }

@@ -31,6 +31,10 @@ struct ExpansionWork: Sendable {
     /// Its absolute path (member chains for file name indicators and YARA externals).
     var absolute: String
     var format: any ContainerFormat
+    /// The container's own bytes are searched with YARA after the walk (not when they were read):
+    /// only its framing when the walk read every member, else all of it. See
+    /// ``Worker/searchOwnBytes(_:_:_:)``.
+    var ownBytesAfterWalk = false
 }
 
 /// How a container member is named in reports.
@@ -41,6 +45,11 @@ struct MemberWork: Sendable {
     var absolute: String
     /// The member's bytes when the walker kept it in memory (the item's path is then no file).
     var bytes: [UInt8]? = nil
+    /// Its size in bytes.
+    var size: Int64 = 0
+    /// For a nested container the walker opened and read in full: its regular members (see
+    /// ``ExtractedMember/membersReadInFull``); its own YARA search then leaves their data out.
+    var membersReadInFull: Int? = nil
 }
 
 /// Walks folders depth-first without following symbolic links unless asked to, with loop

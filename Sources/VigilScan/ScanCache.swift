@@ -145,7 +145,9 @@ extension ScanConfiguration {
             h.update(data: Array(s.utf8))
             h.update(data: [0])
         }
-        add("vigil-scan-cache-2")
+        // 3: a container's cached result no longer holds its own YARA matches for tar, ZIP and CAB (they
+        // are searched after each walk).
+        add("vigil-scan-cache-3")
         add(rulesDigest)
         add(String(rules?.ruleCount ?? 0))
         // Order-independent over indicators: sort their kind/value/score keys.

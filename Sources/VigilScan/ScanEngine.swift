@@ -32,8 +32,13 @@ public final class ScanEngine: Sendable {
         self.init(configuration: configuration, memberBytesInMemory: ScanEngine.defaultMemberBytesInMemory)
     }
 
-    /// 4 MiB.
-    static let defaultMemberBytesInMemory = 4 << 20
+    /// 16 MiB: most installer members fit, and writing larger ones to the private folder and reading
+    /// them back costs little beside scanning them. Members waiting in memory are bounded in bytes
+    /// (``queuedMemberBytesBudget``), so this does not multiply with the thread count.
+    static let defaultMemberBytesInMemory = 16 << 20
+    /// Past this many bytes of members waiting in memory, an extracting worker scans members
+    /// itself before extracting more: 64 MiB.
+    static let queuedMemberBytesBudget = 64 << 20
 
     init(configuration: ScanConfiguration, memberBytesInMemory: Int) {
         self.memberBytesInMemory = min(max(0, memberBytesInMemory), LargeFileGate.threshold)
@@ -158,6 +163,7 @@ public final class ScanEngine: Sendable {
             stats.containersOpened += o.containers
             stats.membersScanned += o.memberFiles
             stats.memberBytesScanned += o.memberBytes
+            stats.containerDataBytesLeftToMembers += o.containerDataBytesLeftToMembers
             for a in o.analyses { analysesByFolder[folder(of: a.path), default: []].append(a) }
         }
         // Folder-level checks, once per folder walked (and per folder of a file given directly).
@@ -212,6 +218,9 @@ final class Counters: Sendable {
     let bytes = Atomic<Int>(0)
     let findings = Atomic<Int>(0)
     let diagnostics = Atomic<Int>(0)
+    /// Bytes of container members waiting in memory to be scanned (bounded by the extracting
+    /// workers, see `Worker.expand`).
+    let queuedMemberBytes = Atomic<Int>(0)
 
     func snapshot(since start: ContinuousClock.Instant) -> ScanProgress {
         let d = start.duration(to: .now)
@@ -242,4 +251,5 @@ struct WorkerOutput: Sendable {
     var containers = 0
     var memberFiles = 0
     var memberBytes = 0
+    var containerDataBytesLeftToMembers = 0
 }

@@ -14,6 +14,9 @@ public struct ScanStatistics: Sendable, Codable, Hashable {
     public var membersScanned = 0
     /// Bytes of those members.
     public var memberBytesScanned = 0
+    /// Bytes of containers' member data that the containers' own YARA search left to the members'
+    /// scans (tar, ZIP and CAB whose every member was read: see `docs/scan.md`).
+    public var containerDataBytesLeftToMembers = 0
     /// Folders walked.
     public var directoriesScanned = 0
     /// Files not read because they exceed `--max-file-size` (each also a diagnostic).

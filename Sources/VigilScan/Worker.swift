@@ -60,12 +60,19 @@ final class Worker {
         let absolute = path.hasPrefix("/") ? path : cwd + "/" + path
         // Set when the file turns out to be a container to look inside once it is scanned.
         var container: (any ContainerFormat)?
+        var ownBytesAfterWalk = false
         var probeOnDisk = false
+        // Set when the result came from the cache: a container's own YARA search was not cached.
+        var reused = false
         defer {
             if probeOnDisk, let walker = engine.containerWalker(report: { report($0) }) {
-                container = ContainerWalker.probe(path: item.path.display).flatMap { walker.recognize($0) }
+                let probe = ContainerWalker.probe(path: item.path.display)
+                container = probe.flatMap { walker.recognize($0) }
+                ownBytesAfterWalk = reused && container != nil && probe.map(searchesOwnBytesAfterWalk) == true
             }
-            if let container { lookInside(item.path, ExpansionWork(display: path, absolute: absolute, format: container)) }
+            if let container {
+                lookInside(item.path, ExpansionWork(display: path, absolute: absolute, format: container, ownBytesAfterWalk: ownBytesAfterWalk))
+            }
         }
         let names = engine.filenames.match(path: absolute)
         output.filenameHitsSuppressed += names.suppressed.count
@@ -76,6 +83,16 @@ final class Worker {
         let cache = engine.configuration.cache
         let digest = engine.cacheDigest
         var hit: CachedFileResult?
+        let name = String(path.split(separator: "/").last ?? "")
+        let walker = engine.configuration.options.containers == nil ? nil : engine.containerWalker(report: { report($0) })
+        var recognised = false
+        /// Queues a container recognised from `probe` for another worker to walk.
+        func queueWalk(_ format: any ContainerFormat, _ probe: ContainerProbe, _ queue: BoundedQueue<WorkItem>) {
+            recognised = true
+            ownBytesAfterWalk = searchesOwnBytesAfterWalk(probe)
+            let work = ExpansionWork(display: path, absolute: absolute, format: format, ownBytesAfterWalk: ownBytesAfterWalk)
+            queue.pushExpansion(WorkItem(path: item.path, mayFollow: item.mayFollow, expansion: work))
+        }
         do {
             let file = try FileReader.read(
                 item, maxFileSize: engine.configuration.options.maxFileSize,
@@ -85,25 +102,32 @@ final class Worker {
                     guard let cache else { return false }
                     hit = cache.lookup(path: absolute, stamp: stamp, configurationDigest: digest)
                     return hit != nil
+                },
+                onHead: { head, size in
+                    // A large container recognised from its first bytes is walked by another worker
+                    // while this one reads and hashes the rest.
+                    guard let walker, let queue = self.queue, self.engine.threadCount > 1 else { return }
+                    let probe = ContainerProbe(fileName: name, size: Int64(size), head: Array(head), tail: [])
+                    if let format = walker.recognize(probe) { queueWalk(format, probe, queue) }
                 })
             heldGate = file.holdsLargeFileGate
-            var recognised = false
             // Recognised from the bytes just read, a container is handed to another worker to walk
             // before this one examines the container's own bytes, so both run at once.
-            if engine.configuration.options.containers != nil, let walker = engine.containerWalker(report: { report($0) }),
-                let format = walker.recognize(ContainerProbe(
-                    fileName: String(path.split(separator: "/").last ?? ""), size: Int64(file.bytes.count),
-                    head: Array(file.bytes.prefix(ContainerProbe.headBytes)), tail: Array(file.bytes.suffix(ContainerProbe.tailBytes))))
-            {
-                recognised = true
-                let work = ExpansionWork(display: path, absolute: absolute, format: format)
-                if let queue, engine.threadCount > 1 {
-                    queue.pushExpansion(WorkItem(path: item.path, mayFollow: item.mayFollow, expansion: work))
-                } else {
-                    container = format
+            if !recognised, let walker {
+                let probe = ContainerProbe(
+                    fileName: name, size: Int64(file.bytes.count),
+                    head: Array(file.bytes.prefix(ContainerProbe.headBytes)), tail: Array(file.bytes.suffix(ContainerProbe.tailBytes)))
+                if let format = walker.recognize(probe) {
+                    if let queue, engine.threadCount > 1 {
+                        queueWalk(format, probe, queue)
+                    } else {
+                        recognised = true
+                        ownBytesAfterWalk = searchesOwnBytesAfterWalk(probe)
+                        container = format
+                    }
                 }
             }
-            var result = examine(file, path: path, absolute: absolute)
+            var result = examine(file, path: path, absolute: absolute, yara: ownBytesAfterWalk ? .afterWalk : .whole)
             if engine.configuration.options.containers != nil { result.cached.isContainer = recognised }
             findings += result.findings
             if let cache, result.cacheable {
@@ -120,6 +144,7 @@ final class Worker {
                 }
                 report(d)
             case .reused(let stamp):
+                reused = true
                 if let hit { findings += reuse(hit, path: path, absolute: absolute, stamp: stamp) }
                 // The cache holds the container file's own result, not its members': look inside again
                 // (and read the file's ends to find out only when the result does not say).
@@ -134,6 +159,7 @@ final class Worker {
     /// file (a member handed over in memory has none).
     private func processMember(_ item: WorkItem, _ member: MemberWork) {
         defer { if member.bytes == nil { unlink(item.path.display) } }
+        if let bytes = member.bytes { counters.queuedMemberBytes.subtract(bytes.count, ordering: .relaxed) }
         let names = engine.filenames.match(path: member.absolute)
         output.filenameHitsSuppressed += names.suppressed.count
         var findings = names.hits.map { FindingFactory.filenameHit($0, path: member.display) }
@@ -154,7 +180,8 @@ final class Worker {
             heldGate = file.holdsLargeFileGate
             output.memberFiles += 1
             output.memberBytes += file.bytes.count
-            findings += examine(file, path: member.display, absolute: member.absolute, isMember: true).findings
+            let search: OwnBytesSearch = member.membersReadInFull.map { .framing(members: $0) } ?? .whole
+            findings += examine(file, path: member.display, absolute: member.absolute, isMember: true, yara: search).findings
         } catch {
             if case .diagnostic(let d) = error {
                 if d.kind == "skipped-size" { output.skippedForSize += 1 }
@@ -177,7 +204,8 @@ final class Worker {
     /// Looks inside a container: each regular member is extracted (into memory up to
     /// ``ScanEngine/memberBytesInMemory``, else into the private temporary folder) and queued
     /// (ahead of the walker's files) for any worker to scan; this worker helps scan them whenever
-    /// more than two per worker wait, so extracted members never pile up.
+    /// more than two per worker, or more than ``ScanEngine/queuedMemberBytesBudget`` bytes, wait, so
+    /// extracted members never pile up.
     private func expand(_ onDisk: String, _ work: ExpansionWork) {
         let display = work.display, absolute = work.absolute, format = work.format
         guard var walker = engine.containerWalker(report: { report($0) }) else { return }
@@ -191,18 +219,36 @@ final class Worker {
                 if let bytes = member.bytes {
                     work = WorkItem(
                         path: RawPath(member.chain.description), mayFollow: false,
-                        member: MemberWork(display: member.chain.description, absolute: absoluteChain, bytes: bytes))
+                        member: MemberWork(
+                            display: member.chain.description, absolute: absoluteChain, bytes: bytes, size: member.size,
+                            membersReadInFull: member.membersReadInFull))
                 } else if let file = member.file {
-                    work = WorkItem(path: RawPath(file), mayFollow: false, member: MemberWork(display: member.chain.description, absolute: absoluteChain))
+                    work = WorkItem(path: RawPath(file), mayFollow: false, member: MemberWork(
+                            display: member.chain.description, absolute: absoluteChain, size: member.size, membersReadInFull: member.membersReadInFull))
                 } else {
                     return false
                 }
+                if let bytes = member.bytes { counters.queuedMemberBytes.add(bytes.count, ordering: .relaxed) }
                 guard let queue else {
                     processMember(work, work.member!)
                     return true
                 }
                 queue.pushUrgent(work)
-                while queue.urgentCount > limit, let next = queue.popUrgent() { process(next) }
+                // Help scanning while members pile up. A small member (the one just extracted, if
+                // it is) takes this worker away from extracting only briefly; a large one is left
+                // to the others, which would otherwise run dry of work while this one scans it,
+                // unless members pile up past twice the limit or the byte budget.
+                while queue.urgentCount > limit || counters.queuedMemberBytes.load(ordering: .relaxed) > ScanEngine.queuedMemberBytesBudget {
+                    if let next = queue.popNewestUrgent(if: { ($0.member?.size ?? 0) <= Self.smallMember }) {
+                        process(next)
+                    } else if queue.urgentCount > 2 * limit || counters.queuedMemberBytes.load(ordering: .relaxed) > ScanEngine.queuedMemberBytesBudget,
+                        let next = queue.popUrgent()
+                    {
+                        process(next)
+                    } else {
+                        break
+                    }
+                }
                 return true
             },
             report: { event in
@@ -212,6 +258,122 @@ final class Worker {
                 }
             })
         if summary.opened { output.containers += 1 + summary.nestedContainers }
+        if work.ownBytesAfterWalk { searchOwnBytes(onDisk, work, summary) }
+    }
+
+    /// The framing of a container held in memory whose layout shows `members` regular members:
+    /// the bytes to search, their places in the file, and the member-data bytes left out.
+    private static func framing(of bytes: [UInt8], members: Int) -> (parts: [UInt8], blocks: [(offset: Int64, length: Int)], dataBytes: Int)? {
+        let probe = ContainerProbe(fileName: "", size: Int64(bytes.count), head: Array(bytes.prefix(ContainerProbe.headBytes)), tail: [])
+        guard let kind = MemberDataLayout.kind(of: probe),
+            let layout = MemberDataLayout.read(kind, size: Int64(bytes.count), read: { offset, count in
+                guard offset >= 0, offset < Int64(bytes.count), count > 0 else { return [] }
+                return Array(bytes[Int(offset)..<Int(min(Int64(bytes.count), offset + Int64(count)))])
+            }), layout.regularMembers == members
+        else { return nil }
+        var parts: [UInt8] = []
+        var blocks: [(offset: Int64, length: Int)] = []
+        for r in layout.framing {
+            blocks.append((offset: r.lowerBound, length: Int(r.upperBound - r.lowerBound)))
+            parts += bytes[Int(r.lowerBound)..<Int(r.upperBound)]
+        }
+        return (parts, blocks, Int(layout.dataBytes))
+    }
+
+    /// A member an extracting worker scans itself rather than leave to the others: 1 MiB.
+    private static let smallMember: Int64 = 1 << 20
+
+    /// Whether a container's own bytes are searched with YARA after its walk rather than when
+    /// read: for the archives whose member data Vigil can locate (tar, ZIP, CAB), when there are rules.
+    private func searchesOwnBytesAfterWalk(_ probe: ContainerProbe) -> Bool {
+        scanner != nil && MemberDataLayout.kind(of: probe) != nil
+    }
+
+    /// Searches a container's own bytes with YARA once its walk is over. When the walk read every
+    /// member, the member data (each member's stored or compressed bytes, which the members' own
+    /// scans searched in their decoded form) is left out and only the framing is searched: headers,
+    /// names, directories, signatures and any byte no member accounts for. Otherwise, or when the
+    /// layout cannot be read with confidence, the whole file is searched, as for any file.
+    private func searchOwnBytes(_ onDisk: String, _ work: ExpansionWork, _ summary: ContainerWalkSummary) {
+        guard let scanner else { return }
+        let fd = open(onDisk, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            report(Diagnostic(kind: "unreadable", path: work.display, message: "cannot reopen the container for its YARA search: \(String(cString: strerror(errno)))"))
+            return
+        }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { return }
+        let size = Int64(st.st_size)
+        let head = readRange(fd, 0, Int(min(size, Int64(ContainerProbe.headBytes))))
+        var layout: MemberDataLayout?
+        if summary.readEveryOuterMember,
+            let kind = MemberDataLayout.kind(of: ContainerProbe(fileName: "", size: size, head: head, tail: []))
+        {
+            layout = MemberDataLayout.read(kind, size: size) { readRange(fd, $0, $1) }
+            if layout?.regularMembers != summary.outerMembersRead { layout = nil }
+        }
+        var heldGate = false
+        defer { if heldGate { gate.leave() } }
+        let bytes: [UInt8]
+        var blocks: [(offset: Int64, length: Int)]
+        var hashes: FileHashes?
+        if let layout {
+            blocks = layout.framing.map { (offset: $0.lowerBound, length: Int($0.upperBound - $0.lowerBound)) }
+            let total = blocks.reduce(0) { $0 + $1.length }
+            if total > LargeFileGate.threshold {
+                gate.enter()
+                heldGate = true
+            }
+            var parts: [UInt8] = []
+            parts.reserveCapacity(total)
+            for b in blocks { parts += readRange(fd, b.offset, b.length) }
+            guard parts.count == total else {
+                report(Diagnostic(kind: "changed", path: work.display, message: "the container shrank while it was scanned; its own bytes were not searched with YARA"))
+                return
+            }
+            bytes = parts
+            output.containerDataBytesLeftToMembers += Int(layout.dataBytes)
+        } else {
+            do {
+                let file = try FileReader.read(
+                    WorkItem(path: RawPath(onDisk), mayFollow: false), maxFileSize: engine.configuration.options.maxFileSize,
+                    extraDigests: engine.configuration.extraDigests, largeFileGate: gate, into: &buffer, throttle: engine.throttle)
+                heldGate = file.holdsLargeFileGate
+                bytes = file.bytes
+                hashes = file.hashes
+                blocks = [(offset: 0, length: bytes.count)]
+            } catch {
+                if case .diagnostic(let d) = error, d.kind != "skipped-size" {
+                    report(Diagnostic(kind: d.kind, path: work.display, line: d.line, offset: d.offset, message: d.message))
+                }
+                return
+            }
+        }
+        let externals = LokiExternals(absolutePath: work.absolute, format: FileFormat.identify(head), owner: owners.name(for: UInt32(st.st_uid)))
+        do {
+            for (name, value) in externals.pairs { try scanner.setExternal(name, value) }
+            let outcome = try scanner.scan(parts: bytes, blocks: blocks, fileSize: size)
+            if !outcome.matches.isEmpty, hashes == nil {
+                // Findings carry the container's SHA-256: read it once more, only when a rule matched.
+                if heldGate {
+                    gate.leave()
+                    heldGate = false
+                }
+                hashes = try? FileReader.read(
+                    WorkItem(path: RawPath(onDisk), mayFollow: false), maxFileSize: Int.max,
+                    extraDigests: engine.configuration.extraDigests, largeFileGate: gate
+                ).hashes
+            }
+            record(outcome.matches.map { FindingFactory.yaraHit($0, path: work.display, hashes: hashes ?? FileHashes(md5: "", sha1: "", sha256: "")) })
+            if !outcome.stringsOverMatchLimit.isEmpty {
+                report(Diagnostic(
+                    kind: "yara-match-limit", path: work.display,
+                    message: "strings \(outcome.stringsOverMatchLimit.joined(separator: ", ")) hit libyara's match limit; their rules may be incomplete"))
+            }
+        } catch {
+            report(Diagnostic(kind: error.code == .timeout ? "yara-timeout" : "yara-error", path: work.display, message: error.message))
+        }
     }
 
     /// Reports a cached result as if the file had been read: its findings and diagnostics under the
@@ -242,7 +404,18 @@ final class Worker {
     }
 
     /// Hash, YARA and structural checks of one file that was read.
-    private func examine(_ file: ReadFile, path: String, absolute: String, isMember: Bool = false) -> Examined {
+    /// How a file's own bytes are searched with YARA.
+    enum OwnBytesSearch: Equatable {
+        /// All of them, as for any file.
+        case whole
+        /// Not now: the container's search waits for its walk (``searchOwnBytes(_:_:_:)``).
+        case afterWalk
+        /// A container read in full, holding this many regular members: only its framing, when its
+        /// layout is read with confidence and shows as many (else all of it).
+        case framing(members: Int)
+    }
+
+    private func examine(_ file: ReadFile, path: String, absolute: String, isMember: Bool = false, yara: OwnBytesSearch = .whole) -> Examined {
         var findings: [Finding] = []
         var fileDiagnostics: [Diagnostic] = []
         var cacheable = file.changeNote == nil
@@ -265,11 +438,17 @@ final class Worker {
         }
 
         let format = FileFormat.identify(file.bytes.prefix(64 * 1024))
-        if let scanner {
+        if let scanner, yara != .afterWalk {
             let externals = LokiExternals(absolutePath: absolute, format: format, owner: owners.name(for: file.ownerID))
             do {
                 for (name, value) in externals.pairs { try scanner.setExternal(name, value) }
-                let outcome = try scanner.scan(file.bytes)
+                let outcome: YaraScanner.Outcome
+                if case .framing(let members) = yara, let framing = Self.framing(of: file.bytes, members: members) {
+                    outcome = try scanner.scan(parts: framing.parts, blocks: framing.blocks, fileSize: Int64(file.bytes.count))
+                    output.containerDataBytesLeftToMembers += framing.dataBytes
+                } else {
+                    outcome = try scanner.scan(file.bytes)
+                }
                 for match in outcome.matches { findings.append(FindingFactory.yaraHit(match, path: path, hashes: file.hashes)) }
                 if !outcome.stringsOverMatchLimit.isEmpty {
                     cacheable = false
@@ -316,4 +495,19 @@ final class Worker {
         output.diagnostics.append(d)
         counters.diagnostics.add(1, ordering: .relaxed)
     }
+}
+
+/// Up to `count` bytes at `offset` of `fd` (fewer at the end of the file).
+private func readRange(_ fd: Int32, _ offset: Int64, _ count: Int) -> [UInt8] {
+    guard count > 0 else { return [] }
+    var bytes = [UInt8](repeating: 0, count: count)
+    var done = 0
+    while done < count {
+        let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, count - done, off_t(offset) + off_t(done)) }
+        if n < 0 && errno == EINTR { continue }
+        if n <= 0 { break }
+        done += n
+    }
+    if done < count { bytes.removeSubrange(done...) }
+    return bytes
 }

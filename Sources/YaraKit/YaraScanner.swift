@@ -59,6 +59,43 @@ public final class YaraScanner {
         guard rc == ERROR_SUCCESS else { throw YaraError.fromLibrary(rc, context: "scanning") }
         return Outcome(matches: collector.matches, stringsOverMatchLimit: collector.overLimit)
     }
+
+    /// Scans parts of one file of `fileSize` bytes: `blocks[i]` holds the bytes at file offset
+    /// `blocks[i].offset`. Rules see the file's own offsets and `filesize`; a string is found only
+    /// within one part, and bytes outside every part read as undefined (`uint32(n)` there is false).
+    /// - Parameter bytes: the parts, one after another; `blocks[i].length` bytes each, in order.
+    /// - Throws: ``YaraError`` `.timeout` when the time limit passed, or another libyara error.
+    public func scan(parts bytes: [UInt8], blocks: [(offset: Int64, length: Int)], fileSize: Int64) throws(YaraError) -> Outcome {
+        precondition(blocks.reduce(0) { $0 + $1.length } == bytes.count, "parts and their lengths disagree")
+        collector.matches.removeAll(keepingCapacity: true)
+        collector.overLimit.removeAll()
+        var offsets: [Int] = []
+        offsets.reserveCapacity(blocks.count)
+        var at = 0
+        for b in blocks {
+            offsets.append(at)
+            at += b.length
+        }
+        let sizes = blocks.map { $0.length }
+        let bases = blocks.map { UInt64(max(0, $0.offset)) }
+        let rc = bytes.withUnsafeBufferPointer { data in
+            offsets.withUnsafeBufferPointer { o in
+                sizes.withUnsafeBufferPointer { s in
+                    bases.withUnsafeBufferPointer { b in
+                        let empty: UInt8 = 0
+                        return withUnsafePointer(to: empty) { fallback in
+                            var state = cyara_blocks(
+                                data: data.baseAddress ?? fallback, offsets: o.baseAddress, sizes: s.baseAddress, bases: b.baseAddress,
+                                count: blocks.count, next: 0, file_size: UInt64(max(0, fileSize)), block: YR_MEMORY_BLOCK())
+                            return cyara_scan_blocks(handle, &state)
+                        }
+                    }
+                }
+            }
+        }
+        guard rc == ERROR_SUCCESS else { throw YaraError.fromLibrary(rc, context: "scanning") }
+        return Outcome(matches: collector.matches, stringsOverMatchLimit: collector.overLimit)
+    }
 }
 
 @available(*, unavailable)

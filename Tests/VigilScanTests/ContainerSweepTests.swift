@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VigilContainers
 import VigilCore
 import VigilIndicators
 import YaraKit
@@ -142,4 +143,154 @@ private final class Recorder: @unchecked Sendable {
     private var stored: [Int?] = []
     var items: [Int?] { lock.withLock { stored } }
     func append(_ n: Int?) { lock.withLock { stored.append(n) } }
+}
+
+/// A tar, two ZIPs (stored and deflated) and, with gcab, two cabinets of the same two files: one
+/// holds a marker in its bytes, the other in its name.
+private func markedArchives(_ dir: Scratch) throws -> [String] {
+    let src = dir.path + "/src"
+    try FileManager.default.createDirectory(atPath: src, withIntermediateDirectories: true)
+    _ = try TestSupport.write(Array("some text MARKER_IN_DATA more text\n".utf8), to: "data.txt", in: URL(fileURLWithPath: src))
+    _ = try TestSupport.write(Array("plain\n".utf8), to: "MARKER_IN_NAME.txt", in: URL(fileURLWithPath: src))
+    let r = try TestSupport.run(URL(fileURLWithPath: "/usr/bin/env"), [
+        "python3", "-c",
+        """
+        import os, sys, tarfile, zipfile
+        src, out = sys.argv[1], sys.argv[2]
+        names = sorted(os.listdir(src))
+        with tarfile.open(out + '/m.tar', 'w') as t:
+            for n in names: t.add(os.path.join(src, n), n)
+        for method, name in [(zipfile.ZIP_STORED, 'stored.zip'), (zipfile.ZIP_DEFLATED, 'deflated.zip')]:
+            with zipfile.ZipFile(out + '/' + name, 'w', method) as z:
+                for n in names: z.write(os.path.join(src, n), n)
+        """,
+        src, dir.path,
+    ])
+    #expect(r.status == 0, "\(r.stderr)")
+    var paths = [dir.path + "/m.tar", dir.path + "/stored.zip", dir.path + "/deflated.zip"]
+    if ContainerFixtures.have("gcab") {
+        for (flag, name) in [("", "stored.cab"), ("-z", "mszip.cab")] {
+            let c = try TestSupport.run(URL(fileURLWithPath: "/usr/bin/env"), ["sh", "-c", "cd \"$1\" && gcab -c \(flag) \"$2\" *", "sh", src, dir.path + "/" + name])
+            #expect(c.status == 0, "\(c.stderr)")
+            paths.append(dir.path + "/" + name)
+        }
+    } else {
+        print("cabinets not tested: gcab is not installed (apt-get install gcab)")
+    }
+    return paths
+}
+
+private let markerRules = """
+    rule In_Data { strings: $m = "MARKER_IN_DATA" condition: $m }
+    rule In_Name { strings: $m = "MARKER_IN_NAME" condition: $m }
+    rule Whole_File_Size { condition: filesize > 100 }
+    """
+
+/// `rule|path` of every YARA finding.
+private func yaraHits(_ r: ScanResult) -> Set<String> {
+    Set(r.findings.filter { $0.check == "yara" }.compactMap { f in f.evidence["rule"].map { "\($0.description)|\(f.path)" } })
+}
+
+@Suite("A container's own YARA search")
+struct ContainerOwnBytesTests {
+    @Test(arguments: [1, 2])
+    func theFramingIsSearchedAndMemberDataIsLeftToTheMembers(threads: Int) throws {
+        let dir = try Scratch()
+        for path in try markedArchives(dir) {
+            let result = try scan([path], rules: markerRules, options: ScanOptions(threads: threads))
+            let hits = yaraHits(result)
+            // The member name is the container's own (a header or directory entry): found there.
+            #expect(hits.contains("In_Name|\(path)"), "\(path): \(hits)")
+            // The marker in a member's bytes is found in the member, not again in the container.
+            #expect(hits.contains("In_Data|\(path)!/data.txt"), "\(path): \(hits)")
+            #expect(!hits.contains("In_Data|\(path)"), "\(path): \(hits)")
+            // filesize is the container's, not the size of the framing searched.
+            #expect(hits.contains("Whole_File_Size|\(path)"), "\(path): \(hits)")
+            #expect(result.statistics.containerDataBytesLeftToMembers > 0, "\(path)")
+            // The match offset is where the name lies in the file.
+            let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+            let name = Array("MARKER_IN_NAME".utf8)
+            let at = (0...(bytes.count - name.count)).first { Array(bytes[$0..<($0 + name.count)]) == name }
+            let finding = result.findings.first { $0.path == path && $0.title.contains("In_Name") }
+            #expect(finding?.offset == at, "\(path)")
+            #expect(finding?.evidence["sha256"]?.description.count == 64, "\(path): the container's SHA-256")
+
+            // Without looking inside, the container is searched whole, as any file.
+            var closed = ScanOptions(threads: threads)
+            closed.containers = nil
+            let whole = try scan([path], rules: markerRules, options: closed)
+            let wholeHits = yaraHits(whole)
+            #expect(wholeHits.contains("In_Name|\(path)"))
+            #expect(whole.statistics.containerDataBytesLeftToMembers == 0)
+            if path.hasSuffix("m.tar") || path.hasSuffix("stored.zip") || path.hasSuffix("stored.cab") {
+                #expect(wholeHits.contains("In_Data|\(path)"), "\(path): \(wholeHits)")
+            }
+        }
+    }
+
+    @Test(arguments: [1, 2])
+    func aNestedContainerReadInFullIsSearchedLikeAnOuterOne(threads: Int) throws {
+        let dir = try Scratch()
+        let r = try TestSupport.run(URL(fileURLWithPath: "/usr/bin/env"), [
+            "python3", "-c",
+            """
+            import io, sys, tarfile, zipfile
+            out = sys.argv[1]
+            inner = io.BytesIO()
+            with zipfile.ZipFile(inner, 'w', zipfile.ZIP_STORED) as z:
+                z.writestr('data.txt', b'x MARKER_IN_DATA x'); z.writestr('MARKER_IN_NAME.txt', b'plain')
+            cut = inner.getvalue()[:60]  # a damaged copy (the first member, then nothing): its walk stops
+            with tarfile.open(out + '/outer.tar', 'w') as t:
+                for name, data in [('inner.zip', inner.getvalue()), ('cut.zip', cut)]:
+                    i = tarfile.TarInfo(name); i.size = len(data); t.addfile(i, io.BytesIO(data))
+            """,
+            dir.path,
+        ])
+        try #require(r.status == 0, "\(r.stderr)")
+        let outer = dir.path + "/outer.tar"
+        let result = try scan([outer], rules: markerRules, options: ScanOptions(threads: threads))
+        let hits = yaraHits(result)
+        #expect(hits.contains("In_Name|\(outer)!/inner.zip"), "\(hits)")
+        #expect(hits.contains("In_Data|\(outer)!/inner.zip!/data.txt"), "\(hits)")
+        #expect(!hits.contains("In_Data|\(outer)!/inner.zip"), "\(hits)")
+        // The damaged nested ZIP was not read in full: it is searched whole, and holds the marker.
+        #expect(hits.contains("In_Data|\(outer)!/cut.zip"), "\(hits)")
+        #expect(result.diagnostics.contains { $0.path.hasPrefix(outer + "!/cut.zip") }, "\(result.diagnostics)")
+        // The outer tar was read in full (the damage is inside a member): only its framing is searched.
+        #expect(!hits.contains("In_Data|\(outer)"), "\(hits)")
+        #expect(!hits.contains("In_Name|\(outer)"), "\(hits)")
+    }
+
+    @Test func aContainerNotReadInFullIsSearchedWhole() throws {
+        let dir = try Scratch()
+        let r = try TestSupport.run(URL(fileURLWithPath: "/usr/bin/env"), [
+            "python3", "-c",
+            """
+            import io, sys, tarfile
+            out = sys.argv[1]
+            with tarfile.open(out + '/full.tar', 'w') as t:
+                for name, data in [('data.txt', b'x MARKER_IN_DATA x'), ('big.bin', bytes(range(256)) * 64)]:
+                    i = tarfile.TarInfo(name); i.size = len(data); t.addfile(i, io.BytesIO(data))
+            raw = open(out + '/full.tar', 'rb').read()
+            open(out + '/cut.tar', 'wb').write(raw[:2048 + 5000])
+            """,
+            dir.path,
+        ])
+        try #require(r.status == 0, "\(r.stderr)")
+        let full = dir.path + "/full.tar", cut = dir.path + "/cut.tar"
+        // Read in full: only the member holds the marker.
+        #expect(!yaraHits(try scan([full], rules: markerRules)).contains("In_Data|\(full)"))
+        // Cut inside big.bin: the walk stops, so the whole container is searched.
+        let damaged = try scan([cut], rules: markerRules)
+        #expect(damaged.diagnostics.contains { $0.kind == "container-unreadable" }, "\(damaged.diagnostics)")
+        #expect(yaraHits(damaged).contains("In_Data|\(cut)"), "\(yaraHits(damaged))")
+        #expect(damaged.statistics.containerDataBytesLeftToMembers == 0)
+        // A member over the member-size cap is not scanned: the whole container is.
+        var capped = ScanOptions(threads: 2)
+        capped.containers = ContainerLimits(maxMemberBytes: 4096)
+        let over = try scan([full], rules: markerRules, options: capped)
+        #expect(over.diagnostics.contains { $0.kind == "container-limit" }, "\(over.diagnostics)")
+        #expect(yaraHits(over).contains("In_Data|\(full)"), "\(yaraHits(over))")
+        #expect(yaraHits(over).contains("In_Data|\(full)!/data.txt"))
+    }
 }

@@ -52,6 +52,30 @@ struct YaraKitTests {
         #expect(try scanner.scan([]).matches.isEmpty)
     }
 
+    @Test func partsOfAFileKeepTheFilesOffsetsAndSize() throws {
+        let source = """
+            rule Word { strings: $w = "NEEDLE" condition: $w }
+            rule Across { strings: $a = "HALFHALF" condition: $a }
+            rule Sized { condition: filesize == 10000 }
+            rule At_Base { condition: uint32(4096) == 0x44434241 }
+            rule In_Gap { condition: uint8(100) == 0 }
+            """
+        let scanner = try #require(RuleCompiler.compile([.text(source, name: "parts")]).rules).makeScanner()
+        // Two parts of a 10,000-byte file: 8 bytes at 0 and 16 bytes at 4096.
+        let first = Array("xxxxHALF".utf8), second = Array("ABCDHALF..NEEDLE".utf8)
+        let outcome = try scanner.scan(parts: first + second, blocks: [(0, first.count), (4096, second.count)], fileSize: 10_000)
+        let byRule = Dictionary(uniqueKeysWithValues: outcome.matches.map { ($0.rule, $0) })
+        #expect(byRule["Word"]?.strings.first?.offset == 4096 + 10)
+        #expect(byRule["Sized"] != nil)
+        #expect(byRule["At_Base"] != nil)
+        // A string split between two parts is not found, and a byte in no part is undefined.
+        #expect(byRule["Across"] == nil)
+        #expect(byRule["In_Gap"] == nil)
+        // No parts at all: only the size is known.
+        let empty = try scanner.scan(parts: [], blocks: [], fileSize: 10_000)
+        #expect(empty.matches.map(\.rule) == ["Sized"])
+    }
+
     @Test func brokenRuleFileIsReportedWithLineAndOthersLoad() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("yarakit-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
