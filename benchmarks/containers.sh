@@ -14,7 +14,12 @@
 #    for CPU time (user + sys).
 # 3. Extraction: `vigil-container-bench` (the walker alone: every member extracted into the private
 #    temporary folder and deleted) against `bsdtar -xf C -C DIR` (then rm -rf) on the same
-#    containers, best of two; ratio = bsdtar time / walker time.
+#    containers, best of two; ratio = bsdtar time / walker time; for CAB also `cabextract -d DIR`.
+# 4. Decoding alone, nothing written: the walker with members kept in memory (`--memory`) and
+#    `bsdtar -xOf C > /dev/null`, CPU time (user + sys), best of two. A container scan does the
+#    members' scans (about the folder's CPU time) plus this decoding, so folder CPU ÷ (folder CPU +
+#    walker decode CPU) is the highest CPU ratio any scheduling can reach with these decoders; and
+#    a solid 7z decodes on one thread, so its wall ratio is at most folder wall ÷ decode wall.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CORPUS_MB="${1:-120}"
@@ -105,4 +110,23 @@ for f in 7z xar "${formats[@]}"; do
     w=$(best_of_two "$WALK" "$c")
     b=$(best_of_two "${BSDTAR_X[@]}" "$c")
     printf '%-8s %14s %14s %22s\n' "$f" "$w" "$b" "$(awk -v a="$b" -v w="$w" 'BEGIN {printf "%.2f", a/w}')"
+done
+
+# CAB against cabextract too (the peer the issue names for cabinets), writing to disk like the others.
+if command -v cabextract >/dev/null && [ -f "$BENCH_DIR/corpus.cab" ]; then
+    CABX=(bash -c 'rm -rf "$0"; mkdir -p "$0"; cabextract -q -d "$0" "$1"; rm -rf "$0"' "$OUT")
+    w=$(best_of_two "$WALK" "$BENCH_DIR/corpus.cab")
+    b=$(best_of_two "${CABX[@]}" "$BENCH_DIR/corpus.cab")
+    printf '%-8s %14s %14s %22s   (cabextract)\n' "cab" "$w" "$b" "$(awk -v a="$b" -v w="$w" 'BEGIN {printf "%.2f", a/w}')"
+else
+    echo "cab vs cabextract: skipped (apt-get install cabextract)"
+fi
+
+printf '\n%-8s %16s %16s %20s %22s\n' "decode" "walker CPU s" "bsdtar -xO CPU s" "walker wall s" "CPU-ratio ceiling"
+BSDTAR_O=(bash -c 'bsdtar -xOf "$0" > /dev/null')
+for f in "${formats[@]}"; do
+    c="$BENCH_DIR/corpus.$f"
+    read -r ww wc < <(CPU=1 best_of_two "$WALK" --memory "$c")
+    read -r _ bc < <(CPU=1 best_of_two "${BSDTAR_O[@]}" "$c")
+    printf '%-8s %16s %16s %20s %22s\n' "$f" "$wc" "$bc" "$ww" "$(awk -v a="$folder_cpu" -v w="$wc" 'BEGIN {printf "%.2f", a/(a+w)}')"
 done

@@ -24,8 +24,9 @@ public final class ScanEngine: Sendable {
     /// creating it failed (reported once).
     private let workspace = Mutex<(PrivateWorkspace?, failed: Bool)>((nil, false))
     /// Container members up to this size are scanned from memory, never written to the private
-    /// folder (``ContainerWalker/memberBytesInMemory``; 0: every member goes through a file). At
-    /// most `2 × threads + 1` of them wait at a time, so this bounds the memory they take.
+    /// folder (``ContainerWalker/memberBytesInMemory``; 0: every member goes through a file). Those
+    /// waiting to be scanned take at most about ``queuedMemberBytesBudget`` plus one member per
+    /// worker (see `Worker.expand`).
     let memberBytesInMemory: Int
 
     public convenience init(configuration: ScanConfiguration) {

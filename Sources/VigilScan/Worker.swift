@@ -1,3 +1,4 @@
+import VigilBinary
 import VigilContainers
 import VigilCore
 import VigilDetections
@@ -296,14 +297,18 @@ final class Worker {
     /// layout cannot be read with confidence, the whole file is searched, as for any file.
     private func searchOwnBytes(_ onDisk: String, _ work: ExpansionWork, _ summary: ContainerWalkSummary) {
         guard let scanner else { return }
-        let fd = open(onDisk, O_RDONLY | O_CLOEXEC)
+        // As the walker opened it: never blocking on a FIFO swapped in since.
+        let fd = QuietFile.open(onDisk)
         guard fd >= 0 else {
             report(Diagnostic(kind: "unreadable", path: work.display, message: "cannot reopen the container for its YARA search: \(String(cString: strerror(errno)))"))
             return
         }
         defer { close(fd) }
         var st = stat()
-        guard fstat(fd, &st) == 0 else { return }
+        guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG else {
+            report(Diagnostic(kind: "changed", path: work.display, message: "the container is no longer a regular file; its own bytes were not searched with YARA"))
+            return
+        }
         let size = Int64(st.st_size)
         let head = readRange(fd, 0, Int(min(size, Int64(ContainerProbe.headBytes))))
         var layout: MemberDataLayout?
@@ -403,7 +408,6 @@ final class Worker {
         if let sink = engine.configuration.inventorySink { sink.receive(record) } else { output.inventory.append(record) }
     }
 
-    /// Hash, YARA and structural checks of one file that was read.
     /// How a file's own bytes are searched with YARA.
     enum OwnBytesSearch: Equatable {
         /// All of them, as for any file.
@@ -415,6 +419,7 @@ final class Worker {
         case framing(members: Int)
     }
 
+    /// Hash, YARA and structural checks of one file that was read.
     private func examine(_ file: ReadFile, path: String, absolute: String, isMember: Bool = false, yara: OwnBytesSearch = .whole) -> Examined {
         var findings: [Finding] = []
         var fileDiagnostics: [Diagnostic] = []
