@@ -111,6 +111,23 @@ public final class ArchiveReader {
         opened = true
     }
 
+    /// Reads an archive whose bytes `next` hands over a chunk at a time (`nil` after the last), never
+    /// holding the whole archive: a cabinet embedded in an MSI package is read this way. Reading is
+    /// forward only, so formats that must seek (ZIP's central directory, 7z) cannot be read so; an
+    /// error `next` throws ends the archive with that error.
+    public convenience init(chunks next: @escaping () throws -> [UInt8]?, formats: [Format] = Format.allCases) throws(ArchiveError) {
+        try self.init(formats: formats)
+        let source = ChunkSource(next: next)
+        chunkSource = source
+        guard archive_read_open(handle, Unmanaged.passUnretained(source).toOpaque(), nil, readChunk, nil) == ARCHIVE_OK else {
+            throw lastError(openFailureCode())
+        }
+        opened = true
+    }
+
+    /// The source of an archive read with ``init(chunks:formats:)``, kept alive by the reader.
+    private var chunkSource: ChunkSource?
+
     private var ownedFD: Int32 = -1
 
     deinit {
@@ -277,5 +294,42 @@ public final class ArchiveReader {
 extension String {
     fileprivate func leftPadded(_ width: Int) -> String {
         count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}
+
+/// Hands libarchive the chunks of an archive read with ``ArchiveReader/init(chunks:formats:)``; the
+/// last chunk stays in `storage` until libarchive asks for the next.
+private final class ChunkSource {
+    let next: () throws -> [UInt8]?
+    var storage = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
+
+    init(next: @escaping () throws -> [UInt8]?) { self.next = next }
+
+    deinit { storage.deallocate() }
+}
+
+/// libarchive's read callback for ``ChunkSource``: a non-capturing function that finds its state
+/// through the client data.
+private func readChunk(
+    _ archive: OpaquePointer?, _ client: UnsafeMutableRawPointer?, _ buffer: UnsafeMutablePointer<UnsafeRawPointer?>?
+) -> la_ssize_t {
+    guard let client, let buffer else { return -1 }
+    let source = Unmanaged<ChunkSource>.fromOpaque(client).takeUnretainedValue()
+    do {
+        var chunk: [UInt8] = []
+        while chunk.isEmpty {
+            guard let c = try source.next() else { return 0 }
+            chunk = c
+        }
+        if chunk.count > source.storage.count {
+            source.storage.deallocate()
+            source.storage = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk.count, alignment: 16)
+        }
+        chunk.withUnsafeBytes { source.storage.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        buffer.pointee = UnsafeRawPointer(source.storage.baseAddress!)
+        return la_ssize_t(chunk.count)
+    } catch {
+        carchive_set_error(archive, EIO, "reading the archive's bytes: \(error)")
+        return -1
     }
 }

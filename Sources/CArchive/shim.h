@@ -4,4 +4,9 @@
 // Only ArchiveKit imports this module: no `struct archive *` leaves it.
 #include <archive.h>
 #include <archive_entry.h>
+
+/// archive_set_error is variadic, which Swift cannot call: the message goes through "%s".
+static inline void carchive_set_error(struct archive *a, int code, const char *message) {
+    archive_set_error(a, code, "%s", message);
+}
 #endif

@@ -350,12 +350,20 @@ public struct CompoundFile: Sendable {
     /// the whole stream in memory. Throws before the first chunk when the stream is larger than
     /// `maxBytes` or than the file could hold, and when the chain is cut short or loops.
     public func forEachChunk(_ entry: CFBEntry, maxBytes: Int, _ body: ([UInt8]) throws(CFBError) -> Void) throws(CFBError) {
+        var chunks = try chunks(of: entry, maxBytes: maxBytes)
+        while let chunk = try chunks.next() { try body(chunk) }
+    }
+
+    /// The stream's content as chunks taken one at a time (``forEachChunk(_:maxBytes:_:)`` the other
+    /// way round, for a consumer that pulls: libarchive reading an embedded cabinet). The sector
+    /// chain is followed and checked here, before the first chunk.
+    public func chunks(of entry: CFBEntry, maxBytes: Int) throws(CFBError) -> StreamChunks {
         guard entry.kind == .stream else { throw .malformed("entry \(entry.id) is not a stream") }
         guard entry.size <= UInt64(maxBytes) else {
             throw .limit("stream '\(entry.name)' declares \(entry.size) bytes (cap \(maxBytes))")
         }
         let size = Int(entry.size)
-        if size == 0 { return }
+        if size == 0 { return StreamChunks(file: self, mini: false, chain: [], size: 0) }
         if size < miniStreamCutoff {
             let need = (size + miniSectorSize - 1) / miniSectorSize
             let chain = try Self.chain(start: entry.startSector, table: miniFAT,
@@ -364,17 +372,7 @@ public struct CompoundFile: Sendable {
             guard chain.count >= need else {
                 throw .malformed("mini chain of '\(entry.name)' has \(chain.count) sectors, \(need) needed for \(size) bytes")
             }
-            var left = size
-            for s in chain.prefix(need) {
-                let o = Int(s) * miniSectorSize
-                let n = min(left, miniSectorSize)
-                guard o + n <= miniStream.count else {
-                    throw .truncated(offset: o, needed: n)  // offset within the mini stream
-                }
-                try body(Array(miniStream[o..<(o + n)]))
-                left -= n
-            }
-            return
+            return StreamChunks(file: self, mini: true, chain: Array(chain.prefix(need)), size: size)
         }
         let need = (size + sectorSize - 1) / sectorSize
         guard need <= fileSectors else {
@@ -385,18 +383,48 @@ public struct CompoundFile: Sendable {
         guard chain.count >= need else {
             throw .malformed("chain of '\(entry.name)' has \(chain.count) sectors, \(need) needed for \(size) bytes")
         }
-        // Consecutive sectors are read together (up to 1 MiB at a time): installers usually store a
-        // cabinet in one run, and a read per 512-byte sector would dominate extraction time.
-        let maxRun = max(1, (1 << 20) / sectorSize)
-        var left = size
-        var i = 0
-        while i < chain.count {
+        return StreamChunks(file: self, mini: false, chain: chain, size: size)
+    }
+
+    /// One stream's content, a chunk at a time: a run of consecutive sectors up to 1 MiB (installers
+    /// usually store a cabinet in one run, and a read per 512-byte sector would dominate extraction
+    /// time), or one mini sector.
+    public struct StreamChunks: Sendable {
+        let file: CompoundFile
+        let mini: Bool
+        let chain: [UInt32]
+        /// Bytes still to hand out.
+        var left: Int
+        var index = 0
+
+        init(file: CompoundFile, mini: Bool, chain: [UInt32], size: Int) {
+            self.file = file
+            self.mini = mini
+            self.chain = chain
+            self.left = size
+        }
+
+        /// The next chunk, or `nil` after the last.
+        public mutating func next() throws(CFBError) -> [UInt8]? {
+            guard left > 0, index < chain.count else { return nil }
+            if mini {
+                let o = Int(chain[index]) * file.miniSectorSize
+                let n = min(left, file.miniSectorSize)
+                guard o + n <= file.miniStream.count else {
+                    throw .truncated(offset: o, needed: n)  // offset within the mini stream
+                }
+                index += 1
+                left -= n
+                return Array(file.miniStream[o..<(o + n)])
+            }
+            let maxRun = max(1, (1 << 20) / file.sectorSize)
             var run = 1
-            while i + run < chain.count, run < maxRun, chain[i + run] == chain[i] &+ UInt32(run) { run += 1 }
-            let n = min(left, run * sectorSize)
-            try body(try source.read(offset: (Int(chain[i]) + 1) * sectorSize, count: n))
+            while index + run < chain.count, run < maxRun, chain[index + run] == chain[index] &+ UInt32(run) { run += 1 }
+            let n = min(left, run * file.sectorSize)
+            let chunk = try file.source.read(offset: (Int(chain[index]) + 1) * file.sectorSize, count: n)
+            index += run
             left -= n
-            i += run
+            return chunk
         }
     }
 

@@ -12,13 +12,14 @@ import VigilMSI
 /// (`x.msi!/[ProgramFiles]/3CX Desktop App/ffmpeg.dll`), then the package's other embedded
 /// streams (custom-action DLLs and scripts in the `Binary` table, icons), named by stream name.
 ///
-/// Cabinets are read by libarchive (``ArchiveKit``): an embedded cabinet stream is read into memory
-/// (capped by ``MSIContainer/maxCabinetBytes``, never written to disk), an external cabinet is read
-/// from beside the .msi when it is a regular file there. A cabinet that is missing, over the cap or
+/// Cabinets are read by libarchive (``ArchiveKit``): an embedded cabinet stream is handed to it a run
+/// of sectors at a time, straight out of the package (capped by ``MSIContainer/maxCabinetBytes``,
+/// never held whole in memory nor written to disk); an external cabinet is read from beside the .msi
+/// when it is a regular file there. A cabinet that is missing, over the cap or
 /// damaged, a cabinet member without a File row, a File row in no cabinet, and every problem of the
 /// database (Directory cycles, bad cells) are reported as notes: nothing is skipped silently.
 public struct MSIContainer: ContainerFormat {
-    /// Largest embedded cabinet read into memory. Default 4 GiB.
+    /// Largest embedded cabinet read. Default 4 GiB.
     public var maxCabinetBytes: Int
 
     public init(maxCabinetBytes: Int = 4 << 30) { self.maxCabinetBytes = maxCabinetBytes }
@@ -209,8 +210,9 @@ final class MSIContainerReader: ContainerReader {
                                                message: "embedded cabinet '\(name)' declares \(entry.size) bytes, over the \(maxCabinetBytes)-byte cap; its files are not read"))
                     return
                 }
-                let bytes = try msi.database.compoundFile.read(entry, maxBytes: maxCabinetBytes)
-                archive = try ArchiveReader(bytes: bytes, formats: [.cab])
+                // Streamed out of the package as libarchive reads it: never held whole.
+                var chunks = try msi.database.compoundFile.chunks(of: entry, maxBytes: maxCabinetBytes)
+                archive = try ArchiveReader(chunks: { try chunks.next() }, formats: [.cab])
             } else {
                 guard let path = msi.externalCabinetPath(name) else {
                     notes.append(ContainerNote(kind: "container-incomplete", message: "external cabinet '\(name)' cannot be looked up beside the package"))
