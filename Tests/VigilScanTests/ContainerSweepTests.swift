@@ -261,6 +261,31 @@ struct ContainerOwnBytesTests {
         #expect(!hits.contains("In_Name|\(outer)"), "\(hits)")
     }
 
+    @Test func bytesAppendedToATarGzAreSearched() throws {
+        // A gzip stream's end is known only by decompressing it, so its layout is not read: data
+        // appended after it (a trick to carry a payload past tools that stop at the stream's end)
+        // must still be searched, as part of the whole file.
+        let dir = try Scratch()
+        let r = try TestSupport.run(URL(fileURLWithPath: "/usr/bin/env"), [
+            "python3", "-c",
+            """
+            import gzip, io, sys, tarfile
+            out = sys.argv[1]
+            raw = io.BytesIO()
+            with tarfile.open(fileobj=raw, mode='w') as t:
+                i = tarfile.TarInfo('plain.txt'); i.size = 5; t.addfile(i, io.BytesIO(b'plain'))
+            open(out + '/m.tar.gz', 'wb').write(gzip.compress(raw.getvalue()) + b'appended MARKER_IN_DATA payload')
+            """,
+            dir.path,
+        ])
+        try #require(r.status == 0, "\(r.stderr)")
+        let tgz = dir.path + "/m.tar.gz"
+        let result = try scan([tgz], rules: markerRules)
+        #expect(result.statistics.membersScanned == 1, "\(result.diagnostics)")
+        #expect(yaraHits(result).contains("In_Data|\(tgz)"), "\(yaraHits(result))")
+        #expect(result.statistics.containerDataBytesLeftToMembers == 0)
+    }
+
     @Test func aContainerNotReadInFullIsSearchedWhole() throws {
         let dir = try Scratch()
         let r = try TestSupport.run(URL(fileURLWithPath: "/usr/bin/env"), [
