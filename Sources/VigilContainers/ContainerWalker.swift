@@ -31,10 +31,11 @@ public struct ExtractedMember: Sendable {
     public var resolvedLink: String?
     /// The member is a container the walker opened: its members were visited before it.
     public var openedAsContainer = false
-    /// For a container the walker opened: how many regular members it holds, when every one was
-    /// read in full and nothing stopped the walk inside it (`nil` otherwise). A scan may then leave
-    /// their bytes out of the container's own search (``MemberDataLayout``).
-    public var membersReadInFull: Int?
+    /// For a container the walker opened: the sizes of its regular members in the order read, when
+    /// every one was read in full, as large as its header said, and nothing stopped the walk inside
+    /// it (`nil` otherwise). A scan may then leave their bytes out of the container's own search
+    /// (``MemberDataLayout``).
+    public var memberSizesReadInFull: [Int64]?
 }
 
 /// Something the walker reports: a diagnostic (a cap hit, an unreadable member) or a finding (a
@@ -56,9 +57,11 @@ public struct ContainerWalkSummary: Sendable {
     public var nestedContainers = 0
     /// A cap or damage stopped the walk before the end.
     public var stoppedEarly = false
-    /// Regular members of the outer container read in full and handed to the visitor.
-    public var outerMembersRead = 0
-    /// Regular members of the outer container not read in full (over a cap, unreadable, encrypted).
+    /// Sizes of the regular members of the outer container read in full and handed to the visitor,
+    /// in the order read.
+    public var outerMemberSizes: [Int64] = []
+    /// Regular members of the outer container not read in full (over a cap, unreadable, encrypted)
+    /// or not as large as their header said.
     public var outerMembersMissed = 0
     /// Something stopped the walk before the outer container's end (damage there, or a cap).
     public var outerStoppedEarly = false
@@ -144,7 +147,7 @@ public struct ContainerWalker: Sendable {
         _ = try walkOne(
             path: path, probe: probe, format: format, chain: chain, budget: budget, state: &state, summary: &summary, direct: &direct,
             visit: visit, report: report)
-        summary.outerMembersRead = direct.read
+        summary.outerMemberSizes = direct.sizes
         summary.outerMembersMissed = direct.missed
         summary.outerStoppedEarly = direct.stopped
         return summary
@@ -156,7 +159,7 @@ public struct ContainerWalker: Sendable {
 
     /// The regular members of one container (not those of containers inside it).
     private struct DirectMembers {
-        var read = 0
+        var sizes: [Int64] = []
         var missed = 0
         /// Something stopped the walk before this container's end.
         var stopped = false
@@ -356,6 +359,7 @@ public struct ContainerWalker: Sendable {
             member.size = sink.bytesWritten
             summary.bytes += sink.bytesWritten
             if let declared = info.declaredSize, declared != sink.bytesWritten {
+                direct.missed += 1
                 report(.diagnostic(Diagnostic(
                     kind: "container-size-mismatch", path: memberChain.description, offset: info.offset.map { Int($0) },
                     message: "the header declares \(declared) bytes but the member holds \(sink.bytesWritten); the bytes read are what was scanned")))
@@ -394,14 +398,14 @@ public struct ContainerWalker: Sendable {
                     member.openedAsContainer = try walkOne(
                         path: nestedPath, probe: nestedProbe, format: nestedFormat, chain: memberChain, budget: budget,
                         state: &state, summary: &summary, direct: &nested, visit: visit, report: report)
-                    if member.openedAsContainer, nested.complete { member.membersReadInFull = nested.read }
+                    if member.openedAsContainer, nested.complete { member.memberSizesReadInFull = nested.sizes }
                 } else {
                     report(.diagnostic(Diagnostic(
                         kind: "container-limit", path: memberChain.description,
                         message: "a container nested \(memberChain.depth + 1) deep; not opened (cap depth \(limits.maxDepth)); scanned as a file")))
                 }
             }
-            direct.read += 1
+            direct.sizes.append(sink.bytesWritten)
             keep = try visit(member)
         }
         // A cap hit inside a nested container stops this one too.

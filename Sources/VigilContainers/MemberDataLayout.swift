@@ -1,28 +1,32 @@
-/// Where an archive keeps its members' stored bytes, so that a scan which reads every member can
-/// search the container's own bytes for YARA rules without searching those bytes a second time.
+/// Where an archive keeps its members' bytes as they are (not compressed), so that a scan which
+/// read every member can search the container's own bytes for YARA rules without searching those
+/// bytes a second time.
 ///
-/// In a tar, ZIP or CAB most of the file is member data: stored as is (tar, stored ZIP members) it
-/// is the very bytes the member scan searches; compressed (deflate, MSZIP, LZX) it is noise that no
-/// string can match, and the member scan searches it decompressed. What is left, the **framing**
-/// (headers, names, the central directory, a cabinet's reserve area with its signature, and any gap
-/// no member accounts for), is the container's own and is what rules about containers match. The
-/// layout is read by hand here (not through libarchive, which does not say where member data lies)
-/// from the headers alone, with every offset and size checked against the file; any doubt (an
-/// unknown entry type, overlapping members, ZIP64, a cabinet set, sparse tar members) gives `nil`,
-/// and the caller then searches the whole file.
+/// In a tar, and in a ZIP's stored members, most of the file is member data: the very bytes each
+/// member's own scan searches. What is left, the **framing** (headers, names, the central
+/// directory, any gap no member accounts for, and every compressed member's data), is searched as
+/// the container's own. Compressed data stays in the framing on purpose: where a deflate stream
+/// ends is known only by decompressing it, and bytes hidden after its end inside the member's
+/// compressed size are read by no extractor (libarchive skips them without a word), so only the
+/// container's own search can see them.
+///
+/// The layout is read by hand here (libarchive does not say where member data lies) from the
+/// headers alone, with every offset and size checked against the file; any doubt (an unknown entry
+/// type, overlapping members, ZIP64, sparse tar members) gives `nil`, and the caller then searches
+/// the whole file. A caller must also check that its walk read the same regular members, with the
+/// same sizes, in the same order (``regularMemberSizes``).
 public struct MemberDataLayout: Sendable, Equatable {
     /// The archive formats whose layout is read.
     public enum Kind: String, Sendable {
-        case tar, zip, cab
+        case tar, zip
     }
 
     public var kind: Kind
-    /// The byte ranges holding members' stored (possibly compressed) data: sorted, disjoint and
-    /// inside the file.
+    /// The byte ranges holding members' bytes as they are: sorted, disjoint and inside the file.
     public var dataRanges: [Range<Int64>]
-    /// Regular members the layout found (a walk that read a different number is not trusted to
-    /// have covered these ranges).
-    public var regularMembers: Int
+    /// The size of every regular member, in the order the archive lists them (libarchive's order:
+    /// the tar's, the ZIP central directory's), compressed or not.
+    public var regularMemberSizes: [Int64]
     /// The file's size.
     public var fileSize: Int64
 
@@ -45,8 +49,18 @@ public struct MemberDataLayout: Sendable, Equatable {
     public static func kind(of probe: ContainerProbe) -> Kind? {
         if probe.has(Array("ustar".utf8), at: 257) { return .tar }
         if probe.has([0x50, 0x4B, 0x03, 0x04]) { return .zip }
-        if probe.has(Array("MSCF".utf8) + [0, 0, 0, 0]) { return .cab }
         return nil
+    }
+
+    /// Whether a container's stored member data is likely worth leaving out of its own search, judged
+    /// from its first bytes: a tar always; a ZIP when its first member is stored (most ZIPs deflate
+    /// every member, and then all their data stays in the search anyway).
+    public static func likelyHoldsStoredMembers(_ probe: ContainerProbe) -> Bool {
+        switch kind(of: probe) {
+        case .tar?: return true
+        case .zip?: return probe.head.count >= 10 && probe.head[8] == 0 && probe.head[9] == 0
+        case nil: return false
+        }
     }
 
     /// Reads the layout of a file of `size` bytes through `read(offset, count)`, which returns up to
@@ -54,19 +68,18 @@ public struct MemberDataLayout: Sendable, Equatable {
     /// - Returns: `nil` when the layout cannot be read with confidence.
     public static func read(_ kind: Kind, size: Int64, read: (Int64, Int) -> [UInt8]) -> MemberDataLayout? {
         guard size > 0 else { return nil }
-        let found: (ranges: [Range<Int64>], members: Int)? = withoutActuallyEscaping(read) { read in
+        let found: (ranges: [Range<Int64>], sizes: [Int64])? = withoutActuallyEscaping(read) { read in
             var reader = Reader(size: size, read: read)
             switch kind {
             case .tar: return TarLayout.read(&reader)
             case .zip: return ZipLayout.read(&reader)
-            case .cab: return CabLayout.read(&reader)
             }
         }
         guard let found else { return nil }
         let ranges = found.ranges.filter { !$0.isEmpty }.sorted { $0.lowerBound < $1.lowerBound }
         for (a, b) in zip(ranges, ranges.dropFirst()) where a.upperBound > b.lowerBound { return nil }
         guard ranges.allSatisfy({ $0.lowerBound >= 0 && $0.upperBound <= size }) else { return nil }
-        return MemberDataLayout(kind: kind, dataRanges: ranges, regularMembers: found.members, fileSize: size)
+        return MemberDataLayout(kind: kind, dataRanges: ranges, regularMemberSizes: found.sizes, fileSize: size)
     }
 
     /// Bounds-checked little reads; every read fails (`nil`) past the end of the file.
@@ -99,16 +112,16 @@ extension [UInt8] {
 /// to 512 bytes. Data of regular members (type `0`, NUL, `7`) is member data; that of every other
 /// entry (pax records, GNU long names, links, folders) is framing.
 enum TarLayout {
-    static func read(_ r: inout MemberDataLayout.Reader) -> ([Range<Int64>], Int)? {
+    static func read(_ r: inout MemberDataLayout.Reader) -> ([Range<Int64>], [Int64])? {
         var ranges: [Range<Int64>] = []
-        var members = 0
+        var sizes: [Int64] = []
         var at: Int64 = 0
         var paxSize: Int64?
         var entries = 0
         while at + 512 <= r.size {
             entries += 1
             guard entries <= MemberDataLayout.maxEntries, let header = r.bytes(at, 512) else { return nil }
-            if header.allSatisfy({ $0 == 0 }) { return (ranges, members) }  // end of archive
+            if header.allSatisfy({ $0 == 0 }) { return (ranges, sizes) }  // end of archive
             guard checksumMatches(header), var size = number(header[124..<136]) else { return nil }
             let type = header[156]
             let dataStart = at + 512
@@ -132,7 +145,7 @@ enum TarLayout {
                 paxSize = nil
                 guard size <= r.size - dataStart else { return nil }
                 ranges.append(dataStart..<(dataStart + size))
-                members += 1
+                sizes.append(size)
             case UInt8(ascii: "1"), UInt8(ascii: "2"), UInt8(ascii: "3"), UInt8(ascii: "4"), UInt8(ascii: "5"), UInt8(ascii: "6"):
                 // Links, devices, folders, FIFOs: any data they carry stays framing.
                 if let p = paxSize { size = p }
@@ -145,7 +158,7 @@ enum TarLayout {
             at = dataStart + padded
         }
         // No end-of-archive blocks: libarchive accepts that too.
-        return (ranges, members)
+        return (ranges, sizes)
     }
 
     /// The header checksum: the byte sum with the checksum field taken as spaces (unsigned, as POSIX
@@ -210,11 +223,12 @@ enum TarLayout {
     }
 }
 
-/// ZIP through its central directory (as libarchive's seekable reader reads it): each entry's data
-/// runs from after its local header for its compressed size. Local headers, the central directory,
-/// data descriptors, symbolic-link targets and any byte no entry accounts for are framing.
+/// ZIP through its central directory (as libarchive's seekable reader reads it): a stored entry's
+/// bytes run from after its local header for its size. Local headers, the central directory, data
+/// descriptors, symbolic-link targets, compressed entries' data and any byte no entry accounts for
+/// are framing.
 enum ZipLayout {
-    static func read(_ r: inout MemberDataLayout.Reader) -> ([Range<Int64>], Int)? {
+    static func read(_ r: inout MemberDataLayout.Reader) -> ([Range<Int64>], [Int64])? {
         let tailCount = Int(min(r.size, 22 + 65_535))
         guard let tail = r.bytes(r.size - Int64(tailCount), tailCount) else { return nil }
         // The end-of-central-directory record: the last one whose comment reaches the end exactly.
@@ -237,12 +251,13 @@ enum ZipLayout {
             cdOffset + cdSize == eocdOffset, cdSize <= 64 << 20, let cd = r.bytes(cdOffset, Int(cdSize))
         else { return nil }
         var ranges: [Range<Int64>] = []
-        var members = 0
+        var sizes: [Int64] = []
         var p = 0
         for _ in 0..<entries {
             guard p + 46 <= cd.count, cd[p] == 0x50, cd[p + 1] == 0x4B, cd[p + 2] == 1, cd[p + 3] == 2 else { return nil }
             let madeBy = cd.le16(p + 4) >> 8
-            let compressed = cd.le32(p + 20)
+            let flags = cd.le16(p + 8), method = cd.le16(p + 10)
+            let compressed = cd.le32(p + 20), uncompressed = cd.le32(p + 24)
             let nameLength = cd.le16(p + 28), extraLength = cd.le16(p + 30), commentLength = cd.le16(p + 32)
             let external = cd.le32(p + 38)
             let local = cd.le32(p + 42)
@@ -257,55 +272,13 @@ enum ZipLayout {
             guard let lh = r.bytes(local, 30), lh[0] == 0x50, lh[1] == 0x4B, lh[2] == 3, lh[3] == 4 else { return nil }
             let start = local + 30 + Int64(lh.le16(26)) + Int64(lh.le16(28))
             guard start <= cdOffset, compressed <= cdOffset - start else { return nil }
-            ranges.append(start..<(start + compressed))
-            members += 1
+            // Stored and not encrypted, with one size throughout: the bytes are the member's.
+            if method == 0, flags & 0x1 == 0, compressed == uncompressed {
+                ranges.append(start..<(start + compressed))
+            }
+            sizes.append(uncompressed)
         }
         guard p == cd.count else { return nil }
-        return (ranges, members)
-    }
-}
-
-/// A single Microsoft cabinet (not part of a set): CFHEADER, CFFOLDER and CFFILE tables, then each
-/// folder's CFDATA blocks. Block payloads (the compressed stream) are member data; the headers, the
-/// reserve areas (where a signed cabinet keeps its Authenticode signature) and gaps are framing.
-enum CabLayout {
-    static func read(_ r: inout MemberDataLayout.Reader) -> ([Range<Int64>], Int)? {
-        guard let h = r.bytes(0, 36) else { return nil }
-        let folders = h.le16(26), files = h.le16(28), flags = h.le16(30)
-        guard flags & 0x3 == 0 else { return nil }  // a cabinet set: members span files
-        var at: Int64 = 36
-        var folderReserve = 0, dataReserve = 0
-        if flags & 0x4 != 0 {
-            guard let reserve = r.bytes(36, 4) else { return nil }
-            folderReserve = Int(reserve[2])
-            dataReserve = Int(reserve[3])
-            at = 40 + Int64(reserve.le16(0))
-        }
-        var ranges: [Range<Int64>] = []
-        for f in 0..<folders {
-            guard let folder = r.bytes(at + Int64(f) * Int64(8 + folderReserve), 8) else { return nil }
-            var block = folder.le32(0)
-            let blocks = folder.le16(4)
-            for _ in 0..<blocks {
-                guard r.reads < 4 * MemberDataLayout.maxEntries, let dh = r.bytes(block, 8) else { return nil }
-                let payload = block + 8 + Int64(dataReserve)
-                let count = Int64(dh.le16(4))
-                guard payload <= r.size, count <= r.size - payload else { return nil }
-                ranges.append(payload..<(payload + count))
-                block = payload + count
-            }
-        }
-        // Every file must lie in one of this cabinet's folders (not continued from or into another).
-        let coffFiles = h.le32(16)
-        var p = coffFiles
-        for _ in 0..<files {
-            guard r.reads < 4 * MemberDataLayout.maxEntries, let entry = r.bytes(p, 16 + 256) ?? r.bytes(p, Int(min(r.size - p, 16 + 256))),
-                entry.count > 16
-            else { return nil }
-            guard entry.le16(8) < folders else { return nil }  // iFolder: 0xFFFD-0xFFFF continue across cabinets
-            guard let nul = entry[16...].firstIndex(of: 0) else { return nil }
-            p += Int64(nul + 1)
-        }
-        return (ranges, files)
+        return (ranges, sizes)
     }
 }

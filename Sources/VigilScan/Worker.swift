@@ -181,7 +181,7 @@ final class Worker {
             heldGate = file.holdsLargeFileGate
             output.memberFiles += 1
             output.memberBytes += file.bytes.count
-            let search: OwnBytesSearch = member.membersReadInFull.map { .framing(members: $0) } ?? .whole
+            let search: OwnBytesSearch = member.memberSizesReadInFull.map { .framing(memberSizes: $0) } ?? .whole
             findings += examine(file, path: member.display, absolute: member.absolute, isMember: true, yara: search).findings
         } catch {
             if case .diagnostic(let d) = error {
@@ -222,10 +222,10 @@ final class Worker {
                         path: RawPath(member.chain.description), mayFollow: false,
                         member: MemberWork(
                             display: member.chain.description, absolute: absoluteChain, bytes: bytes, size: member.size,
-                            membersReadInFull: member.membersReadInFull))
+                            memberSizesReadInFull: member.memberSizesReadInFull))
                 } else if let file = member.file {
                     work = WorkItem(path: RawPath(file), mayFollow: false, member: MemberWork(
-                            display: member.chain.description, absolute: absoluteChain, size: member.size, membersReadInFull: member.membersReadInFull))
+                            display: member.chain.description, absolute: absoluteChain, size: member.size, memberSizesReadInFull: member.memberSizesReadInFull))
                 } else {
                     return false
                 }
@@ -262,15 +262,15 @@ final class Worker {
         if work.ownBytesAfterWalk { searchOwnBytes(onDisk, work, summary) }
     }
 
-    /// The framing of a container held in memory whose layout shows `members` regular members:
+    /// The framing of a container held in memory whose layout shows regular members of these sizes:
     /// the bytes to search, their places in the file, and the member-data bytes left out.
-    private static func framing(of bytes: [UInt8], members: Int) -> (parts: [UInt8], blocks: [(offset: Int64, length: Int)], dataBytes: Int)? {
+    private static func framing(of bytes: [UInt8], memberSizes: [Int64]) -> (parts: [UInt8], blocks: [(offset: Int64, length: Int)], dataBytes: Int)? {
         let probe = ContainerProbe(fileName: "", size: Int64(bytes.count), head: Array(bytes.prefix(ContainerProbe.headBytes)), tail: [])
         guard let kind = MemberDataLayout.kind(of: probe),
             let layout = MemberDataLayout.read(kind, size: Int64(bytes.count), read: { offset, count in
                 guard offset >= 0, offset < Int64(bytes.count), count > 0 else { return [] }
                 return Array(bytes[Int(offset)..<Int(min(Int64(bytes.count), offset + Int64(count)))])
-            }), layout.regularMembers == members
+            }), layout.regularMemberSizes == memberSizes
         else { return nil }
         var parts: [UInt8] = []
         var blocks: [(offset: Int64, length: Int)] = []
@@ -285,16 +285,19 @@ final class Worker {
     private static let smallMember: Int64 = 1 << 20
 
     /// Whether a container's own bytes are searched with YARA after its walk rather than when
-    /// read: for the archives whose member data Vigil can locate (tar, ZIP, CAB), when there are rules.
+    /// read: for the archives whose stored member data Vigil can locate and which likely hold some
+    /// (a tar, a ZIP whose first member is stored), when there are rules. Waiting for the walk
+    /// costs time at its end; for a ZIP of deflated members, whose data all stays in the search, the
+    /// search runs at once, while the walk goes on.
     private func searchesOwnBytesAfterWalk(_ probe: ContainerProbe) -> Bool {
-        scanner != nil && MemberDataLayout.kind(of: probe) != nil
+        scanner != nil && MemberDataLayout.likelyHoldsStoredMembers(probe)
     }
 
     /// Searches a container's own bytes with YARA once its walk is over. When the walk read every
-    /// member, the member data (each member's stored or compressed bytes, which the members' own
-    /// scans searched in their decoded form) is left out and only the framing is searched: headers,
-    /// names, directories, signatures and any byte no member accounts for. Otherwise, or when the
-    /// layout cannot be read with confidence, the whole file is searched, as for any file.
+    /// member as its header described it, the bytes of members stored as they are (which their own
+    /// scans searched) are left out and only the framing is searched: headers, names, directories,
+    /// compressed data and any byte no member accounts for. Otherwise, or when the layout cannot be
+    /// read with confidence, the whole file is searched, as for any file.
     private func searchOwnBytes(_ onDisk: String, _ work: ExpansionWork, _ summary: ContainerWalkSummary) {
         guard let scanner else { return }
         // As the walker opened it: never blocking on a FIFO swapped in since.
@@ -316,7 +319,8 @@ final class Worker {
             let kind = MemberDataLayout.kind(of: ContainerProbe(fileName: "", size: size, head: head, tail: []))
         {
             layout = MemberDataLayout.read(kind, size: size) { readRange(fd, $0, $1) }
-            if layout?.regularMembers != summary.outerMembersRead { layout = nil }
+            // The walk must have read the very members the layout found: as many, as large, in order.
+            if layout?.regularMemberSizes != summary.outerMemberSizes { layout = nil }
         }
         var heldGate = false
         defer { if heldGate { gate.leave() } }
@@ -414,9 +418,9 @@ final class Worker {
         case whole
         /// Not now: the container's search waits for its walk (``searchOwnBytes(_:_:_:)``).
         case afterWalk
-        /// A container read in full, holding this many regular members: only its framing, when its
-        /// layout is read with confidence and shows as many (else all of it).
-        case framing(members: Int)
+        /// A container read in full, whose regular members had these sizes: only its framing, when
+        /// its layout is read with confidence and shows the same members (else all of it).
+        case framing(memberSizes: [Int64])
     }
 
     /// Hash, YARA and structural checks of one file that was read.
@@ -448,7 +452,7 @@ final class Worker {
             do {
                 for (name, value) in externals.pairs { try scanner.setExternal(name, value) }
                 let outcome: YaraScanner.Outcome
-                if case .framing(let members) = yara, let framing = Self.framing(of: file.bytes, members: members) {
+                if case .framing(let sizes) = yara, let framing = Self.framing(of: file.bytes, memberSizes: sizes) {
                     outcome = try scanner.scan(parts: framing.parts, blocks: framing.blocks, fileSize: Int64(file.bytes.count))
                     output.containerDataBytesLeftToMembers += framing.dataBytes
                 } else {
