@@ -31,11 +31,26 @@ public struct ExtractedMember: Sendable {
     public var resolvedLink: String?
     /// The member is a container the walker opened: its members were visited before it.
     public var openedAsContainer = false
-    /// For a container the walker opened: the sizes of its regular members in the order read, when
-    /// every one was read in full, as large as its header said, and nothing stopped the walk inside
-    /// it (`nil` otherwise). A scan may then leave their bytes out of the container's own search
+    /// For a container the walker opened: its regular members in the order read, when every one
+    /// was read in full, as large as its header said, and nothing stopped the walk inside it (`nil`
+    /// otherwise). A scan may then leave their bytes out of the container's own search
     /// (``MemberDataLayout``).
-    public var memberSizesReadInFull: [Int64]?
+    public var membersReadInFull: [ReadMember]?
+}
+
+/// A regular member as a walk read it.
+public struct ReadMember: Sendable, Hashable {
+    /// Bytes read.
+    public var size: Int64
+    /// Bytes of the container file the reader had consumed once the member's data was read (for
+    /// libarchive, its position in the file: where a ZIP member's compressed stream ended), when the
+    /// reader knows.
+    public var endOffset: Int64?
+
+    public init(size: Int64, endOffset: Int64? = nil) {
+        self.size = size
+        self.endOffset = endOffset
+    }
 }
 
 /// Something the walker reports: a diagnostic (a cap hit, an unreadable member) or a finding (a
@@ -57,9 +72,9 @@ public struct ContainerWalkSummary: Sendable {
     public var nestedContainers = 0
     /// A cap or damage stopped the walk before the end.
     public var stoppedEarly = false
-    /// Sizes of the regular members of the outer container read in full and handed to the visitor,
-    /// in the order read.
-    public var outerMemberSizes: [Int64] = []
+    /// The regular members of the outer container read in full and handed to the visitor, in the
+    /// order read.
+    public var outerMembers: [ReadMember] = []
     /// Regular members of the outer container not read in full (over a cap, unreadable, encrypted)
     /// or not as large as their header said.
     public var outerMembersMissed = 0
@@ -147,7 +162,7 @@ public struct ContainerWalker: Sendable {
         _ = try walkOne(
             path: path, probe: probe, format: format, chain: chain, budget: budget, state: &state, summary: &summary, direct: &direct,
             visit: visit, report: report)
-        summary.outerMemberSizes = direct.sizes
+        summary.outerMembers = direct.members
         summary.outerMembersMissed = direct.missed
         summary.outerStoppedEarly = direct.stopped
         return summary
@@ -159,7 +174,7 @@ public struct ContainerWalker: Sendable {
 
     /// The regular members of one container (not those of containers inside it).
     private struct DirectMembers {
-        var sizes: [Int64] = []
+        var members: [ReadMember] = []
         var missed = 0
         /// Something stopped the walk before this container's end.
         var stopped = false
@@ -304,8 +319,11 @@ public struct ContainerWalker: Sendable {
             var written: String?
             defer { if !keep, let path = written ?? sink.path { unlink(path) } }
             var readError: (any Error)?
+            // Where the reader stands in the container file once the member's data is read.
+            var endOffset: Int64?
             do {
                 try reader.readMember(into: sink)
+                endOffset = reader.inputBytesConsumed
             } catch {
                 readError = error
             }
@@ -398,14 +416,14 @@ public struct ContainerWalker: Sendable {
                     member.openedAsContainer = try walkOne(
                         path: nestedPath, probe: nestedProbe, format: nestedFormat, chain: memberChain, budget: budget,
                         state: &state, summary: &summary, direct: &nested, visit: visit, report: report)
-                    if member.openedAsContainer, nested.complete { member.memberSizesReadInFull = nested.sizes }
+                    if member.openedAsContainer, nested.complete { member.membersReadInFull = nested.members }
                 } else {
                     report(.diagnostic(Diagnostic(
                         kind: "container-limit", path: memberChain.description,
                         message: "a container nested \(memberChain.depth + 1) deep; not opened (cap depth \(limits.maxDepth)); scanned as a file")))
                 }
             }
-            direct.sizes.append(sink.bytesWritten)
+            direct.members.append(ReadMember(size: sink.bytesWritten, endOffset: endOffset))
             keep = try visit(member)
         }
         // A cap hit inside a nested container stops this one too.

@@ -1,49 +1,85 @@
-/// Where an archive keeps its members' bytes as they are (not compressed), so that a scan which
-/// read every member can search the container's own bytes for YARA rules without searching those
-/// bytes a second time.
+/// Where a tar or ZIP keeps its members' data, so that a scan which read every member can search
+/// the container's own bytes for YARA rules without searching those bytes a second time.
 ///
-/// In a tar, and in a ZIP's stored members, most of the file is member data: the very bytes each
-/// member's own scan searches. What is left, the **framing** (headers, names, the central
-/// directory, any gap no member accounts for, and every compressed member's data), is searched as
-/// the container's own. Compressed data stays in the framing on purpose: where a deflate stream
-/// ends is known only by decompressing it, and bytes hidden after its end inside the member's
-/// compressed size are read by no extractor (libarchive skips them without a word), so only the
-/// container's own search can see them.
+/// In a tar or a ZIP most of the file is member data: stored as it is, the very bytes each member's
+/// own scan searches; deflated, noise that the member's scan searches decompressed. What is left,
+/// the **framing** (headers, names, the central directory, any gap no member accounts for), is
+/// searched as the container's own. A deflated member's data may be left out only when the walk's
+/// reader stopped exactly at its end (``leftOut(after:)``): where a deflate stream ends is known only
+/// by decompressing it, and bytes hidden after its end inside the member's compressed size are read
+/// by no extractor (libarchive skips them without a word), so only the container's own search can
+/// see them.
 ///
 /// The layout is read by hand here (libarchive does not say where member data lies) from the
 /// headers alone, with every offset and size checked against the file; any doubt (an unknown entry
 /// type, overlapping members, ZIP64, sparse tar members) gives `nil`, and the caller then searches
-/// the whole file. A caller must also check that its walk read the same regular members, with the
-/// same sizes, in the same order (``regularMemberSizes``).
+/// the whole file.
 public struct MemberDataLayout: Sendable, Equatable {
     /// The archive formats whose layout is read.
     public enum Kind: String, Sendable {
         case tar, zip
     }
 
+    /// One regular member, in the order the archive lists it (libarchive's order: the tar's, the
+    /// ZIP central directory's).
+    public struct Member: Sendable, Equatable {
+        /// Its size once read (uncompressed).
+        public var size: Int64
+        /// Where its data lies in the file, stored or compressed (`nil`: not mapped, such as an
+        /// encrypted member).
+        public var data: Range<Int64>?
+        /// The data is the member's bytes as they are.
+        public var stored: Bool
+        /// For compressed data: where a reader stands once it has read the member and nothing
+        /// after it (the data's end).
+        public var endAfterRead: Int64?
+    }
+
     public var kind: Kind
-    /// The byte ranges holding members' bytes as they are: sorted, disjoint and inside the file.
-    public var dataRanges: [Range<Int64>]
-    /// The size of every regular member, in the order the archive lists them (libarchive's order:
-    /// the tar's, the ZIP central directory's), compressed or not.
-    public var regularMemberSizes: [Int64]
+    public var members: [Member]
     /// The file's size.
     public var fileSize: Int64
 
-    /// Bytes in ``dataRanges``.
-    public var dataBytes: Int64 { dataRanges.reduce(0) { $0 + ($1.upperBound - $1.lowerBound) } }
+    /// The sizes of the regular members, in order.
+    public var regularMemberSizes: [Int64] { members.map(\.size) }
 
-    /// The complement of ``dataRanges`` in the file: the container's own bytes.
-    public var framing: [Range<Int64>] {
+    /// The byte ranges holding members' bytes as they are: sorted, disjoint and inside the file.
+    public var dataRanges: [Range<Int64>] {
+        members.filter(\.stored).compactMap(\.data).filter { !$0.isEmpty }.sorted { $0.lowerBound < $1.lowerBound }
+    }
+
+    /// The member data a scan may leave out of the container's own search once a walk read
+    /// `read`: every stored member's bytes, and a compressed member's bytes when the reader stood
+    /// exactly at their end afterwards (so no byte after its compressed stream went unread).
+    /// `nil` when the walk read other members than these (another count, size or order).
+    public func leftOut(after read: [ReadMember]) -> [Range<Int64>]? {
+        guard read.map(\.size) == regularMemberSizes else { return nil }
+        var ranges: [Range<Int64>] = []
+        for (m, r) in zip(members, read) {
+            guard let data = m.data, !data.isEmpty else { continue }
+            if m.stored || (m.endAfterRead != nil && r.endOffset == m.endAfterRead) { ranges.append(data) }
+        }
+        return ranges.sorted { $0.lowerBound < $1.lowerBound }
+    }
+
+    /// The complement of `ranges` (sorted, disjoint) in the file: what is left to search.
+    public func framing(leavingOut ranges: [Range<Int64>]) -> [Range<Int64>] {
         var result: [Range<Int64>] = []
         var at: Int64 = 0
-        for r in dataRanges {
+        for r in ranges {
             if r.lowerBound > at { result.append(at..<r.lowerBound) }
-            at = r.upperBound
+            at = max(at, r.upperBound)
         }
         if at < fileSize { result.append(at..<fileSize) }
         return result
     }
+
+    /// The complement of ``dataRanges``: the container's own bytes when only stored members are
+    /// left out.
+    public var framing: [Range<Int64>] { framing(leavingOut: dataRanges) }
+
+    /// Bytes in ``dataRanges``.
+    public var dataBytes: Int64 { dataRanges.reduce(0) { $0 + ($1.upperBound - $1.lowerBound) } }
 
     /// The format whose layout can be read, from the probe's magic bytes (`nil`: none).
     public static func kind(of probe: ContainerProbe) -> Kind? {
@@ -52,23 +88,12 @@ public struct MemberDataLayout: Sendable, Equatable {
         return nil
     }
 
-    /// Whether a container's stored member data is likely worth leaving out of its own search, judged
-    /// from its first bytes: a tar always; a ZIP when its first member is stored (most ZIPs deflate
-    /// every member, and then all their data stays in the search anyway).
-    public static func likelyHoldsStoredMembers(_ probe: ContainerProbe) -> Bool {
-        switch kind(of: probe) {
-        case .tar?: return true
-        case .zip?: return probe.head.count >= 10 && probe.head[8] == 0 && probe.head[9] == 0
-        case nil: return false
-        }
-    }
-
     /// Reads the layout of a file of `size` bytes through `read(offset, count)`, which returns up to
     /// `count` bytes at `offset` (fewer only at the end of the file).
     /// - Returns: `nil` when the layout cannot be read with confidence.
     public static func read(_ kind: Kind, size: Int64, read: (Int64, Int) -> [UInt8]) -> MemberDataLayout? {
         guard size > 0 else { return nil }
-        let found: (ranges: [Range<Int64>], sizes: [Int64])? = withoutActuallyEscaping(read) { read in
+        let found: [Member]? = withoutActuallyEscaping(read) { read in
             var reader = Reader(size: size, read: read)
             switch kind {
             case .tar: return TarLayout.read(&reader)
@@ -76,10 +101,10 @@ public struct MemberDataLayout: Sendable, Equatable {
             }
         }
         guard let found else { return nil }
-        let ranges = found.ranges.filter { !$0.isEmpty }.sorted { $0.lowerBound < $1.lowerBound }
+        let ranges = found.compactMap(\.data).filter { !$0.isEmpty }.sorted { $0.lowerBound < $1.lowerBound }
         for (a, b) in zip(ranges, ranges.dropFirst()) where a.upperBound > b.lowerBound { return nil }
         guard ranges.allSatisfy({ $0.lowerBound >= 0 && $0.upperBound <= size }) else { return nil }
-        return MemberDataLayout(kind: kind, dataRanges: ranges, regularMemberSizes: found.sizes, fileSize: size)
+        return MemberDataLayout(kind: kind, members: found, fileSize: size)
     }
 
     /// Bounds-checked little reads; every read fails (`nil`) past the end of the file.
@@ -112,16 +137,15 @@ extension [UInt8] {
 /// to 512 bytes. Data of regular members (type `0`, NUL, `7`) is member data; that of every other
 /// entry (pax records, GNU long names, links, folders) is framing.
 enum TarLayout {
-    static func read(_ r: inout MemberDataLayout.Reader) -> ([Range<Int64>], [Int64])? {
-        var ranges: [Range<Int64>] = []
-        var sizes: [Int64] = []
+    static func read(_ r: inout MemberDataLayout.Reader) -> [MemberDataLayout.Member]? {
+        var members: [MemberDataLayout.Member] = []
         var at: Int64 = 0
         var paxSize: Int64?
         var entries = 0
         while at + 512 <= r.size {
             entries += 1
             guard entries <= MemberDataLayout.maxEntries, let header = r.bytes(at, 512) else { return nil }
-            if header.allSatisfy({ $0 == 0 }) { return (ranges, sizes) }  // end of archive
+            if header.allSatisfy({ $0 == 0 }) { return members }  // end of archive
             guard checksumMatches(header), var size = number(header[124..<136]) else { return nil }
             let type = header[156]
             let dataStart = at + 512
@@ -144,8 +168,7 @@ enum TarLayout {
                 if let p = paxSize { size = p }
                 paxSize = nil
                 guard size <= r.size - dataStart else { return nil }
-                ranges.append(dataStart..<(dataStart + size))
-                sizes.append(size)
+                members.append(.init(size: size, data: dataStart..<(dataStart + size), stored: true))
             case UInt8(ascii: "1"), UInt8(ascii: "2"), UInt8(ascii: "3"), UInt8(ascii: "4"), UInt8(ascii: "5"), UInt8(ascii: "6"):
                 // Links, devices, folders, FIFOs: any data they carry stays framing.
                 if let p = paxSize { size = p }
@@ -158,7 +181,7 @@ enum TarLayout {
             at = dataStart + padded
         }
         // No end-of-archive blocks: libarchive accepts that too.
-        return (ranges, sizes)
+        return members
     }
 
     /// The header checksum: the byte sum with the checksum field taken as spaces (unsigned, as POSIX
@@ -223,12 +246,13 @@ enum TarLayout {
     }
 }
 
-/// ZIP through its central directory (as libarchive's seekable reader reads it): a stored entry's
-/// bytes run from after its local header for its size. Local headers, the central directory, data
-/// descriptors, symbolic-link targets, compressed entries' data and any byte no entry accounts for
-/// are framing.
+/// ZIP through its central directory (as libarchive's seekable reader reads it): an entry's data
+/// runs from after its local header for its compressed size. Stored entries' bytes are the members';
+/// deflated entries' data may be left out only when the walk's reader ended exactly at its end.
+/// Local headers, the central directory, data descriptors, symbolic-link targets and any byte no
+/// entry accounts for are framing.
 enum ZipLayout {
-    static func read(_ r: inout MemberDataLayout.Reader) -> ([Range<Int64>], [Int64])? {
+    static func read(_ r: inout MemberDataLayout.Reader) -> [MemberDataLayout.Member]? {
         let tailCount = Int(min(r.size, 22 + 65_535))
         guard let tail = r.bytes(r.size - Int64(tailCount), tailCount) else { return nil }
         // The end-of-central-directory record: the last one whose comment reaches the end exactly.
@@ -250,8 +274,7 @@ enum ZipLayout {
         guard disk == 0, cdDisk == 0, entries == entriesHere, entries != 0xFFFF, cdSize != 0xFFFF_FFFF, cdOffset != 0xFFFF_FFFF,
             cdOffset + cdSize == eocdOffset, cdSize <= 64 << 20, let cd = r.bytes(cdOffset, Int(cdSize))
         else { return nil }
-        var ranges: [Range<Int64>] = []
-        var sizes: [Int64] = []
+        var members: [MemberDataLayout.Member] = []
         var p = 0
         for _ in 0..<entries {
             guard p + 46 <= cd.count, cd[p] == 0x50, cd[p + 1] == 0x4B, cd[p + 2] == 1, cd[p + 3] == 2 else { return nil }
@@ -272,13 +295,23 @@ enum ZipLayout {
             guard let lh = r.bytes(local, 30), lh[0] == 0x50, lh[1] == 0x4B, lh[2] == 3, lh[3] == 4 else { return nil }
             let start = local + 30 + Int64(lh.le16(26)) + Int64(lh.le16(28))
             guard start <= cdOffset, compressed <= cdOffset - start else { return nil }
-            // Stored and not encrypted, with one size throughout: the bytes are the member's.
-            if method == 0, flags & 0x1 == 0, compressed == uncompressed {
-                ranges.append(start..<(start + compressed))
+            let data = start..<(start + compressed)
+            if flags & 0x1 != 0 {
+                members.append(.init(size: uncompressed, data: nil, stored: false))  // encrypted
+            } else if method == 0 {
+                // Stored, with one size throughout: the bytes are the member's.
+                members.append(.init(size: uncompressed, data: compressed == uncompressed ? data : nil, stored: true))
+            } else if method == 8 {
+                // Deflate: a reader that stopped exactly at the data's end left nothing after the
+                // stream unread. (libarchive's seekable reader takes the sizes from the central
+                // directory and does not consume a data descriptor: measured, it stops at the data's
+                // end; a reader that went further is not trusted.)
+                members.append(.init(size: uncompressed, data: data, stored: false, endAfterRead: data.upperBound))
+            } else {
+                members.append(.init(size: uncompressed, data: nil, stored: false))
             }
-            sizes.append(uncompressed)
         }
         guard p == cd.count else { return nil }
-        return (ranges, sizes)
+        return members
     }
 }

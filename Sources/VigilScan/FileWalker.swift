@@ -47,9 +47,9 @@ struct MemberWork: Sendable {
     var bytes: [UInt8]? = nil
     /// Its size in bytes.
     var size: Int64 = 0
-    /// For a nested container the walker opened and read in full: its regular members' sizes (see
-    /// ``ExtractedMember/memberSizesReadInFull``); its own YARA search then leaves their data out.
-    var memberSizesReadInFull: [Int64]? = nil
+    /// For a nested container the walker opened and read in full: its regular members (see
+    /// ``ExtractedMember/membersReadInFull``); its own YARA search then leaves their data out.
+    var membersReadInFull: [ReadMember]? = nil
 }
 
 /// Walks folders depth-first without following symbolic links unless asked to, with loop

@@ -14,8 +14,8 @@ public struct ScanStatistics: Sendable, Codable, Hashable {
     public var membersScanned = 0
     /// Bytes of those members.
     public var memberBytesScanned = 0
-    /// Bytes of members stored as they are in tar and ZIP containers that the containers' own YARA
-    /// search left to the members' scans (see `docs/scan.md`).
+    /// Bytes of tar and ZIP member data that the containers' own YARA search left to the members'
+    /// scans (see `docs/scan.md`).
     public var containerDataBytesLeftToMembers = 0
     /// Folders walked.
     public var directoriesScanned = 0

@@ -181,7 +181,7 @@ final class Worker {
             heldGate = file.holdsLargeFileGate
             output.memberFiles += 1
             output.memberBytes += file.bytes.count
-            let search: OwnBytesSearch = member.memberSizesReadInFull.map { .framing(memberSizes: $0) } ?? .whole
+            let search: OwnBytesSearch = member.membersReadInFull.map { .framing(members: $0) } ?? .whole
             findings += examine(file, path: member.display, absolute: member.absolute, isMember: true, yara: search).findings
         } catch {
             if case .diagnostic(let d) = error {
@@ -222,10 +222,10 @@ final class Worker {
                         path: RawPath(member.chain.description), mayFollow: false,
                         member: MemberWork(
                             display: member.chain.description, absolute: absoluteChain, bytes: bytes, size: member.size,
-                            memberSizesReadInFull: member.memberSizesReadInFull))
+                            membersReadInFull: member.membersReadInFull))
                 } else if let file = member.file {
                     work = WorkItem(path: RawPath(file), mayFollow: false, member: MemberWork(
-                            display: member.chain.description, absolute: absoluteChain, size: member.size, memberSizesReadInFull: member.memberSizesReadInFull))
+                            display: member.chain.description, absolute: absoluteChain, size: member.size, membersReadInFull: member.membersReadInFull))
                 } else {
                     return false
                 }
@@ -264,40 +264,37 @@ final class Worker {
 
     /// The framing of a container held in memory whose layout shows regular members of these sizes:
     /// the bytes to search, their places in the file, and the member-data bytes left out.
-    private static func framing(of bytes: [UInt8], memberSizes: [Int64]) -> (parts: [UInt8], blocks: [(offset: Int64, length: Int)], dataBytes: Int)? {
+    private static func framing(of bytes: [UInt8], members: [ReadMember]) -> (parts: [UInt8], blocks: [(offset: Int64, length: Int)], dataBytes: Int)? {
         let probe = ContainerProbe(fileName: "", size: Int64(bytes.count), head: Array(bytes.prefix(ContainerProbe.headBytes)), tail: [])
         guard let kind = MemberDataLayout.kind(of: probe),
             let layout = MemberDataLayout.read(kind, size: Int64(bytes.count), read: { offset, count in
                 guard offset >= 0, offset < Int64(bytes.count), count > 0 else { return [] }
                 return Array(bytes[Int(offset)..<Int(min(Int64(bytes.count), offset + Int64(count)))])
-            }), layout.regularMemberSizes == memberSizes
+            }), let leftOut = layout.leftOut(after: members)
         else { return nil }
         var parts: [UInt8] = []
         var blocks: [(offset: Int64, length: Int)] = []
-        for r in layout.framing {
+        for r in layout.framing(leavingOut: leftOut) {
             blocks.append((offset: r.lowerBound, length: Int(r.upperBound - r.lowerBound)))
             parts += bytes[Int(r.lowerBound)..<Int(r.upperBound)]
         }
-        return (parts, blocks, Int(layout.dataBytes))
+        return (parts, blocks, leftOut.reduce(0) { $0 + Int($1.upperBound - $1.lowerBound) })
     }
 
     /// A member an extracting worker scans itself rather than leave to the others: 1 MiB.
     private static let smallMember: Int64 = 1 << 20
 
     /// Whether a container's own bytes are searched with YARA after its walk rather than when
-    /// read: for the archives whose stored member data Vigil can locate and which likely hold some
-    /// (a tar, a ZIP whose first member is stored), when there are rules. Waiting for the walk
-    /// costs time at its end; for a ZIP of deflated members, whose data all stays in the search, the
-    /// search runs at once, while the walk goes on.
+    /// read: for the archives whose member data Vigil can locate (tar, ZIP), when there are rules.
     private func searchesOwnBytesAfterWalk(_ probe: ContainerProbe) -> Bool {
-        scanner != nil && MemberDataLayout.likelyHoldsStoredMembers(probe)
+        scanner != nil && MemberDataLayout.kind(of: probe) != nil
     }
 
     /// Searches a container's own bytes with YARA once its walk is over. When the walk read every
-    /// member as its header described it, the bytes of members stored as they are (which their own
-    /// scans searched) are left out and only the framing is searched: headers, names, directories,
-    /// compressed data and any byte no member accounts for. Otherwise, or when the layout cannot be
-    /// read with confidence, the whole file is searched, as for any file.
+    /// member as its header described it, the members' data (stored bytes, and deflated data the
+    /// reader consumed to its very end) is left out and only the framing is searched: headers,
+    /// names, directories and any byte no member accounts for. Otherwise, or when the layout cannot
+    /// be read with confidence, the whole file is searched, as for any file.
     private func searchOwnBytes(_ onDisk: String, _ work: ExpansionWork, _ summary: ContainerWalkSummary) {
         guard let scanner else { return }
         // As the walker opened it: never blocking on a FIFO swapped in since.
@@ -314,21 +311,23 @@ final class Worker {
         }
         let size = Int64(st.st_size)
         let head = readRange(fd, 0, Int(min(size, Int64(ContainerProbe.headBytes))))
-        var layout: MemberDataLayout?
+        // The member data to leave out: `nil` unless the walk read the very members the layout
+        // found (as many, as large, in order) and every one in full.
+        var leftOut: (layout: MemberDataLayout, ranges: [Range<Int64>])?
         if summary.readEveryOuterMember,
-            let kind = MemberDataLayout.kind(of: ContainerProbe(fileName: "", size: size, head: head, tail: []))
+            let kind = MemberDataLayout.kind(of: ContainerProbe(fileName: "", size: size, head: head, tail: [])),
+            let layout = MemberDataLayout.read(kind, size: size, read: { readRange(fd, $0, $1) }),
+            let ranges = layout.leftOut(after: summary.outerMembers)
         {
-            layout = MemberDataLayout.read(kind, size: size) { readRange(fd, $0, $1) }
-            // The walk must have read the very members the layout found: as many, as large, in order.
-            if layout?.regularMemberSizes != summary.outerMemberSizes { layout = nil }
+            leftOut = (layout, ranges)
         }
         var heldGate = false
         defer { if heldGate { gate.leave() } }
         let bytes: [UInt8]
         var blocks: [(offset: Int64, length: Int)]
         var hashes: FileHashes?
-        if let layout {
-            blocks = layout.framing.map { (offset: $0.lowerBound, length: Int($0.upperBound - $0.lowerBound)) }
+        if let leftOut {
+            blocks = leftOut.layout.framing(leavingOut: leftOut.ranges).map { (offset: $0.lowerBound, length: Int($0.upperBound - $0.lowerBound)) }
             let total = blocks.reduce(0) { $0 + $1.length }
             if total > LargeFileGate.threshold {
                 gate.enter()
@@ -342,7 +341,7 @@ final class Worker {
                 return
             }
             bytes = parts
-            output.containerDataBytesLeftToMembers += Int(layout.dataBytes)
+            output.containerDataBytesLeftToMembers += leftOut.ranges.reduce(0) { $0 + Int($1.upperBound - $1.lowerBound) }
         } else {
             do {
                 let file = try FileReader.read(
@@ -420,7 +419,7 @@ final class Worker {
         case afterWalk
         /// A container read in full, whose regular members had these sizes: only its framing, when
         /// its layout is read with confidence and shows the same members (else all of it).
-        case framing(memberSizes: [Int64])
+        case framing(members: [ReadMember])
     }
 
     /// Hash, YARA and structural checks of one file that was read.
@@ -452,7 +451,7 @@ final class Worker {
             do {
                 for (name, value) in externals.pairs { try scanner.setExternal(name, value) }
                 let outcome: YaraScanner.Outcome
-                if case .framing(let sizes) = yara, let framing = Self.framing(of: file.bytes, memberSizes: sizes) {
+                if case .framing(let members) = yara, let framing = Self.framing(of: file.bytes, members: members) {
                     outcome = try scanner.scan(parts: framing.parts, blocks: framing.blocks, fileSize: Int64(file.bytes.count))
                     output.containerDataBytesLeftToMembers += framing.dataBytes
                 } else {

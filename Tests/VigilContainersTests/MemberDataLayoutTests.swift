@@ -124,6 +124,15 @@ struct MemberDataLayoutTests {
         #expect(found.dataRanges.isEmpty)
         #expect(found.regularMemberSizes == [1200])
         #expect(found.framing == [0..<found.fileSize])
+        // The deflated data may be left out only when the reader ended exactly where it ends.
+        let member = try #require(found.members.first)
+        let data = try #require(member.data)
+        let end = try #require(member.endAfterRead)
+        #expect(end == data.upperBound)
+        #expect(found.leftOut(after: [ReadMember(size: 1200, endOffset: end)]) == [data])
+        #expect(found.leftOut(after: [ReadMember(size: 1200, endOffset: end - 12)]) == [])  // stopped at the stream's end
+        #expect(found.leftOut(after: [ReadMember(size: 1200, endOffset: nil)]) == [])
+        #expect(found.leftOut(after: [ReadMember(size: 1199, endOffset: end)]) == nil)  // another member
     }
 
     @Test func cabinetsAndOtherFormatsHaveNoLayout() throws {

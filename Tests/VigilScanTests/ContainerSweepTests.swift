@@ -208,8 +208,11 @@ struct ContainerOwnBytesTests {
                 // Stored as it is, the member's marker is found in the member, not again in the container.
                 #expect(!hits.contains("In_Data|\(path)"), "\(path): \(hits)")
                 #expect(result.statistics.containerDataBytesLeftToMembers > 0, "\(path)")
+            } else if path.hasSuffix("deflated.zip") {
+                // Deflate streams that libarchive read to their very end are left out too.
+                #expect(result.statistics.containerDataBytesLeftToMembers > 0, "\(path)")
             } else {
-                // Compressed data, and cabinets, stay the container's own: searched with it.
+                // Cabinets stay the container's own: searched whole.
                 #expect(result.statistics.containerDataBytesLeftToMembers == 0, "\(path)")
                 if path.hasSuffix("stored.cab") { #expect(hits.contains("In_Data|\(path)"), "\(path): \(hits)") }
             }
