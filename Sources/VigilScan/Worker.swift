@@ -262,8 +262,9 @@ final class Worker {
         if work.ownBytesAfterWalk { searchOwnBytes(onDisk, work, summary) }
     }
 
-    /// The framing of a container held in memory whose layout shows regular members of these sizes:
-    /// the bytes to search, their places in the file, and the member-data bytes left out.
+    /// The framing of a container held in memory whose walk read `members` (see
+    /// ``MemberDataLayout/leftOut(after:)``): the bytes to search, their places in the file, and the
+    /// member-data bytes left out; `nil` when its layout is not read with confidence.
     private static func framing(of bytes: [UInt8], members: [ReadMember]) -> (parts: [UInt8], blocks: [(offset: Int64, length: Int)], dataBytes: Int)? {
         let probe = ContainerProbe(fileName: "", size: Int64(bytes.count), head: Array(bytes.prefix(ContainerProbe.headBytes)), tail: [])
         guard let kind = MemberDataLayout.kind(of: probe),
