@@ -488,8 +488,9 @@ public struct ContainerWalker: Sendable {
     }
 }
 
-/// Reads up to `count` bytes at `offset` (fewer at the end of the file).
-func readAt(_ fd: Int32, offset: Int64, count: Int) -> [UInt8] {
+/// Reads up to `count` bytes at `offset` of the open file `fd` (fewer at the end of the file),
+/// retrying interrupted reads.
+public func readAt(_ fd: Int32, offset: Int64, count: Int) -> [UInt8] {
     guard count > 0 else { return [] }
     var bytes = [UInt8](repeating: 0, count: count)
     var done = 0

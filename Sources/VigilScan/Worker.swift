@@ -311,13 +311,13 @@ final class Worker {
             return
         }
         let size = Int64(st.st_size)
-        let head = readRange(fd, 0, Int(min(size, Int64(ContainerProbe.headBytes))))
+        let head = readAt(fd, offset: 0, count: Int(min(size, Int64(ContainerProbe.headBytes))))
         // The member data to leave out: `nil` unless the walk read the very members the layout
         // found (as many, as large, in order) and every one in full.
         var leftOut: (layout: MemberDataLayout, ranges: [Range<Int64>])?
         if summary.readEveryOuterMember,
             let kind = MemberDataLayout.kind(of: ContainerProbe(fileName: "", size: size, head: head, tail: [])),
-            let layout = MemberDataLayout.read(kind, size: size, read: { readRange(fd, $0, $1) }),
+            let layout = MemberDataLayout.read(kind, size: size, read: { readAt(fd, offset: $0, count: $1) }),
             let ranges = layout.leftOut(after: summary.outerMembers)
         {
             leftOut = (layout, ranges)
@@ -336,7 +336,7 @@ final class Worker {
             }
             var parts: [UInt8] = []
             parts.reserveCapacity(total)
-            for b in blocks { parts += readRange(fd, b.offset, b.length) }
+            for b in blocks { parts += readAt(fd, offset: b.offset, count: b.length) }
             guard parts.count == total else {
                 report(Diagnostic(kind: "changed", path: work.display, message: "the container shrank while it was scanned; its own bytes were not searched with YARA"))
                 return
@@ -353,8 +353,11 @@ final class Worker {
                 hashes = file.hashes
                 blocks = [(offset: 0, length: bytes.count)]
             } catch {
-                if case .diagnostic(let d) = error, d.kind != "skipped-size" {
-                    report(Diagnostic(kind: d.kind, path: work.display, line: d.line, offset: d.offset, message: d.message))
+                // Its own bytes go unsearched: say why (it may have grown past --max-file-size since).
+                if case .diagnostic(let d) = error {
+                    report(Diagnostic(
+                        kind: d.kind, path: work.display, line: d.line, offset: d.offset,
+                        message: "\(d.message); the container's own bytes were not searched with YARA"))
                 }
                 return
             }
@@ -373,6 +376,11 @@ final class Worker {
                     WorkItem(path: RawPath(onDisk), mayFollow: false), maxFileSize: Int.max,
                     extraDigests: engine.configuration.extraDigests, largeFileGate: gate
                 ).hashes
+                if hashes == nil {
+                    report(Diagnostic(
+                        kind: "changed", path: work.display,
+                        message: "the container could not be read again for the SHA-256 of its YARA findings; they carry none"))
+                }
             }
             record(outcome.matches.map { FindingFactory.yaraHit($0, path: work.display, hashes: hashes ?? FileHashes(md5: "", sha1: "", sha256: "")) })
             if !outcome.stringsOverMatchLimit.isEmpty {
@@ -506,17 +514,3 @@ final class Worker {
     }
 }
 
-/// Up to `count` bytes at `offset` of `fd` (fewer at the end of the file).
-private func readRange(_ fd: Int32, _ offset: Int64, _ count: Int) -> [UInt8] {
-    guard count > 0 else { return [] }
-    var bytes = [UInt8](repeating: 0, count: count)
-    var done = 0
-    while done < count {
-        let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, count - done, off_t(offset) + off_t(done)) }
-        if n < 0 && errno == EINTR { continue }
-        if n <= 0 { break }
-        done += n
-    }
-    if done < count { bytes.removeSubrange(done...) }
-    return bytes
-}

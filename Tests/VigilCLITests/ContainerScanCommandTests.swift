@@ -171,6 +171,13 @@ struct ContainerScanCommandTests {
         let big = try scan("big-member.tar", ["--archive-max-member", "1M"])
         #expect(big?.diagnostics.contains { $0.path.hasSuffix("big-member.tar!/big.bin") && $0.message.contains("member-size") } == true)
         #expect(big?.statistics.membersScanned == 1)
+        // Text hidden after a member's deflate stream is read by no extractor: the container's own
+        // YARA search must find it, on the container.
+        let rules = dir.appendingPathComponent("slack.yar")
+        try Data("rule Hidden_Slack { strings: $m = \"MARKER_IN_DATA\" condition: $m }\n".utf8).write(to: rules)
+        let slack = try scan("deflate-slack.zip", ["--rules", rules.path])
+        #expect(slack?.statistics.membersScanned == 1)
+        #expect(slack?.findings.contains { $0.check == "yara" && $0.path.hasSuffix("deflate-slack.zip") } == true, "\(String(describing: slack?.findings))")
 
         // Nothing anywhere but the private folder: the working folder and TMPDIR stay empty.
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: cwd.path)) ?? []).isEmpty)

@@ -274,28 +274,10 @@ struct ContainerOwnBytesTests {
         // libarchive stops at the deflate stream's end and skips what follows inside the member's
         // compressed size without a word; the container's own search must still see it.
         let dir = try Scratch()
-        let r = try TestSupport.run(URL(fileURLWithPath: "/usr/bin/env"), [
-            "python3", "-c",
-            #"""
-            import io, struct, sys, zipfile
-            buf = io.BytesIO()
-            with zipfile.ZipFile(buf, 'w', zipfile.ZIP_DEFLATED) as z:
-                z.writestr('a.txt', b'hello world ' * 100)
-            b = bytearray(buf.getvalue())
-            n, e = struct.unpack('<HH', b[26:30]); csize = struct.unpack('<I', b[18:22])[0]
-            end = 30 + n + e + csize; slack = b'hidden MARKER_IN_DATA slack'
-            eocd = b.rfind(b'PK\x05\x06'); cd = struct.unpack('<I', b[eocd + 16:eocd + 20])[0] + len(slack)
-            new = bytearray(b[:end] + slack + b[end:])
-            struct.pack_into('<I', new, 18, csize + len(slack)); struct.pack_into('<I', new, cd + 20, csize + len(slack))
-            struct.pack_into('<I', new, new.rfind(b'PK\x05\x06') + 16, cd)
-            open(sys.argv[1] + '/slack.zip', 'wb').write(new)
-            """#,
-            dir.path,
-        ])
-        try #require(r.status == 0, "\(r.stderr)")
-        let zip = dir.path + "/slack.zip"
+        let zip = try #require(try ContainerFixtures.hostile(into: dir.url)["deflate-slack.zip"]).path
         let result = try scan([zip], rules: markerRules)
         #expect(result.statistics.membersScanned == 1)
+        #expect(result.statistics.containerDataBytesLeftToMembers == 0)
         #expect(yaraHits(result).contains("In_Data|\(zip)"), "\(yaraHits(result)) \(result.diagnostics)")
     }
 

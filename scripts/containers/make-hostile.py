@@ -20,6 +20,9 @@ Each file attacks one defence; the tests say which report each must get:
   truncated.rar       a stored RAR 5 archive (make_rar5.py) cut inside its last, largest member app/z.bin
   lying-size.rar      app/z.bin's RAR 5 file header claiming ten times the bytes the archive holds
   bad-crc.rar         app/z.bin's RAR 5 file header with a wrong header CRC
+  deflate-slack.zip   a deflated member followed, inside its compressed size, by the text
+                      'hidden MARKER_IN_DATA slack', which no extractor reads (libarchive skips it
+                      silently): the container's own YARA search must still see it
 """
 import io, os, random, shutil, struct, subprocess, sys, tarfile, tempfile, zipfile
 
@@ -142,6 +145,23 @@ with tarfile.open(path("big-member.tar"), "w") as t:
     info = tarfile.TarInfo("small.txt")
     info.size = len(small)
     t.addfile(info, io.BytesIO(small))
+
+# Bytes after a member's deflate stream, counted in its compressed size (local header, central
+# directory) and in the central directory's offset.
+buf = io.BytesIO()
+with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+    z.writestr("a.txt", b"hello world " * 100)
+data = bytes(buf.getvalue())
+name_len, extra_len = struct.unpack("<HH", data[26:30])
+csize = struct.unpack("<I", data[18:22])[0]
+end = 30 + name_len + extra_len + csize
+slack = b"hidden MARKER_IN_DATA slack"
+cd = struct.unpack("<I", data[data.rfind(b"PK\x05\x06") + 16:][:4])[0] + len(slack)
+data = bytearray(data[:end] + slack + data[end:])
+struct.pack_into("<I", data, 18, csize + len(slack))
+struct.pack_into("<I", data, cd + 20, csize + len(slack))
+struct.pack_into("<I", data, data.rfind(b"PK\x05\x06") + 16, cd)
+open(path("deflate-slack.zip"), "wb").write(bytes(data))
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import make_rar5  # noqa: E402

@@ -34,7 +34,8 @@ struct Scan: ParsableCommand {
             Each member is extracted into a private temporary folder (mode 0700, removed on exit and on \
             SIGINT/SIGTERM), scanned like a file and reported by its chain path, outer.zip!/dir/ffmpeg.dll. \
             Every cap hit, unreadable member and hostile name (../, /abs, links leaving the container) is \
-            reported.
+            reported. The container itself is hashed and scanned too; a tar or ZIP read in full is \
+            searched with YARA without its members' data, which their own scans searched (docs/scan.md).
 
             Unreadable, special, vanished, changed and oversized files are reported as counted \
             problems; the sweep goes on.
